@@ -1,0 +1,77 @@
+// The only reader of process.env: parse once at boot, validate, freeze.
+// A bad value stops the process with a message naming the variable.
+import { randomBytes } from 'node:crypto';
+
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly production: boolean;
+  readonly port: number;
+  /** null: start an embedded PostgreSQL under dataDir. */
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly adminToken: string;
+  /** true when ADMIN_TOKEN was not set and a random one was generated for this run. */
+  readonly adminTokenGenerated: boolean;
+  /** null: the secret is generated once and kept in the database (shared by every instance). */
+  readonly tokenSecret: string | null;
+  readonly memberTokenTtlSeconds: number;
+  readonly dbPoolSize: number;
+  readonly seedDemo: boolean;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnvRaw = env.NODE_ENV ?? 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
+    throw new ConfigError(`NODE_ENV must be development, production or test, got "${nodeEnvRaw}"`);
+  }
+  const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
+  const adminTokenRaw = env.ADMIN_TOKEN;
+  if (adminTokenRaw !== undefined && adminTokenRaw !== '' && adminTokenRaw.length < 16) {
+    throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
+  }
+  const tokenSecret = env.TOKEN_SECRET ? env.TOKEN_SECRET : null;
+  if (tokenSecret !== null && tokenSecret.length < 32) {
+    throw new ConfigError('TOKEN_SECRET must be at least 32 characters');
+  }
+  const databaseUrl = env.DATABASE_URL ? env.DATABASE_URL : null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  }
+  return Object.freeze({
+    nodeEnv,
+    production: nodeEnv === 'production',
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    databaseUrl,
+    dataDir: env.DATA_DIR || '.data',
+    adminToken: adminTokenRaw || `adm_${randomBytes(24).toString('base64url')}`,
+    adminTokenGenerated: !adminTokenRaw,
+    tokenSecret,
+    memberTokenTtlSeconds: integer(env, 'MEMBER_TOKEN_TTL_SECONDS', 24 * 3600, 60, 90 * 24 * 3600),
+    // PostgreSQL does best with about 2 × cores active connections; queue in the app beyond that.
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', 8, 1, 200),
+    seedDemo: bool(env, 'SEED_DEMO', true),
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
+  });
+}

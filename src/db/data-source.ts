@@ -1,0 +1,36 @@
+// The one DataSource. Entities and migrations are listed as classes (not globs) so the tsc
+// build and vitest load the same set.
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { types } from 'pg';
+import { CoreLedger1764000000000 } from '../../migrations/1764000000000-CoreLedger';
+import { entities } from './entities';
+
+// Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
+// (rather than silently rounding) anything past 2^53.
+types.setTypeParser(types.builtins.INT8, (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${value} exceeds the safe integer range`);
+  return n;
+});
+
+export const migrations = [CoreLedger1764000000000];
+
+export function createDataSource(url: string, poolSize: number): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migration',
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: poolSize,
+      // Fail a request rather than hang forever when the pool is exhausted or the DB is gone.
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'loyalty-gateway',
+    },
+  });
+}

@@ -1,0 +1,36 @@
+// Errors the domain raises. Services throw these (they never import graphql); the GraphQL edge
+// (src/graphql/errors.ts) turns each into a coded GraphQLError.
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
+  OUT_OF_STOCK: 'OUT_OF_STOCK',
+  IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
+  RATE_NOT_SET: 'RATE_NOT_SET',
+  PARTNER_SUSPENDED: 'PARTNER_SUSPENDED',
+  TIER_REQUIRED: 'TIER_REQUIRED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** The input field at fault, e.g. "input.amount", so a client can point at it. */
+    readonly field?: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const badInput = (field: string, message: string, details?: Record<string, unknown>) =>
+  new DomainError(ErrorCode.BAD_USER_INPUT, `${field}: ${message}`, field, details);
+export const notFound = (field: string, what: string) =>
+  new DomainError(ErrorCode.NOT_FOUND, `${field}: no ${what} with this id`, field);
+export const forbidden = (message: string, field?: string) => new DomainError(ErrorCode.FORBIDDEN, message, field);
+export const unauthenticated = (message = 'Sign in: send Authorization: Bearer <admin token, partner API key or member token>') =>
+  new DomainError(ErrorCode.UNAUTHENTICATED, message);

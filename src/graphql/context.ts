@@ -1,0 +1,15 @@
+// One context factory for HTTP and (later) graphql-ws: who is calling, plus fresh loaders.
+import type { Services } from '../services';
+import type { Viewer } from '../modules/auth/viewer';
+import { Loaders, createLoaders } from './loaders';
+
+export interface Context {
+  viewer: Viewer;
+  loaders: Loaders;
+  services: Services;
+}
+
+export async function createContext(services: Services, authorization: string | undefined | null): Promise<Context> {
+  const viewer = await services.authenticator.authenticate(authorization);
+  return { viewer, loaders: createLoaders(services), services };
+}

@@ -1,0 +1,86 @@
+// The edge between domain errors and GraphQL: every error a client sees carries
+// extensions.code; anything unexpected becomes INTERNAL_SERVER_ERROR with no detail leaked.
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ArgumentValidationError } from 'type-graphql';
+import type { ValidationError } from 'class-validator';
+import { DomainError, ErrorCode } from '../errors/domain-error';
+import type { Logger } from 'pino';
+
+const HTTP_STATUS: Record<ErrorCode, number | undefined> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: undefined,
+  NOT_FOUND: undefined,
+  BAD_USER_INPUT: undefined,
+  INSUFFICIENT_POINTS: undefined,
+  OUT_OF_STOCK: undefined,
+  IDEMPOTENCY_CONFLICT: undefined,
+  RATE_NOT_SET: undefined,
+  PARTNER_SUSPENDED: undefined,
+  TIER_REQUIRED: undefined,
+};
+
+export function domainToGraphQLError(err: DomainError): GraphQLError {
+  const status = HTTP_STATUS[err.code];
+  return new GraphQLError(err.message, {
+    extensions: {
+      code: err.code,
+      ...(err.field ? { field: err.field } : {}),
+      ...(err.details ?? {}),
+      ...(status ? { http: { status } } : {}),
+    },
+  });
+}
+
+function flattenValidation(errors: ValidationError[], path: string[] = []): { field: string; message: string }[] {
+  return errors.flatMap((e) => {
+    const here = [...path, e.property];
+    const own = Object.values(e.constraints ?? {}).map((m) => ({ field: here.join('.'), message: m }));
+    return [...own, ...flattenValidation(e.children ?? [], here)];
+  });
+}
+
+// Codes that graphql-js and Apollo set themselves for malformed requests; safe to pass through.
+const PASS_THROUGH = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  ...Object.values(ErrorCode),
+]);
+
+export function makeFormatError(logger: Logger, production: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { locations: formatted.locations, path: formatted.path };
+    if (original instanceof DomainError) {
+      const gql = domainToGraphQLError(original);
+      const { http: _http, ...extensions } = gql.extensions as Record<string, unknown>;
+      return { ...base, message: gql.message, extensions };
+    }
+    if (original instanceof ArgumentValidationError) {
+      const problems = flattenValidation(original.extensions.validationErrors);
+      const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ') || 'Invalid input';
+      return {
+        ...base,
+        message,
+        extensions: { code: ErrorCode.BAD_USER_INPUT, field: problems[0]?.field, fields: problems },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PASS_THROUGH.has(code)) {
+      if (!production) return formatted;
+      const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error({ err: original }, 'unexpected error while serving a GraphQL request');
+    return {
+      ...base,
+      message: 'Internal server error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}

@@ -1,0 +1,54 @@
+// Per-request DataLoaders: every relation a resolver follows goes through one of these, so a page
+// of 20 transactions costs one query per relation, not one per row.
+import DataLoader from 'dataloader';
+import type { Services } from '../services';
+import type { ExchangeRate } from '../modules/exchange-rate/exchange-rate.entity';
+import type { PointsTransaction } from '../modules/ledger/points-transaction.entity';
+import type { Balance, Member } from '../modules/member/member.entity';
+import type { Partner } from '../modules/partner/partner.entity';
+import type { Tier } from '../modules/tier/tier.entity';
+
+export interface Loaders {
+  partner: DataLoader<string, Partner | null>;
+  currentRate: DataLoader<string, ExchangeRate | null>;
+  rateHistory: DataLoader<string, ExchangeRate[]>;
+  rate: DataLoader<string, ExchangeRate | null>;
+  tier: DataLoader<string, Tier | null>;
+  allTiers: () => Promise<Tier[]>;
+  member: DataLoader<string, Member | null>;
+  balance: DataLoader<string, Balance | null>;
+  transaction: DataLoader<string, PointsTransaction | null>;
+}
+
+/** Batch by key: results come back in the order of the keys, null where none was found. */
+function byKey<T, K extends keyof T>(fetch: (ids: readonly string[]) => Promise<T[]>, key: K) {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const rows = await fetch(ids);
+    const found = new Map(rows.map((r) => [r[key] as unknown as string, r]));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+}
+
+function groupedByKey<T, K extends keyof T>(fetch: (ids: readonly string[]) => Promise<T[]>, key: K) {
+  return new DataLoader<string, T[]>(async (ids) => {
+    const rows = await fetch(ids);
+    const groups = new Map<string, T[]>(ids.map((id) => [id, []]));
+    for (const r of rows) groups.get(r[key] as unknown as string)?.push(r);
+    return ids.map((id) => groups.get(id)!);
+  });
+}
+
+export function createLoaders(s: Services): Loaders {
+  let tiers: Promise<Tier[]> | undefined;
+  return {
+    partner: byKey((ids) => s.partners.byIds(ids), 'id'),
+    currentRate: byKey((ids) => s.rates.currentFor(ids), 'partnerId'),
+    rateHistory: groupedByKey((ids) => s.rates.historyFor(ids), 'partnerId'),
+    rate: byKey((ids) => s.rates.byIds(ids), 'id'),
+    tier: byKey((ids) => s.tiers.byIds(ids), 'id'),
+    allTiers: () => (tiers ??= s.tiers.all()),
+    member: byKey((ids) => s.members.byIds(ids), 'id'),
+    balance: byKey<Balance & { memberId: string }, 'memberId'>((ids) => s.members.balances(ids), 'memberId'),
+    transaction: byKey((ids) => s.ledger.byIds(ids), 'id'),
+  };
+}

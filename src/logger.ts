@@ -1,0 +1,6 @@
+import pino from 'pino';
+
+export function createLogger(level: string) {
+  return pino({ level, base: undefined });
+}
+export type { Logger } from 'pino';

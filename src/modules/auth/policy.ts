@@ -1,0 +1,50 @@
+// Authorization rules in one place, so every resolver asks the same questions the same way.
+import { DomainError, ErrorCode, badInput, forbidden, unauthenticated } from '../../errors/domain-error';
+import type { Caller, Viewer } from './viewer';
+
+export function requireCaller(viewer: Viewer): Caller {
+  if (viewer.kind === 'anonymous') throw unauthenticated();
+  return viewer;
+}
+
+export function requireAdmin(viewer: Viewer): void {
+  if (requireCaller(viewer).kind !== 'admin') throw forbidden('Only a coalition admin may do this');
+}
+
+export function requirePartnerOrAdmin(viewer: Viewer): Extract<Caller, { kind: 'admin' | 'partner' }> {
+  const caller = requireCaller(viewer);
+  if (caller.kind === 'member') throw forbidden('Only a partner or an admin may do this');
+  return caller;
+}
+
+/**
+ * The partner a write acts for. A partner key acts as itself (an input naming another partner
+ * is refused); an admin must name the partner it acts on behalf of.
+ */
+export function actingPartnerId(viewer: Viewer, inputPartnerId: string | null | undefined, field = 'input.partnerId'): string {
+  const caller = requirePartnerOrAdmin(viewer);
+  if (caller.kind === 'partner') {
+    if (inputPartnerId && inputPartnerId !== caller.partnerId) {
+      throw forbidden(`${field}: a partner acts only as itself; omit it or name your own partner`, field);
+    }
+    if (caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended');
+    return caller.partnerId;
+  }
+  if (!inputPartnerId) throw badInput(field, 'an admin must name the partner it acts for');
+  return inputPartnerId;
+}
+
+/** Members see themselves; partners and admins see every member (they serve them). */
+export function canSeeMember(viewer: Viewer, memberId: string): boolean {
+  return viewer.kind === 'admin' || viewer.kind === 'partner' || (viewer.kind === 'member' && viewer.memberId === memberId);
+}
+
+export function requireMemberAccess(viewer: Viewer, memberId: string): void {
+  const caller = requireCaller(viewer);
+  if (!canSeeMember(caller, memberId)) throw forbidden('A member may only see itself');
+}
+
+/** Transactions: a partner sees only those made at itself. null = no restriction. */
+export function transactionPartnerScope(viewer: Viewer): string | null {
+  return viewer.kind === 'partner' ? viewer.partnerId : null;
+}

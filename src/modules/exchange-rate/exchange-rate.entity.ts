@@ -1,0 +1,41 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { DecimalScalar } from '../../graphql/scalars';
+
+/**
+ * One version of a partner's rates. Never edited: a change is a new version with its own
+ * effectiveFrom, and every ledger transaction records the version it used.
+ */
+@ObjectType({ simpleResolvers: true })
+@Entity('exchange_rate')
+export class ExchangeRate {
+  @Field(() => ID)
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('uuid', { name: 'partner_id' })
+  partnerId!: string;
+
+  @Field(() => Int, { description: '1 for the partner\'s first rate, then 2, 3, …' })
+  @Column('int')
+  version!: number;
+
+  @Field(() => DecimalScalar, { description: "Points per 1 unit of the partner's currency spent" })
+  @Column('numeric', { name: 'earn_rate' })
+  earnRate!: string;
+
+  @Field(() => DecimalScalar, { description: "Value in the partner's currency of 1 point redeemed at it" })
+  @Column('numeric', { name: 'burn_rate' })
+  burnRate!: string;
+
+  @Field(() => Date)
+  @Column('timestamptz', { name: 'effective_from' })
+  effectiveFrom!: Date;
+
+  @Field(() => Date)
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt!: Date;
+}
+
+export const RATE_COLUMNS = `id, partner_id AS "partnerId", version, earn_rate::text AS "earnRate", burn_rate::text AS "burnRate",
+  effective_from AS "effectiveFrom", created_at AS "createdAt"`;

@@ -1,0 +1,48 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@ObjectType({ simpleResolvers: true })
+@Entity('member')
+export class Member {
+  @Field(() => ID)
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Field(() => String)
+  @Column('text')
+  email!: string;
+
+  @Field(() => String)
+  @Column('text', { name: 'display_name' })
+  displayName!: string;
+
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD' })
+  @Column('date', { name: 'birth_date', nullable: true })
+  birthDate!: string | null;
+
+  @Column('uuid', { name: 'tier_id' })
+  tierId!: string;
+
+  @Column('uuid', { name: 'enrolled_by_partner', nullable: true })
+  enrolledByPartnerId!: string | null;
+
+  @Field(() => Date)
+  @Column('timestamptz', { name: 'enrolled_at' })
+  enrolledAt!: Date;
+}
+
+export const MEMBER_COLUMNS = `id, email, display_name AS "displayName", to_char(birth_date, 'YYYY-MM-DD') AS "birthDate",
+  tier_id AS "tierId", enrolled_by_partner AS "enrolledByPartnerId", enrolled_at AS "enrolledAt"`;
+
+/** What a member holds. available is the wallet's running balance (always = sum of entries). */
+@ObjectType({ simpleResolvers: true })
+export class Balance {
+  @Field(() => Int, { description: 'Points the member can spend now' })
+  available!: number;
+
+  @Field(() => Int, { description: 'All points ever earned, net of reversals' })
+  lifetimeEarned!: number;
+
+  @Field(() => Int, { description: 'Points counting towards tier status: earned in the last 12 months' })
+  qualifyingPoints!: number;
+}

@@ -1,0 +1,102 @@
+import { DataSource } from 'typeorm';
+import { badInput } from '../../errors/domain-error';
+import { query, queryOne } from '../../db/sql';
+import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
+import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
+import { QUALIFYING_WINDOW } from '../tier/tier.service';
+import { TRANSACTION_COLUMNS, PointsTransaction } from '../ledger/points-transaction.entity';
+import { MEMBER_COLUMNS, Balance, Member } from './member.entity';
+
+export interface EnrollMember {
+  email: string;
+  displayName: string;
+  birthDate?: string | null;
+  referralCode?: string | null;
+}
+
+// Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the partner's job.
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+
+function validBirthDate(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw badInput('input.birthDate', 'use YYYY-MM-DD');
+  const date = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw badInput('input.birthDate', 'not a real date');
+  if (date.getTime() > Date.now()) throw badInput('input.birthDate', 'cannot be in the future');
+  if (date.getUTCFullYear() < 1900) throw badInput('input.birthDate', 'must be after 1900');
+  return value;
+}
+
+export class MemberService {
+  constructor(private readonly db: DataSource) {}
+
+  async enroll(input: EnrollMember, enrolledByPartnerId: string | null): Promise<Member> {
+    const email = input.email.trim();
+    if (email.length > 254 || !EMAIL.test(email)) throw badInput('input.email', `"${email.slice(0, 64)}" is not a valid email address`);
+    const displayName = input.displayName.trim();
+    if (displayName.length < 1 || displayName.length > 255) throw badInput('input.displayName', 'must be 1 to 255 characters');
+    const birthDate = input.birthDate ? validBirthDate(input.birthDate) : null;
+    if (input.referralCode) {
+      // Referral rewards are not part of the program yet; refusing beats silently dropping it.
+      throw badInput('input.referralCode', 'referral codes are not supported yet');
+    }
+    try {
+      return await withTransaction(this.db, async (m) => {
+        const member = (await queryOne<Member>(
+          m,
+          `INSERT INTO member (email, display_name, birth_date, tier_id, enrolled_by_partner)
+           VALUES ($1, $2, $3, (SELECT id FROM tier ORDER BY rank LIMIT 1), $4)
+           RETURNING ${MEMBER_COLUMNS}`,
+          [email, displayName, birthDate, enrolledByPartnerId],
+        ))!;
+        await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned) VALUES ('MEMBER', $1, 0, 0)`, [member.id]);
+        return member;
+      });
+    } catch (err) {
+      if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'member_email') {
+        throw badInput('input.email', 'a member with this email is already enrolled (find it with memberByEmail)');
+      }
+      throw err;
+    }
+  }
+
+  async byIds(ids: readonly string[]): Promise<Member[]> {
+    return query<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  async byEmail(email: string): Promise<Member | null> {
+    return (await queryOne<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE lower(email) = lower($1)`, [email.trim()])) ?? null;
+  }
+
+  async balances(memberIds: readonly string[]): Promise<(Balance & { memberId: string })[]> {
+    return query(
+      this.db,
+      `SELECT a.member_id AS "memberId", a.balance AS available, a.lifetime_earned AS "lifetimeEarned",
+              coalesce((SELECT sum(t.qualifying_points) FROM ledger_transaction t
+                         WHERE t.member_id = a.member_id AND t.created_at > now() - ${QUALIFYING_WINDOW}), 0)::bigint AS "qualifyingPoints"
+         FROM account a WHERE a.member_id = ANY($1::uuid[])`,
+      [memberIds],
+    );
+  }
+
+  /** Newest first. partnerScope limits to transactions made at that partner (what a partner may see). */
+  async transactions(memberId: string, partnerScope: string | null, first?: number, after?: string): Promise<Page<PointsTransaction>> {
+    const size = pageSize(first);
+    const before = decodeCursor('tx', after);
+    const [rows, total] = await Promise.all([
+      query<PointsTransaction>(
+        this.db,
+        `SELECT ${TRANSACTION_COLUMNS} FROM ledger_transaction
+          WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2) AND ($3::bigint IS NULL OR seq < $3)
+          ORDER BY seq DESC LIMIT $4`,
+        [memberId, partnerScope, before, size + 1],
+      ),
+      queryOne<{ count: number }>(
+        this.db,
+        `SELECT count(*) AS count FROM ledger_transaction WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2)`,
+        [memberId, partnerScope],
+      ),
+    ]);
+    return toPage('tx', rows, size, total!.count);
+  }
+}
+

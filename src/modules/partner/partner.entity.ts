@@ -1,0 +1,42 @@
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export enum PartnerStatus {
+  ACTIVE = 'ACTIVE',
+  SUSPENDED = 'SUSPENDED',
+}
+registerEnumType(PartnerStatus, { name: 'PartnerStatus' });
+
+/** A brand in the coalition, paid in its own currency. Public data: anyone may read it. */
+@ObjectType({ simpleResolvers: true })
+@Entity('partner')
+export class Partner {
+  @Field(() => ID)
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'bigint', insert: false, update: false })
+  seq!: number;
+
+  @Field(() => String)
+  @Column('text')
+  slug!: string;
+
+  @Field(() => String)
+  @Column('text')
+  name!: string;
+
+  @Field(() => String, { description: 'ISO 4217 code of the currency purchases at this partner are paid in' })
+  @Column('char', { name: 'currency_code', length: 3 })
+  currencyCode!: string;
+
+  @Field(() => PartnerStatus)
+  @Column('text')
+  status!: PartnerStatus;
+
+  @Field(() => Date)
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt!: Date;
+}
+
+export const PARTNER_COLUMNS = `id, seq, slug, name, currency_code AS "currencyCode", status, created_at AS "createdAt"`;

@@ -1,0 +1,74 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { badInput, notFound } from '../../errors/domain-error';
+import { requireId } from '../../errors/ids';
+import { isCurrencyCode } from '../../money/decimal';
+import { query, queryOne } from '../../db/sql';
+import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
+import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
+import { PARTNER_COLUMNS, Partner, PartnerStatus } from './partner.entity';
+
+export interface CreatePartner {
+  slug: string;
+  name: string;
+  currencyCode: string;
+}
+
+export class PartnerService {
+  constructor(private readonly db: DataSource) {}
+
+  async create(input: CreatePartner, outer?: EntityManager): Promise<Partner> {
+    const slug = input.slug.trim().toLowerCase();
+    if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(slug)) {
+      throw badInput('input.slug', 'use 2–63 lowercase letters, digits and dashes, starting with a letter or digit');
+    }
+    const name = input.name.trim();
+    if (name.length < 1 || name.length > 255) throw badInput('input.name', 'must be 1 to 255 characters');
+    const currencyCode = input.currencyCode.trim().toUpperCase();
+    if (!isCurrencyCode(currencyCode)) throw badInput('input.currencyCode', `"${input.currencyCode}" is not an ISO 4217 currency code`);
+    try {
+      return await withTransaction(
+        this.db,
+        async (m) => {
+          const partner = (await queryOne<Partner>(
+            m,
+            `INSERT INTO partner (slug, name, currency_code) VALUES ($1, $2, $3) RETURNING ${PARTNER_COLUMNS}`,
+            [slug, name, currencyCode],
+          ))!;
+          // Its issuance account: the counter-side of every point it issues (balance derived, never updated).
+          await query(m, `INSERT INTO account (kind, partner_id) VALUES ('PARTNER_ISSUANCE', $1)`, [partner.id]);
+          return partner;
+        },
+        outer,
+      );
+    } catch (err) {
+      if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'partner_slug_key') {
+        throw badInput('input.slug', `"${slug}" is already taken`);
+      }
+      throw err;
+    }
+  }
+
+  async setStatus(partnerIdInput: string, status: PartnerStatus): Promise<Partner> {
+    const partnerId = requireId(partnerIdInput, 'partnerId');
+    const partner = await queryOne<Partner>(this.db, `UPDATE partner SET status = $2 WHERE id = $1 RETURNING ${PARTNER_COLUMNS}`, [
+      partnerId,
+      status,
+    ]);
+    if (!partner) throw notFound('partnerId', 'partner');
+    return partner;
+  }
+
+  async byIds(ids: readonly string[]): Promise<Partner[]> {
+    return query<Partner>(this.db, `SELECT ${PARTNER_COLUMNS} FROM partner WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  async list(first: number | undefined, after: string | undefined): Promise<Page<Partner>> {
+    const size = pageSize(first);
+    const afterSeq = decodeCursor('partner', after) ?? 0;
+    const [rows, total] = await Promise.all([
+      query<Partner>(this.db, `SELECT ${PARTNER_COLUMNS} FROM partner WHERE seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, size + 1]),
+      queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM partner`),
+    ]);
+    return toPage('partner', rows, size, total!.count);
+  }
+}

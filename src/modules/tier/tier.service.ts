@@ -1,0 +1,34 @@
+import { DataSource } from 'typeorm';
+import { Db, query, queryOne } from '../../db/sql';
+import { TIER_COLUMNS, Tier } from './tier.entity';
+
+/** SQL for a member's qualifying points: what counts towards tier over the rolling 12 months. */
+export const QUALIFYING_WINDOW = `interval '12 months'`;
+
+export class TierService {
+  constructor(private readonly db: DataSource) {}
+
+  async all(): Promise<Tier[]> {
+    return query<Tier>(this.db, `SELECT ${TIER_COLUMNS} FROM tier ORDER BY rank`);
+  }
+
+  async byIds(ids: readonly string[]): Promise<Tier[]> {
+    return query<Tier>(this.db, `SELECT ${TIER_COLUMNS} FROM tier WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  async base(db: Db = this.db): Promise<Tier> {
+    return (await queryOne<Tier>(db, `SELECT ${TIER_COLUMNS} FROM tier ORDER BY rank LIMIT 1`))!;
+  }
+
+  /** The best tier a member with this many qualifying points has earned. */
+  static tierFor(tiers: Tier[], qualifyingPoints: number): Tier {
+    let best = tiers[0]!;
+    for (const t of tiers) if (t.qualifyingPoints <= qualifyingPoints && t.rank > best.rank) best = t;
+    return best;
+  }
+
+  /** The next tier above the given one, or null at the top. */
+  static nextAbove(tiers: Tier[], rank: number): Tier | null {
+    return tiers.filter((t) => t.rank > rank).sort((a, b) => a.rank - b.rank)[0] ?? null;
+  }
+}

@@ -1,0 +1,80 @@
+// A small demo coalition for an empty database: a café in MYR, a fashion store in THB and an
+// airline in IDR, with rates, and three members with some history. Written through the same
+// services the API uses, so the demo exercises the real ledger.
+import { queryOne } from '../db/sql';
+import type { Services } from '../services';
+import { Channel } from '../modules/ledger/points-transaction.entity';
+
+export const DEMO_PARTNERS = [
+  // Rates chosen so 1 point is worth about 0.01 MYR everywhere.
+  { slug: 'kopi-kita', name: 'Kopi Kita Café', currencyCode: 'MYR', earnRate: '1', burnRate: '0.01' },
+  { slug: 'siam-style', name: 'Siam Style Fashion', currencyCode: 'THB', earnRate: '0.15', burnRate: '0.08' },
+  { slug: 'nusantara-air', name: 'Nusantara Air', currencyCode: 'IDR', earnRate: '0.0003', burnRate: '35' },
+] as const;
+
+const DEMO_MEMBERS = [
+  { email: 'aisyah@example.com', displayName: 'Aisyah Rahman' },
+  { email: 'somchai@example.com', displayName: 'Somchai Prasert' },
+  { email: 'budi@example.com', displayName: 'Budi Santoso' },
+] as const;
+
+// [member index, partner index, amount, receipt]
+const DEMO_PURCHASES: [number, number, string, string][] = [
+  [0, 0, '18.50', 'KK-0001'],
+  [0, 1, '2400.00', 'SS-0001'],
+  [0, 2, '1850000.00', 'NA-0001'],
+  [1, 1, '5200.00', 'SS-0002'],
+  [1, 0, '9.90', 'KK-0002'],
+  [2, 2, '4200000.00', 'NA-0002'],
+];
+
+export async function databaseIsEmpty(services: Services): Promise<boolean> {
+  const row = await queryOne<{ n: number }>(services.db, 'SELECT (SELECT count(*) FROM partner) + (SELECT count(*) FROM member) AS n');
+  return row!.n === 0;
+}
+
+export async function seedDemoCoalition(services: Services): Promise<void> {
+  const admin = { kind: 'admin' } as const;
+  const partners = [];
+  for (const p of DEMO_PARTNERS) {
+    const partner = await services.partners.create(p);
+    await services.rates.set({ partnerId: partner.id, earnRate: p.earnRate, burnRate: p.burnRate });
+    partners.push(partner);
+  }
+  const members = [];
+  for (const m of DEMO_MEMBERS) members.push(await services.members.enroll(m, partners[0]!.id));
+  for (const [mi, pi, amount, ref] of DEMO_PURCHASES) {
+    const partner = partners[pi]!;
+    await services.earn.earn(admin, {
+      memberId: members[mi]!.id,
+      partnerId: partner.id,
+      amount,
+      currencyCode: partner.currencyCode,
+      channel: Channel.IN_STORE,
+      externalRef: ref,
+      idempotencyKey: `demo-seed-${ref}`,
+    });
+  }
+}
+
+export interface DemoCredentials {
+  partners: { slug: string; id: string; apiKey: string }[];
+  member: { id: string; email: string; token: string } | null;
+}
+
+/**
+ * Keys are stored hashed and shown once, so each start mints fresh demo keys to print (older ones
+ * keep working until revoked). Only for the demo partners, only outside production.
+ */
+export async function mintDemoCredentials(services: Services): Promise<DemoCredentials> {
+  const partners = [];
+  for (const p of DEMO_PARTNERS) {
+    const row = await queryOne<{ id: string }>(services.db, 'SELECT id FROM partner WHERE slug = $1', [p.slug]);
+    if (row) partners.push({ slug: p.slug, id: row.id, apiKey: (await services.apiKeys.create(row.id)).key });
+  }
+  const member = await services.members.byEmail(DEMO_MEMBERS[0].email);
+  return {
+    partners,
+    member: member ? { id: member.id, email: member.email, token: services.memberTokens.issue(member.id, partners[0]?.id ?? null).token } : null,
+  };
+}

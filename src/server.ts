@@ -1,0 +1,89 @@
+// HTTP edge: Express 5 + Apollo Server 5 on one http.Server (graphql-ws will share the port),
+// plus /healthz (process up) and /readyz (database answers).
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import express from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { DataSource } from 'typeorm';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { DomainError } from './errors/domain-error';
+import { Context, createContext } from './graphql/context';
+import { domainToGraphQLError, makeFormatError } from './graphql/errors';
+import { gatewaySchema } from './graphql/schema';
+import { Services, createServices } from './services';
+import { query } from './db/sql';
+
+export interface Gateway {
+  url: string;
+  port: number;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+async function databaseAnswers(db: DataSource): Promise<boolean> {
+  try {
+    await Promise.race([query(db, 'SELECT 1'), new Promise((_, fail) => setTimeout(() => fail(new Error('timeout')), 2000))]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startGateway(config: Config, db: DataSource, logger: Logger, port = config.port): Promise<Gateway> {
+  const services = await createServices(db, config);
+  const schema = await gatewaySchema();
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError: makeFormatError(logger, config.production),
+    includeStacktraceInErrorResponses: !config.production,
+    introspection: !config.production,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await databaseAnswers(db);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unavailable' });
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: '256kb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        try {
+          return await createContext(services, req.headers.authorization);
+        } catch (err) {
+          // Apollo answers a GraphQLError thrown here with its code and HTTP status (401).
+          if (err instanceof DomainError) throw domainToGraphQLError(err);
+          throw err;
+        }
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(port, resolve));
+  const actualPort = (httpServer.address() as AddressInfo).port;
+  return {
+    url: `http://localhost:${actualPort}/graphql`,
+    port: actualPort,
+    services,
+    stop: () => apollo.stop(),
+  };
+}

@@ -1,0 +1,43 @@
+// The services of one gateway process, built once at boot and shared by every request.
+import { DataSource } from 'typeorm';
+import type { Config } from './config';
+import { ApiKeyService } from './modules/auth/api-key.service';
+import { Authenticator } from './modules/auth/authenticate';
+import { MemberTokenService, loadTokenSecret } from './modules/auth/member-token.service';
+import { ExchangeRateService } from './modules/exchange-rate/exchange-rate.service';
+import { EarnService } from './modules/ledger/earn.service';
+import { LedgerService } from './modules/ledger/ledger.service';
+import { MemberService } from './modules/member/member.service';
+import { PartnerService } from './modules/partner/partner.service';
+import { TierService } from './modules/tier/tier.service';
+
+export interface Services {
+  db: DataSource;
+  partners: PartnerService;
+  rates: ExchangeRateService;
+  tiers: TierService;
+  members: MemberService;
+  ledger: LedgerService;
+  earn: EarnService;
+  apiKeys: ApiKeyService;
+  memberTokens: MemberTokenService;
+  authenticator: Authenticator;
+}
+
+export async function createServices(db: DataSource, config: Config): Promise<Services> {
+  const ledger = new LedgerService(db);
+  const apiKeys = new ApiKeyService(db);
+  const memberTokens = new MemberTokenService(await loadTokenSecret(db, config.tokenSecret), config.memberTokenTtlSeconds);
+  return {
+    db,
+    partners: new PartnerService(db),
+    rates: new ExchangeRateService(db),
+    tiers: new TierService(db),
+    members: new MemberService(db),
+    ledger,
+    earn: new EarnService(db, ledger),
+    apiKeys,
+    memberTokens,
+    authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),
+  };
+}
