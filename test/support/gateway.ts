@@ -1,0 +1,91 @@
+// A real gateway for one test file: its own database cloned from the template, a real HTTP
+// server on a free port, and a typed GraphQL client over fetch.
+import { randomBytes } from 'node:crypto';
+import { print } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { inject } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { createDataSource } from '../../src/db/data-source';
+import { createLogger } from '../../src/logger';
+import { startGateway } from '../../src/server';
+import type { Services } from '../../src/services';
+import { withDatabase } from './global-setup';
+
+export interface GqlError {
+  message: string;
+  extensions?: { code?: string; field?: string; [k: string]: unknown };
+}
+
+export interface GqlResult<T> {
+  status: number;
+  data: T | null | undefined;
+  errors?: GqlError[];
+}
+
+export interface TestGateway {
+  url: string;
+  db: DataSource;
+  services: Services;
+  adminToken: string;
+  gql<T, V>(doc: TypedDocumentNode<T, V>, variables?: V, token?: string | null): Promise<GqlResult<T>>;
+  /** Like gql, but fails the test unless the call succeeded; returns data. */
+  ok<T, V>(doc: TypedDocumentNode<T, V>, variables?: V, token?: string | null): Promise<T>;
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  stop(): Promise<void>;
+}
+
+async function cloneTemplate(): Promise<{ url: string; name: string }> {
+  const serverUrl = inject('serverUrl');
+  const name = `loyalty_test_${randomBytes(5).toString('hex')}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
+  } finally {
+    await admin.end();
+  }
+  return { url: withDatabase(serverUrl, name), name };
+}
+
+export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  const { url: dbUrl, name } = await cloneTemplate();
+  const adminToken = `adm_test_${randomBytes(12).toString('hex')}`;
+  const config = loadConfig({ NODE_ENV: 'test', ADMIN_TOKEN: adminToken, DATABASE_URL: dbUrl, PORT: '0', ...env });
+  const db = createDataSource(dbUrl, config.dbPoolSize);
+  await db.initialize();
+  const gateway = await startGateway(config, db, createLogger(process.env.TEST_LOG_LEVEL ?? 'fatal'), 0);
+
+  async function gql<T, V>(doc: TypedDocumentNode<T, V>, variables?: V, token?: string | null): Promise<GqlResult<T>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(gateway.url, { method: 'POST', headers, body: JSON.stringify({ query: print(doc), variables }) });
+    const body = (await res.json()) as { data?: T | null; errors?: GqlError[] };
+    return { status: res.status, data: body.data, errors: body.errors };
+  }
+
+  return {
+    url: gateway.url,
+    db,
+    services: gateway.services,
+    adminToken,
+    gql,
+    async ok(doc, variables, token) {
+      const r = await gql(doc, variables, token);
+      if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
+      return r.data!;
+    },
+    async sql(text, params = []) {
+      return db.query(text, params);
+    },
+    async stop() {
+      await gateway.stop();
+      await db.destroy();
+      const admin = new Client({ connectionString: inject('serverUrl') });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
