@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { types } from 'pg';
 import { CoreLedger1764000000000 } from '../../migrations/1764000000000-CoreLedger';
+import { CatalogRedemption1764000100000 } from '../../migrations/1764000100000-CatalogRedemption';
 import { entities } from './entities';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -14,7 +15,7 @@ types.setTypeParser(types.builtins.INT8, (value: string) => {
   return n;
 });
 
-export const migrations = [CoreLedger1764000000000];
+export const migrations = [CoreLedger1764000000000, CatalogRedemption1764000100000];
 
 export function createDataSource(url: string, poolSize: number): DataSource {
   return new DataSource({
