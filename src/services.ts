@@ -4,6 +4,7 @@ import type { Config } from './config';
 import { ApiKeyService } from './modules/auth/api-key.service';
 import { Authenticator } from './modules/auth/authenticate';
 import { MemberTokenService, loadTokenSecret } from './modules/auth/member-token.service';
+import { CatalogService } from './modules/catalog/catalog.service';
 import { ExchangeRateService } from './modules/exchange-rate/exchange-rate.service';
 import { EarnService } from './modules/ledger/earn.service';
 import { LedgerService } from './modules/ledger/ledger.service';
@@ -19,6 +20,7 @@ export interface Services {
   members: MemberService;
   ledger: LedgerService;
   earn: EarnService;
+  catalog: CatalogService;
   apiKeys: ApiKeyService;
   memberTokens: MemberTokenService;
   authenticator: Authenticator;
@@ -36,6 +38,7 @@ export async function createServices(db: DataSource, config: Config): Promise<Se
     members: new MemberService(db),
     ledger,
     earn: new EarnService(db, ledger),
+    catalog: new CatalogService(db),
     apiKeys,
     memberTokens,
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),

@@ -2,6 +2,7 @@
 // of 20 transactions costs one query per relation, not one per row.
 import DataLoader from 'dataloader';
 import type { Services } from '../services';
+import type { Reward } from '../modules/catalog/reward.entity';
 import type { ExchangeRate } from '../modules/exchange-rate/exchange-rate.entity';
 import type { PointsTransaction } from '../modules/ledger/points-transaction.entity';
 import type { Balance, Member } from '../modules/member/member.entity';
@@ -18,6 +19,7 @@ export interface Loaders {
   member: DataLoader<string, Member | null>;
   balance: DataLoader<string, Balance | null>;
   transaction: DataLoader<string, PointsTransaction | null>;
+  reward: DataLoader<string, Reward | null>;
 }
 
 /** Batch by key: results come back in the order of the keys, null where none was found. */
@@ -50,5 +52,6 @@ export function createLoaders(s: Services): Loaders {
     member: byKey((ids) => s.members.byIds(ids), 'id'),
     balance: byKey<Balance & { memberId: string }, 'memberId'>((ids) => s.members.balances(ids), 'memberId'),
     transaction: byKey((ids) => s.ledger.byIds(ids), 'id'),
+    reward: byKey((ids) => s.catalog.byIds(ids), 'id'),
   };
 }
