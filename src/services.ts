@@ -4,6 +4,8 @@ import type { Config } from './config';
 import { ApiKeyService } from './modules/auth/api-key.service';
 import { Authenticator } from './modules/auth/authenticate';
 import { MemberTokenService, loadTokenSecret } from './modules/auth/member-token.service';
+import { RedemptionService } from './modules/redemption/redemption.service';
+import { ReversalService } from './modules/ledger/reversal.service';
 import { CatalogService } from './modules/catalog/catalog.service';
 import { ExchangeRateService } from './modules/exchange-rate/exchange-rate.service';
 import { EarnService } from './modules/ledger/earn.service';
@@ -21,6 +23,8 @@ export interface Services {
   ledger: LedgerService;
   earn: EarnService;
   catalog: CatalogService;
+  redemptions: RedemptionService;
+  reversals: ReversalService;
   apiKeys: ApiKeyService;
   memberTokens: MemberTokenService;
   authenticator: Authenticator;
@@ -39,6 +43,8 @@ export async function createServices(db: DataSource, config: Config): Promise<Se
     ledger,
     earn: new EarnService(db, ledger),
     catalog: new CatalogService(db),
+    redemptions: new RedemptionService(db),
+    reversals: new ReversalService(db, ledger),
     apiKeys,
     memberTokens,
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),

@@ -7,6 +7,7 @@ import { LedgerResolver } from '../modules/ledger/ledger.resolver';
 import { MemberResolver } from '../modules/member/member.resolver';
 import { PartnerResolver } from '../modules/partner/partner.resolver';
 import { TierResolver } from '../modules/tier/tier.resolver';
+import { MemberRedemptionsResolver, RedemptionResolver } from '../modules/redemption/redemption.resolver';
 import { DateTimeScalar } from './scalars';
 
 export const resolvers = [
@@ -17,6 +18,8 @@ export const resolvers = [
   TierResolver,
   MemberResolver,
   LedgerResolver,
+  RedemptionResolver,
+  MemberRedemptionsResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

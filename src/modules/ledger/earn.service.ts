@@ -13,6 +13,7 @@ import { Caller, callerScope } from '../auth/viewer';
 import { claimKey, requestHash, validKey } from './idempotency';
 import { pointsForPurchase } from './earning-rule';
 import { LedgerService } from './ledger.service';
+import { lockWallet } from './wallet';
 import { Channel, PointsTransaction, TRANSACTION_COLUMNS } from './points-transaction.entity';
 
 export interface EarnPoints {
@@ -37,13 +38,6 @@ interface EarningPartner {
   issuanceAccountId: string;
   rateId: string | null;
   earnRate: string | null;
-}
-
-interface LockedWallet {
-  accountId: string;
-  balance: number;
-  tierId: string;
-  tierMultiplier: string;
 }
 
 export class EarnService {
@@ -96,14 +90,7 @@ export class EarnService {
         }
 
         // The lock that makes balance_after exact and keeps two writes from racing on one wallet.
-        const wallet = await queryOne<LockedWallet>(
-          m,
-          `SELECT a.id AS "accountId", a.balance, mb.tier_id AS "tierId", t.earn_multiplier::text AS "tierMultiplier"
-             FROM account a JOIN member mb ON mb.id = a.member_id JOIN tier t ON t.id = mb.tier_id
-            WHERE a.member_id = $1 FOR UPDATE OF a`,
-          [memberId],
-        );
-        if (!wallet) throw notFound('input.memberId', 'member');
+        const wallet = await lockWallet(m, memberId);
 
         const points = pointsForPurchase(amount.toString(), partner.earnRate, wallet.tierMultiplier);
         if (wallet.balance + points > MAX_BALANCE) throw badInput('input.amount', 'this purchase would earn more points than a balance can hold');
@@ -118,8 +105,9 @@ export class EarnService {
              INSERT INTO ledger_entry (transaction_id, account_id, amount)
              SELECT id, $11::uuid, $3::bigint FROM tx UNION ALL SELECT id, $12::uuid, -$3::bigint FROM tx),
            lot AS (
+             -- A wallet in debt (after a clawback) is paid first; only the surplus is spendable.
              INSERT INTO points_lot (member_id, partner_id, earn_transaction_id, points, remaining, earned_at)
-             SELECT $1, $2, id, $3, $3, created_at FROM tx WHERE $3::bigint > 0),
+             SELECT $1, $2, id, $3, LEAST($3::bigint, GREATEST(0, $4::bigint)), created_at FROM tx WHERE $3::bigint > 0),
            wallet AS (
              UPDATE account SET balance = balance + $3, lifetime_earned = lifetime_earned + $3 WHERE id = $11)
            SELECT ${TRANSACTION_COLUMNS} FROM tx`,

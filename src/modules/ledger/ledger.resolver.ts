@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { Money } from '../../graphql/money.type';
 import { DecimalScalar } from '../../graphql/scalars';
@@ -33,11 +33,31 @@ class EarnPointsInput {
   partnerId?: string;
 }
 
+@InputType()
+class ReverseTransactionInput {
+  @Field(() => ID, { description: 'The EARN or REDEEM transaction to reverse' })
+  transactionId!: string;
+
+  @Field(() => Int, { nullable: true, description: 'EARN only: points to claw back (default: all that remain). A REDEEM is reversed whole.' })
+  points?: number;
+
+  @Field(() => String, { nullable: true })
+  reason?: string;
+
+  @Field(() => String)
+  idempotencyKey!: string;
+}
+
 @Resolver(() => PointsTransaction)
 export class LedgerResolver {
   @Mutation(() => PointsTransaction, { description: 'Record a purchase: points = floor(amount × earnRate × tier multiplier)' })
   earnPoints(@Arg('input', () => EarnPointsInput) input: EarnPointsInput, @Ctx() ctx: Context) {
     return ctx.services.earn.earn(requireCaller(ctx.viewer), input);
+  }
+
+  @Mutation(() => PointsTransaction, { description: 'Refund an earn (fully or partly) or cancel a redemption, as a new REVERSAL transaction' })
+  reverseTransaction(@Arg('input', () => ReverseTransactionInput) input: ReverseTransactionInput, @Ctx() ctx: Context) {
+    return ctx.services.reversals.reverse(requireCaller(ctx.viewer), input);
   }
 
   @FieldResolver(() => Member)

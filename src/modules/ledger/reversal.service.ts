@@ -1,0 +1,139 @@
+// Corrections are new transactions, never edits. Reversing an EARN (a refund) claws points back —
+// from that earn's own lot first, then oldest-expiry first — and may leave the wallet negative
+// when the points were already spent. Reversing a REDEEM cancels the redemption, returns the
+// points to the very lots they came from (with their expiry) and restores the stock.
+import { DataSource, EntityManager } from 'typeorm';
+import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../../errors/domain-error';
+import { requireId } from '../../errors/ids';
+import { query, queryOne } from '../../db/sql';
+import { withTransaction } from '../../db/transaction';
+import { Caller, callerScope } from '../auth/viewer';
+import { claimKey, requestHash, validKey } from './idempotency';
+import { LedgerService } from './ledger.service';
+import { consumeLotsOldestFirst, restoreConsumedLots } from './lots';
+import { PointsTransaction, TransactionType } from './points-transaction.entity';
+import { LockedWallet, announceBalance, coalitionAccountId, issuanceAccountId, lockWallet } from './wallet';
+
+export interface ReverseTransaction {
+  transactionId: string;
+  points?: number | null;
+  reason?: string | null;
+  idempotencyKey: string;
+}
+
+const MAX_REASON_LENGTH = 500;
+
+export class ReversalService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  async reverse(caller: Caller, input: ReverseTransaction): Promise<PointsTransaction> {
+    const transactionId = requireId(input.transactionId, 'input.transactionId');
+    const key = validKey(input.idempotencyKey);
+    const points = input.points ?? null;
+    if (points !== null && (!Number.isInteger(points) || points < 1)) throw badInput('input.points', 'must be a whole number of at least 1');
+    const reason = input.reason?.trim() || null;
+    if (reason && reason.length > MAX_REASON_LENGTH) throw badInput('input.reason', `at most ${MAX_REASON_LENGTH} characters`);
+    if (caller.kind === 'member') throw forbidden('Only the partner that made a transaction, or an admin, may reverse it');
+    if (caller.kind === 'partner' && caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended');
+    const hash = requestHash('reverseTransaction', { transactionId, points, reason });
+
+    const reversalId = await withTransaction(this.db, async (m) => {
+      const claim = await claimKey(m, callerScope(caller), key, 'reverseTransaction', hash);
+      if (claim.replay) return claim.resultId;
+
+      const original = await this.ledger.byId(transactionId, m);
+      if (!original) throw notFound('input.transactionId', 'transaction');
+      if (caller.kind === 'partner' && original.partnerId !== caller.partnerId) {
+        throw forbidden('A partner may only reverse transactions made at itself', 'input.transactionId');
+      }
+      const wallet = await lockWallet(m, original.memberId, 'input.transactionId');
+      let reversal: string;
+      if (original.type === TransactionType.EARN) reversal = await this.reverseEarn(m, original, wallet, points, reason);
+      else if (original.type === TransactionType.REDEEM) reversal = await this.reverseRedeem(m, original, wallet, points, reason);
+      else throw badInput('input.transactionId', `only EARN and REDEEM transactions can be reversed, not ${original.type}`);
+      await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, reversal]);
+      return reversal;
+    });
+    return (await this.ledger.byId(reversalId))!;
+  }
+
+  private async reverseEarn(m: EntityManager, earn: PointsTransaction, wallet: LockedWallet, points: number | null, reason: string | null) {
+    // Read under the wallet lock: concurrent reversals of this earn queue behind us.
+    const done = await queryOne<{ reversed: number }>(
+      m,
+      `SELECT coalesce(-sum(points), 0)::bigint AS reversed FROM ledger_transaction WHERE reverses_id = $1`,
+      [earn.id],
+    );
+    const reversible = earn.points - done!.reversed;
+    if (reversible <= 0) throw badInput('input.transactionId', 'this earn has already been fully reversed');
+    const n = points ?? reversible;
+    if (n > reversible) throw badInput('input.points', `at most ${reversible} points of this earn remain reversible`, { reversible });
+    const balanceAfter = wallet.balance - n;
+    const tx = await this.insertReversal(m, earn, wallet, -n, balanceAfter, reason, await issuanceAccountId(m, earn.partnerId!));
+    const ownLot = await queryOne<{ id: string }>(m, `SELECT id FROM points_lot WHERE earn_transaction_id = $1`, [earn.id]);
+    await consumeLotsOldestFirst(m, earn.memberId, n, tx, ownLot?.id ?? null);
+    await announceBalance(m, earn.memberId, earn.partnerId, tx, balanceAfter);
+    return tx;
+  }
+
+  private async reverseRedeem(m: EntityManager, redeem: PointsTransaction, wallet: LockedWallet, points: number | null, reason: string | null) {
+    const redemption = await queryOne<{ id: string; rewardId: string; quantity: number; pointsSpent: number; status: string }>(
+      m,
+      `SELECT id, reward_id AS "rewardId", quantity, points_spent AS "pointsSpent", status FROM redemption WHERE transaction_id = $1`,
+      [redeem.id],
+    );
+    if (!redemption || redemption.status !== 'ACTIVE') throw badInput('input.transactionId', 'this redemption has already been reversed');
+    const n = redemption.pointsSpent;
+    if (points !== null && points !== n) throw badInput('input.points', `a redemption is reversed whole: omit points or give ${n}`);
+    const balanceAfter = wallet.balance + n;
+    const tx = await this.insertReversal(m, redeem, wallet, n, balanceAfter, reason, await coalitionAccountId(m, 'COALITION_REDEMPTION'));
+    // A wallet in debt keeps its lots empty: only what lifts the balance above zero goes back.
+    await restoreConsumedLots(m, redeem.id, Math.max(0, balanceAfter) - Math.max(0, wallet.balance), tx);
+    await query(m, `UPDATE reward SET stock = stock + $2 WHERE id = $1 AND stock IS NOT NULL`, [redemption.rewardId, redemption.quantity]);
+    await query(m, `UPDATE redemption SET status = 'CANCELLED', cancelled_by_transaction = $2 WHERE id = $1`, [redemption.id, tx]);
+    await announceBalance(m, redeem.memberId, redeem.partnerId, tx, balanceAfter);
+    return tx;
+  }
+
+  /** The REVERSAL row and its two entries; `delta` is the signed change to the wallet. */
+  private async insertReversal(
+    m: EntityManager,
+    original: PointsTransaction,
+    wallet: LockedWallet,
+    delta: number,
+    balanceAfter: number,
+    reason: string | null,
+    counterAccountId: string,
+  ): Promise<string> {
+    const earnReversal = original.type === TransactionType.EARN;
+    const row = await queryOne<{ id: string }>(
+      m,
+      `WITH tx AS (
+         INSERT INTO ledger_transaction (type, member_id, partner_id, points, balance_after, exchange_rate_id, reverses_id, reason, qualifying_points)
+         VALUES ('REVERSAL', $1, $2, $3::bigint, $4, $5, $6, $7, $8) RETURNING id),
+       entries AS (
+         INSERT INTO ledger_entry (transaction_id, account_id, amount)
+         SELECT id, $9::uuid, $3::bigint FROM tx UNION ALL SELECT id, $10::uuid, -$3::bigint FROM tx),
+       wallet AS (
+         UPDATE account SET balance = $4, lifetime_earned = lifetime_earned + $11::bigint WHERE id = $9)
+       SELECT id FROM tx`,
+      [
+        original.memberId,
+        original.partnerId,
+        delta,
+        balanceAfter,
+        original.exchangeRateId,
+        original.id,
+        reason,
+        earnReversal ? delta : 0,
+        wallet.accountId,
+        counterAccountId,
+        earnReversal ? delta : 0,
+      ],
+    );
+    return row!.id;
+  }
+}

@@ -1,0 +1,43 @@
+// The member's wallet: the one account with a running balance, and the lock every write on a
+// member takes first (wallet, then — only for limited rewards — the reward's stock row). A single
+// lock order means redemptions, earns and reversals of one member serialise and never deadlock.
+import { EntityManager } from 'typeorm';
+import { notFound } from '../../errors/domain-error';
+import { query, queryOne } from '../../db/sql';
+
+export interface LockedWallet {
+  accountId: string;
+  balance: number;
+  tierId: string;
+  tierRank: number;
+  tierMultiplier: string;
+}
+
+export async function lockWallet(m: EntityManager, memberId: string, field = 'input.memberId'): Promise<LockedWallet> {
+  const wallet = await queryOne<LockedWallet>(
+    m,
+    `SELECT a.id AS "accountId", a.balance, mb.tier_id AS "tierId", t.rank AS "tierRank", t.earn_multiplier::text AS "tierMultiplier"
+       FROM account a JOIN member mb ON mb.id = a.member_id JOIN tier t ON t.id = mb.tier_id
+      WHERE a.member_id = $1 FOR UPDATE OF a`,
+    [memberId],
+  );
+  if (!wallet) throw notFound(field, 'member');
+  return wallet;
+}
+
+export async function coalitionAccountId(m: EntityManager, kind: 'COALITION_REDEMPTION' | 'COALITION_BREAKAGE'): Promise<string> {
+  return (await queryOne<{ id: string }>(m, `SELECT id FROM account WHERE kind = $1`, [kind]))!.id;
+}
+
+export async function issuanceAccountId(m: EntityManager, partnerId: string): Promise<string> {
+  return (await queryOne<{ id: string }>(m, `SELECT id FROM account WHERE kind = 'PARTNER_ISSUANCE' AND partner_id = $1`, [partnerId]))!.id;
+}
+
+/** Record a balance change for live subscribers (relayed after commit; see outbox_event). */
+export async function announceBalance(m: EntityManager, memberId: string, partnerId: string | null, transactionId: string, available: number) {
+  await query(m, `INSERT INTO outbox_event (topic, member_id, partner_id, payload) VALUES ('BALANCE_CHANGED', $1, $2, $3)`, [
+    memberId,
+    partnerId,
+    JSON.stringify({ transactionId, available }),
+  ]);
+}

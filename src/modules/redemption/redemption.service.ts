@@ -1,0 +1,143 @@
+// Redeeming a reward: in one transaction, check tier and balance, take stock (only rewards with
+// limited stock lock their row), spend lots oldest-expiry first, and write the REDEEM ledger
+// transaction at the reward partner's burn-rate version.
+import { DataSource } from 'typeorm';
+import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../../errors/domain-error';
+import { requireId } from '../../errors/ids';
+import { query, queryOne } from '../../db/sql';
+import { withTransaction } from '../../db/transaction';
+import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
+import { Caller, callerScope } from '../auth/viewer';
+import { claimKey, requestHash, validKey } from '../ledger/idempotency';
+import { consumeLotsOldestFirst } from '../ledger/lots';
+import { announceBalance, coalitionAccountId, lockWallet } from '../ledger/wallet';
+import { newRedemptionCode } from './redemption-code';
+import { REDEMPTION_COLUMNS, Redemption } from './redemption.entity';
+
+export interface RedeemReward {
+  memberId: string;
+  rewardId: string;
+  quantity?: number | null;
+  idempotencyKey: string;
+}
+
+export const MAX_QUANTITY = 100;
+
+interface RewardForSale {
+  id: string;
+  partnerId: string;
+  pointsCost: number;
+  stock: number | null;
+  active: boolean;
+  partnerStatus: 'ACTIVE' | 'SUSPENDED';
+  minTierRank: number | null;
+  minTierName: string | null;
+  rateId: string | null;
+}
+
+export class RedemptionService {
+  constructor(private readonly db: DataSource) {}
+
+  async redeem(caller: Caller, input: RedeemReward): Promise<Redemption> {
+    const memberId = requireId(input.memberId, 'input.memberId');
+    const rewardId = requireId(input.rewardId, 'input.rewardId');
+    const key = validKey(input.idempotencyKey);
+    const quantity = input.quantity ?? 1;
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
+      throw badInput('input.quantity', `must be a whole number from 1 to ${MAX_QUANTITY}`);
+    }
+    if (caller.kind === 'member' && caller.memberId !== memberId) throw forbidden('A member may only redeem for itself', 'input.memberId');
+    if (caller.kind === 'partner' && caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended');
+    const hash = requestHash('redeemReward', { memberId, rewardId, quantity });
+
+    return withTransaction(this.db, async (m) => {
+      const claim = await claimKey(m, callerScope(caller), key, 'redeemReward', hash);
+      if (claim.replay) return (await queryOne<Redemption>(m, `SELECT ${REDEMPTION_COLUMNS} FROM redemption WHERE id = $1`, [claim.resultId]))!;
+
+      const reward = await queryOne<RewardForSale>(
+        m,
+        `SELECT r.id, r.partner_id AS "partnerId", r.points_cost AS "pointsCost", r.stock, r.active, p.status AS "partnerStatus",
+                mt.rank AS "minTierRank", mt.name AS "minTierName", rate.id AS "rateId"
+           FROM reward r
+           JOIN partner p ON p.id = r.partner_id
+           LEFT JOIN tier mt ON mt.id = r.min_tier_id
+           LEFT JOIN LATERAL (
+             SELECT id FROM exchange_rate WHERE partner_id = r.partner_id AND effective_from <= now()
+              ORDER BY effective_from DESC, version DESC LIMIT 1) rate ON true
+          WHERE r.id = $1`,
+        [rewardId],
+      );
+      if (!reward) throw notFound('input.rewardId', 'reward');
+      if (caller.kind === 'partner' && reward.partnerId !== caller.partnerId) {
+        throw forbidden('A partner may only redeem its own rewards', 'input.rewardId');
+      }
+      if (reward.partnerStatus !== 'ACTIVE') throw new DomainError(ErrorCode.PARTNER_SUSPENDED, "This reward's partner is suspended", 'input.rewardId');
+      if (!reward.active) throw badInput('input.rewardId', 'this reward is not available any more');
+      if (!reward.rateId) throw new DomainError(ErrorCode.RATE_NOT_SET, "This reward's partner has no exchange rate in force", 'input.rewardId');
+
+      const wallet = await lockWallet(m, memberId);
+      if (reward.minTierRank !== null && wallet.tierRank < reward.minTierRank) {
+        throw new DomainError(ErrorCode.TIER_REQUIRED, `This reward is for ${reward.minTierName} members and above`, 'input.rewardId');
+      }
+      const cost = reward.pointsCost * quantity;
+      if (wallet.balance < cost) {
+        throw new DomainError(ErrorCode.INSUFFICIENT_POINTS, `This costs ${cost} points; ${Math.max(0, wallet.balance)} available`, 'input.memberId', {
+          required: cost,
+          available: wallet.balance,
+        });
+      }
+      if (reward.stock !== null) {
+        const taken = await query(m, `UPDATE reward SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING stock`, [rewardId, quantity]);
+        if (taken.length === 0) throw new DomainError(ErrorCode.OUT_OF_STOCK, 'Not enough of this reward left', 'input.quantity');
+      }
+
+      const balanceAfter = wallet.balance - cost;
+      const tx = (await queryOne<{ id: string }>(
+        m,
+        `WITH tx AS (
+           INSERT INTO ledger_transaction (type, member_id, partner_id, points, balance_after, exchange_rate_id)
+           VALUES ('REDEEM', $1, $2, -$3::bigint, $4, $5) RETURNING id),
+         entries AS (
+           INSERT INTO ledger_entry (transaction_id, account_id, amount)
+           SELECT id, $6::uuid, -$3::bigint FROM tx UNION ALL SELECT id, $7::uuid, $3::bigint FROM tx),
+         wallet AS (UPDATE account SET balance = $4 WHERE id = $6)
+         SELECT id FROM tx`,
+        [memberId, reward.partnerId, cost, balanceAfter, reward.rateId, wallet.accountId, await coalitionAccountId(m, 'COALITION_REDEMPTION')],
+      ))!;
+      await consumeLotsOldestFirst(m, memberId, cost, tx.id);
+      const redemption = (await queryOne<Redemption>(
+        m,
+        `INSERT INTO redemption (member_id, reward_id, partner_id, quantity, points_spent, code, transaction_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${REDEMPTION_COLUMNS}`,
+        [memberId, rewardId, reward.partnerId, quantity, cost, newRedemptionCode(), tx.id],
+      ))!;
+      await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, redemption.id]);
+      await announceBalance(m, memberId, reward.partnerId, tx.id, balanceAfter);
+      return redemption;
+    });
+  }
+
+  async byIds(ids: readonly string[]): Promise<Redemption[]> {
+    return query<Redemption>(this.db, `SELECT ${REDEMPTION_COLUMNS} FROM redemption WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  /** Newest first; partnerScope limits to redemptions at that partner. */
+  async forMember(memberId: string, partnerScope: string | null, first?: number, after?: string): Promise<Page<Redemption>> {
+    const size = pageSize(first);
+    const before = decodeCursor('redemption', after);
+    const [rows, total] = await Promise.all([
+      query<Redemption>(
+        this.db,
+        `SELECT ${REDEMPTION_COLUMNS} FROM redemption
+          WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2) AND ($3::bigint IS NULL OR seq < $3)
+          ORDER BY seq DESC LIMIT $4`,
+        [memberId, partnerScope, before, size + 1],
+      ),
+      queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM redemption WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2)`, [
+        memberId,
+        partnerScope,
+      ]),
+    ]);
+    return toPage('redemption', rows, size, total!.count);
+  }
+}
