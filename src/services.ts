@@ -6,6 +6,7 @@ import { Authenticator } from './modules/auth/authenticate';
 import { MemberTokenService, loadTokenSecret } from './modules/auth/member-token.service';
 import { RedemptionService } from './modules/redemption/redemption.service';
 import { ReversalService } from './modules/ledger/reversal.service';
+import { SettlementService } from './modules/settlement/settlement.service';
 import { CatalogService } from './modules/catalog/catalog.service';
 import { ExchangeRateService } from './modules/exchange-rate/exchange-rate.service';
 import { EarnService } from './modules/ledger/earn.service';
@@ -25,6 +26,7 @@ export interface Services {
   catalog: CatalogService;
   redemptions: RedemptionService;
   reversals: ReversalService;
+  settlement: SettlementService;
   apiKeys: ApiKeyService;
   memberTokens: MemberTokenService;
   authenticator: Authenticator;
@@ -45,6 +47,7 @@ export async function createServices(db: DataSource, config: Config): Promise<Se
     catalog: new CatalogService(db),
     redemptions: new RedemptionService(db),
     reversals: new ReversalService(db, ledger),
+    settlement: new SettlementService(db),
     apiKeys,
     memberTokens,
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),

@@ -8,6 +8,7 @@ import { MemberResolver } from '../modules/member/member.resolver';
 import { PartnerResolver } from '../modules/partner/partner.resolver';
 import { TierResolver } from '../modules/tier/tier.resolver';
 import { MemberRedemptionsResolver, RedemptionResolver } from '../modules/redemption/redemption.resolver';
+import { SettlementFlowResolver, SettlementResolver } from '../modules/settlement/settlement.resolver';
 import { DateTimeScalar } from './scalars';
 
 export const resolvers = [
@@ -20,6 +21,8 @@ export const resolvers = [
   LedgerResolver,
   RedemptionResolver,
   MemberRedemptionsResolver,
+  SettlementResolver,
+  SettlementFlowResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
