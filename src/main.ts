@@ -54,7 +54,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     try {
       await gateway.stop();
+      logger.debug('HTTP server drained');
       await database.close();
+      logger.debug('database closed');
       process.exit(0);
     } catch (err) {
       logger.error({ err }, 'shutdown failed');

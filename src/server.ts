@@ -47,6 +47,8 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
     includeStacktraceInErrorResponses: !config.production,
     introspection: !config.production,
     allowBatchedHttpRequests: false,
+    // main.ts owns shutdown: drain HTTP, then close the pool, then stop embedded PostgreSQL.
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

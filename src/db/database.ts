@@ -13,7 +13,7 @@ export interface Database {
 }
 
 export async function openDatabase(config: Config): Promise<Database> {
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), persistent: true });
+  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), persistent: true, callerHandlesSignals: true });
   const url = config.databaseUrl ?? embedded!.url;
   const db = createDataSource(url, config.dbPoolSize);
   try {

