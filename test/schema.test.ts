@@ -22,3 +22,14 @@ describe('schema.graphql', () => {
     expect(gaps).toEqual([]);
   });
 });
+
+describe('codegen', () => {
+  it('test/generated/graphql.ts matches schema.graphql and the operations (run `npm run codegen`)', async () => {
+    const { generate } = await import('@graphql-codegen/cli');
+    const { parse } = await import('yaml');
+    const config = parse(readFileSync('codegen.yml', 'utf8'));
+    const outputs = await generate({ ...config, cwd: process.cwd(), silent: true }, false);
+    expect(outputs).toHaveLength(1);
+    expect(readFileSync(outputs[0]!.filename, 'utf8')).toBe(outputs[0]!.content);
+  }, 60_000);
+});
