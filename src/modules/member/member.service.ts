@@ -2,7 +2,8 @@ import { DataSource } from 'typeorm';
 import { badInput } from '../../errors/domain-error';
 import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
-import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
+import { Page } from '../../graphql/connection';
+import { memberHistoryPage } from '../../db/member-history';
 import { QUALIFYING_WINDOW } from '../tier/tier.service';
 import { TRANSACTION_COLUMNS, PointsTransaction } from '../ledger/points-transaction.entity';
 import { MEMBER_COLUMNS, Balance, Member } from './member.entity';
@@ -80,23 +81,8 @@ export class MemberService {
 
   /** Newest first. partnerScope limits to transactions made at that partner (what a partner may see). */
   async transactions(memberId: string, partnerScope: string | null, first?: number, after?: string): Promise<Page<PointsTransaction>> {
-    const size = pageSize(first);
-    const before = decodeCursor('tx', after);
-    const [rows, total] = await Promise.all([
-      query<PointsTransaction>(
-        this.db,
-        `SELECT ${TRANSACTION_COLUMNS} FROM ledger_transaction
-          WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2) AND ($3::bigint IS NULL OR seq < $3)
-          ORDER BY seq DESC LIMIT $4`,
-        [memberId, partnerScope, before, size + 1],
-      ),
-      queryOne<{ count: number }>(
-        this.db,
-        `SELECT count(*) AS count FROM ledger_transaction WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2)`,
-        [memberId, partnerScope],
-      ),
-    ]);
-    return toPage('tx', rows, size, total!.count);
+    return memberHistoryPage(this.db, { table: 'ledger_transaction', columns: TRANSACTION_COLUMNS, cursorKind: 'tx' }, memberId, partnerScope, first, after);
   }
+
 }
 

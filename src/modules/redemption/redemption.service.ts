@@ -6,7 +6,8 @@ import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../../err
 import { requireId } from '../../errors/ids';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
-import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
+import { Page } from '../../graphql/connection';
+import { memberHistoryPage } from '../../db/member-history';
 import { Caller, callerScope } from '../auth/viewer';
 import { claimKey, requestHash, validKey } from '../ledger/idempotency';
 import { consumeLotsOldestFirst } from '../ledger/lots';
@@ -123,21 +124,7 @@ export class RedemptionService {
 
   /** Newest first; partnerScope limits to redemptions at that partner. */
   async forMember(memberId: string, partnerScope: string | null, first?: number, after?: string): Promise<Page<Redemption>> {
-    const size = pageSize(first);
-    const before = decodeCursor('redemption', after);
-    const [rows, total] = await Promise.all([
-      query<Redemption>(
-        this.db,
-        `SELECT ${REDEMPTION_COLUMNS} FROM redemption
-          WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2) AND ($3::bigint IS NULL OR seq < $3)
-          ORDER BY seq DESC LIMIT $4`,
-        [memberId, partnerScope, before, size + 1],
-      ),
-      queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM redemption WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2)`, [
-        memberId,
-        partnerScope,
-      ]),
-    ]);
-    return toPage('redemption', rows, size, total!.count);
+    return memberHistoryPage(this.db, { table: 'redemption', columns: REDEMPTION_COLUMNS, cursorKind: 'redemption' }, memberId, partnerScope, first, after);
   }
+
 }
