@@ -9,6 +9,8 @@ import { PartnerResolver } from '../modules/partner/partner.resolver';
 import { TierResolver } from '../modules/tier/tier.resolver';
 import { MemberRedemptionsResolver, RedemptionResolver } from '../modules/redemption/redemption.resolver';
 import { SettlementFlowResolver, SettlementResolver } from '../modules/settlement/settlement.resolver';
+import { CatalogResolver, PartnerRewardsResolver } from '../modules/catalog/catalog.resolver';
+import { RewardResolver } from '../modules/catalog/reward.resolver';
 import { DateTimeScalar } from './scalars';
 
 export const resolvers = [
@@ -23,6 +25,9 @@ export const resolvers = [
   MemberRedemptionsResolver,
   SettlementResolver,
   SettlementFlowResolver,
+  CatalogResolver,
+  RewardResolver,
+  PartnerRewardsResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

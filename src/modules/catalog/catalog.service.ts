@@ -1,6 +1,38 @@
-import { DataSource } from 'typeorm';
-import { query } from '../../db/sql';
+import { DataSource, EntityManager } from 'typeorm';
+import { badInput, forbidden, notFound } from '../../errors/domain-error';
+import { requireId } from '../../errors/ids';
+import { Db, query, queryOne } from '../../db/sql';
+import { withTransaction } from '../../db/transaction';
+import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
+import type { Caller, Viewer } from '../auth/viewer';
+import { actingPartnerId, requireMemberAccess } from '../auth/policy';
 import { REWARD_COLUMNS, Reward } from './reward.entity';
+import { MAX_SEARCH_LENGTH, RewardFieldsInput, containsPattern, validRewardFields } from './reward-rules';
+
+export interface UpsertReward extends RewardFieldsInput {
+  id?: string | null;
+  partnerId?: string | null;
+}
+
+export interface CatalogFilter {
+  partnerId?: string | null;
+  category?: string | null;
+  maxPointsCost?: number | null;
+  affordableFor?: string | null;
+  search?: string | null;
+}
+
+type Manager = Extract<Caller, { kind: 'admin' | 'partner' }>;
+
+// A reward is listed publicly while it is active and its partner is not suspended.
+const LISTED = `active AND EXISTS (SELECT 1 FROM partner p WHERE p.id = reward.partner_id AND p.status = 'ACTIVE')`;
+
+// Every filter is optional: a NULL parameter switches its condition off. Patterns escape with \.
+const CATALOG_WHERE = `${LISTED}
+  AND ($1::uuid IS NULL OR partner_id = $1)
+  AND ($2::text IS NULL OR lower(category) = lower($2))
+  AND ($3::bigint IS NULL OR points_cost <= $3)
+  AND ($4::text IS NULL OR name ILIKE $4 ESCAPE '\\' OR description ILIKE $4 ESCAPE '\\')`;
 
 export class CatalogService {
   constructor(private readonly db: DataSource) {}
@@ -8,4 +40,98 @@ export class CatalogService {
   async byIds(ids: readonly string[]): Promise<Reward[]> {
     return query<Reward>(this.db, `SELECT ${REWARD_COLUMNS} FROM reward WHERE id = ANY($1::uuid[])`, [ids]);
   }
+
+  /** No id: a new reward for the acting partner. With id: replace that reward's fields (its owner or an admin). */
+  async upsert(caller: Manager, input: UpsertReward, outer?: EntityManager): Promise<Reward> {
+    const id = input.id == null ? null : requireId(input.id, 'input.id');
+    // A partner key acts only as itself (FORBIDDEN otherwise) and not while suspended.
+    const partnerId = id === null || caller.kind === 'partner' ? requireId(actingPartnerId(caller, input.partnerId), 'input.partnerId') : null;
+    const fields = validRewardFields(input);
+    return withTransaction(
+      this.db,
+      async (m) => {
+        if (fields.minTierId) await this.requireTier(m, fields.minTierId);
+        if (id === null) {
+          if (!(await queryOne(m, `SELECT 1 FROM partner WHERE id = $1`, [partnerId]))) throw notFound('input.partnerId', 'partner');
+          return (await queryOne<Reward>(
+            m,
+            `INSERT INTO reward (partner_id, name, description, category, points_cost, stock, min_tier_id, active)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${REWARD_COLUMNS}`,
+            [partnerId, fields.name, fields.description ?? null, fields.category ?? null, fields.pointsCost, fields.stock ?? null,
+              fields.minTierId ?? null, fields.active],
+          ))!;
+        }
+        // Locked so a concurrent redemption's stock decrement is not overwritten by a stale read.
+        const current = await queryOne<Reward>(m, `SELECT ${REWARD_COLUMNS} FROM reward WHERE id = $1 FOR UPDATE`, [id]);
+        if (!current) throw notFound('input.id', 'reward');
+        if (caller.kind === 'partner' && current.partnerId !== partnerId) throw forbidden('A partner may only change its own rewards', 'input.id');
+        if (caller.kind === 'admin' && input.partnerId != null && input.partnerId.toLowerCase() !== current.partnerId) {
+          throw badInput('input.partnerId', 'a reward stays with its partner: omit it or name the partner that owns the reward');
+        }
+        return (await queryOne<Reward>(
+          m,
+          `UPDATE reward SET name = $2, description = $3, category = $4, points_cost = $5, stock = $6, min_tier_id = $7,
+                  active = $8, updated_at = now()
+            WHERE id = $1 RETURNING ${REWARD_COLUMNS}`,
+          [id, fields.name, keep(fields.description, current.description), keep(fields.category, current.category), fields.pointsCost,
+            keep(fields.stock, current.stock), keep(fields.minTierId, current.minTierId), fields.active],
+        ))!;
+      },
+      outer,
+    );
+  }
+
+  /** Listed rewards of active partners, oldest first (seq), so a new reward lands after every page already read. */
+  async catalog(viewer: Viewer, filter: CatalogFilter | null | undefined, first?: number, after?: string): Promise<Page<Reward>> {
+    const f = filter ?? {};
+    const partnerId = f.partnerId == null ? null : requireId(f.partnerId, 'filter.partnerId');
+    const category = f.category?.trim() || null;
+    if (f.maxPointsCost != null && f.maxPointsCost < 0) throw badInput('filter.maxPointsCost', 'must be 0 or more');
+    const search = f.search?.trim() || null;
+    if (search && search.length > MAX_SEARCH_LENGTH) throw badInput('filter.search', `must be at most ${MAX_SEARCH_LENGTH} characters`);
+    let maxCost = f.maxPointsCost ?? null;
+    if (f.affordableFor != null) {
+      const memberId = requireId(f.affordableFor, 'filter.affordableFor');
+      requireMemberAccess(viewer, memberId);
+      const balance = await this.balanceOf(this.db, memberId);
+      maxCost = maxCost === null ? balance : Math.min(maxCost, balance);
+    }
+    const params = [partnerId, category, maxCost, search && containsPattern(search)];
+    return this.page(CATALOG_WHERE, params, first, after);
+  }
+
+  /** One partner's rewards: what the public sees, or (for the partner itself and admins) all of them. */
+  async forPartner(partnerId: string, includeUnlisted: boolean, first?: number, after?: string): Promise<Page<Reward>> {
+    return this.page(`partner_id = $1 AND ($2::boolean OR (${LISTED}))`, [partnerId, includeUnlisted], first, after);
+  }
+
+  private async page(where: string, params: unknown[], first?: number, after?: string): Promise<Page<Reward>> {
+    const size = pageSize(first);
+    const afterSeq = decodeCursor('reward', after) ?? 0;
+    const n = params.length;
+    const [rows, total] = await Promise.all([
+      query<Reward>(
+        this.db,
+        `SELECT ${REWARD_COLUMNS} FROM reward WHERE ${where} AND seq > $${n + 1} ORDER BY seq LIMIT $${n + 2}`,
+        [...params, afterSeq, size + 1],
+      ),
+      queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM reward WHERE ${where}`, params),
+    ]);
+    return toPage('reward', rows, size, total!.count);
+  }
+
+  private async balanceOf(db: Db, memberId: string): Promise<number> {
+    const account = await queryOne<{ balance: number }>(db, `SELECT balance FROM account WHERE member_id = $1`, [memberId]);
+    if (!account) throw notFound('filter.affordableFor', 'member');
+    return account.balance;
+  }
+
+  private async requireTier(db: Db, tierId: string): Promise<void> {
+    if (!(await queryOne(db, `SELECT 1 FROM tier WHERE id = $1`, [tierId]))) throw notFound('input.minTierId', 'tier');
+  }
+}
+
+/** undefined in an update means "leave it as it is"; null clears it. */
+function keep<T>(given: T | null | undefined, current: T | null): T | null {
+  return given === undefined ? current : given;
 }
