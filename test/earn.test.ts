@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EarnPointsDocument, MemberBalanceDocument, MemberTransactionsDocument, SetExchangeRateDocument } from './generated/graphql';
+import {
+  EarnPointsDocument,
+  MemberBalanceDocument,
+  MemberTransactionsDocument,
+  MemberTransactionsQuery,
+  SetExchangeRateDocument,
+} from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
 import { earn, earnInput, ledgerViolations, newMember, newPartner, uniq } from './support/factories';
 
@@ -158,7 +164,8 @@ describe('Member.transactions', () => {
     const seen: number[] = [];
     let after: string | null | undefined = undefined;
     for (;;) {
-      const { member: m } = await gw.ok(MemberTransactionsDocument, { id: member.id, first: 2, after }, member.token);
+      const page: MemberTransactionsQuery = await gw.ok(MemberTransactionsDocument, { id: member.id, first: 2, after }, member.token);
+      const m = page.member;
       expect(m!.transactions.totalCount).toBe(5);
       seen.push(...m!.transactions.edges.map((e) => e.node.points));
       if (!m!.transactions.pageInfo.hasNextPage) break;

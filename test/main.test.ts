@@ -44,7 +44,7 @@ describe('npm start', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'loyalty-start-'));
     // As root, PostgreSQL runs as a 'postgres' user that must be able to enter this directory.
     chmodSync(dataDir, 0o755);
-    const env = { ...process.env, PORT: '0', DATA_DIR: dataDir, NODE_ENV: 'development', LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, NODE_ENV: 'development', LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
     delete env.ADMIN_TOKEN;
     child = spawn(process.execPath, ['dist/src/main.js'], { env });
