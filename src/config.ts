@@ -18,6 +18,12 @@ export interface Config {
   readonly dbPoolSize: number;
   readonly seedDemo: boolean;
   readonly logLevel: string;
+  /** Events a live subscription may fall behind by before it is ended (it can resume with `after`). */
+  readonly liveQueueLimit: number;
+  /** Bytes a WebSocket may have unsent before its client counts as too slow and is disconnected. */
+  readonly liveMaxBufferedBytes: number;
+  /** How often the tier downgrade evaluation runs in the background (0: never; use npm run tiers:evaluate). */
+  readonly tierEvaluationIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -73,5 +79,8 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 8, 1, 200),
     seedDemo: bool(env, 'SEED_DEMO', true),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
+    liveQueueLimit: integer(env, 'LIVE_QUEUE_LIMIT', 1000, 1, 1_000_000),
+    liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1_048_576, 1024, 1 << 30),
+    tierEvaluationIntervalSeconds: integer(env, 'TIER_EVALUATION_INTERVAL_SECONDS', 3600, 0, 7 * 86400),
   });
 }

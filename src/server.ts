@@ -17,6 +17,9 @@ import { domainToGraphQLError, makeFormatError } from './graphql/errors';
 import { gatewaySchema } from './graphql/schema';
 import { Services, createServices } from './services';
 import { query } from './db/sql';
+import { attachLiveSocket } from './live-socket';
+import { evaluateTiers } from './modules/tier/tier-evaluation';
+import { extraValidationRules } from './graphql/validation';
 
 export interface Gateway {
   url: string;
@@ -35,15 +38,18 @@ async function databaseAnswers(db: DataSource): Promise<boolean> {
 }
 
 export async function startGateway(config: Config, db: DataSource, logger: Logger, port = config.port): Promise<Gateway> {
-  const services = await createServices(db, config);
+  const services = await createServices(db, config, logger);
   const schema = await gatewaySchema();
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  const formatError = makeFormatError(logger, config.production);
+  const live = attachLiveSocket(httpServer, schema, services, config, logger, formatError);
 
   const apollo = new ApolloServer<Context>({
     schema,
-    formatError: makeFormatError(logger, config.production),
+    formatError,
+    validationRules: extraValidationRules,
     includeStacktraceInErrorResponses: !config.production,
     introspection: !config.production,
     allowBatchedHttpRequests: false,
@@ -52,6 +58,16 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
     csrfPrevention: true,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await live.dispose();
+              await services.relay.stop();
+            },
+          };
+        },
+      },
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });
@@ -80,12 +96,23 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
     }),
   );
 
+  await services.relay.start();
+  // Every instance schedules the evaluation; the advisory lock lets one run it at a time.
+  const tierTimer =
+    config.tierEvaluationIntervalSeconds > 0
+      ? setInterval(() => {
+          evaluateTiers(db, services.tiers, () => services.relay.nudge()).catch((err) => logger.error({ err }, 'tier evaluation failed'));
+        }, config.tierEvaluationIntervalSeconds * 1000).unref()
+      : null;
   await new Promise<void>((resolve) => httpServer.listen(port, resolve));
   const actualPort = (httpServer.address() as AddressInfo).port;
   return {
     url: `http://localhost:${actualPort}/graphql`,
     port: actualPort,
     services,
-    stop: () => apollo.stop(),
+    stop: async () => {
+      if (tierTimer) clearInterval(tierTimer);
+      await apollo.stop();
+    },
   };
 }

@@ -1,6 +1,10 @@
 // The services of one gateway process, built once at boot and shared by every request.
 import { DataSource } from 'typeorm';
 import type { Config } from './config';
+import type { Logger } from './logger';
+import { LocalBus } from './modules/live/local-bus';
+import { OutboxRelay } from './modules/live/outbox-relay';
+import { LiveService } from './modules/live/live.service';
 import { ApiKeyService } from './modules/auth/api-key.service';
 import { Authenticator } from './modules/auth/authenticate';
 import { MemberTokenService, loadTokenSecret } from './modules/auth/member-token.service';
@@ -17,6 +21,8 @@ import { TierService } from './modules/tier/tier.service';
 
 export interface Services {
   db: DataSource;
+  relay: OutboxRelay;
+  live: LiveService;
   partners: PartnerService;
   rates: ExchangeRateService;
   tiers: TierService;
@@ -32,21 +38,25 @@ export interface Services {
   authenticator: Authenticator;
 }
 
-export async function createServices(db: DataSource, config: Config): Promise<Services> {
+export async function createServices(db: DataSource, config: Config, logger: Logger): Promise<Services> {
+  const relay = new OutboxRelay(db, (db.options as { url: string }).url, new LocalBus(config.liveQueueLimit), logger);
+  const afterCommit = () => relay.nudge();
   const ledger = new LedgerService(db);
   const apiKeys = new ApiKeyService(db);
   const memberTokens = new MemberTokenService(await loadTokenSecret(db, config.tokenSecret), config.memberTokenTtlSeconds);
   return {
     db,
+    relay,
+    live: new LiveService(db, relay),
     partners: new PartnerService(db),
-    rates: new ExchangeRateService(db),
+    rates: new ExchangeRateService(db, afterCommit),
     tiers: new TierService(db),
     members: new MemberService(db),
     ledger,
-    earn: new EarnService(db, ledger),
+    earn: new EarnService(db, ledger, afterCommit),
     catalog: new CatalogService(db),
-    redemptions: new RedemptionService(db),
-    reversals: new ReversalService(db, ledger),
+    redemptions: new RedemptionService(db, afterCommit),
+    reversals: new ReversalService(db, ledger, afterCommit),
     settlement: new SettlementService(db),
     apiKeys,
     memberTokens,

@@ -2,7 +2,6 @@
 // so it starts its own embedded PostgreSQL, migrates, seeds the demo coalition, prints
 // credentials that work, answers health checks, and shuts everything down on SIGTERM.
 import { ChildProcess, spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +39,6 @@ async function gql(url: string, query: string, token?: string) {
 
 describe('npm start', () => {
   beforeAll(() => {
-    execFileSync('npx', ['tsc', '-p', '.'], { stdio: 'inherit' });
     dataDir = mkdtempSync(join(tmpdir(), 'loyalty-start-'));
     // As root, PostgreSQL runs as a 'postgres' user that must be able to enter this directory.
     chmodSync(dataDir, 0o755);

@@ -5,6 +5,7 @@ import { Loaders, createLoaders } from './loaders';
 
 export interface Context {
   viewer: Viewer;
+  /** Replaced per event on long-lived subscriptions, so events never read a stale cache. */
   loaders: Loaders;
   services: Services;
 }

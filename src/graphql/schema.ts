@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { ExchangeRateResolver, PartnerRatesResolver } from '../modules/exchange-rate/exchange-rate.resolver';
 import { LedgerResolver } from '../modules/ledger/ledger.resolver';
@@ -11,6 +12,7 @@ import { MemberRedemptionsResolver, RedemptionResolver } from '../modules/redemp
 import { SettlementFlowResolver, SettlementResolver } from '../modules/settlement/settlement.resolver';
 import { CatalogResolver, PartnerRewardsResolver } from '../modules/catalog/catalog.resolver';
 import { RewardResolver } from '../modules/catalog/reward.resolver';
+import { BalanceUpdateResolver, ExchangeRateLiveResolver, TierChangeResolver } from '../modules/live/live.resolver';
 import { DateTimeScalar } from './scalars';
 
 export const resolvers = [
@@ -28,6 +30,9 @@ export const resolvers = [
   CatalogResolver,
   RewardResolver,
   PartnerRewardsResolver,
+  BalanceUpdateResolver,
+  TierChangeResolver,
+  ExchangeRateLiveResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -38,6 +43,9 @@ export function gatewaySchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // Violations become BAD_USER_INPUT naming the field (see graphql/errors.ts).
     validate: { forbidUnknownValues: false },
+    // type-graphql insists on a pubSub once any subscription exists. Ours do not use it: each
+    // supplies its own stream (outbox replay + relay, see modules/live), so this one stays idle.
+    pubSub: createPubSub(),
   });
   return built;
 }

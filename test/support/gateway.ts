@@ -26,6 +26,8 @@ export interface GqlResult<T> {
 
 export interface TestGateway {
   url: string;
+  wsUrl: string;
+  dbUrl: string;
   db: DataSource;
   services: Services;
   adminToken: string;
@@ -67,6 +69,8 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
 
   return {
     url: gateway.url,
+    wsUrl: gateway.url.replace(/^http/, 'ws'),
+    dbUrl,
     db,
     services: gateway.services,
     adminToken,

@@ -2,6 +2,7 @@
 // template database with every migration applied. Each test file clones the template.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { Client } from 'pg';
 import { createDataSource } from '../../src/db/data-source';
@@ -26,6 +27,8 @@ let template = '';
 let serverUrl = '';
 
 export async function setup(project: TestProject): Promise<void> {
+  // Tests that run the server as a child process (as `npm start` does) use the tsc build.
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.'], { stdio: 'inherit' });
   if (process.env.DATABASE_URL) {
     serverUrl = process.env.DATABASE_URL;
   } else {

@@ -27,7 +27,11 @@ function validRate(value: string, field: string): string {
 }
 
 export class ExchangeRateService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    /** Wakes the outbox relays once the transaction has committed. */
+    private readonly afterCommit: () => void = () => undefined,
+  ) {}
 
   /** A new version; never an edit. Past versions stay exactly as they were used. */
   async set(input: SetExchangeRate): Promise<ExchangeRate> {
@@ -40,7 +44,7 @@ export class ExchangeRateService {
       // Back-dating would re-price purchases already made under the old rate.
       throw badInput('input.effectiveFrom', 'cannot be in the past; rates apply from now or a future moment');
     }
-    return withTransaction(this.db, async (m) => {
+    const rate = await withTransaction(this.db, async (m) => {
       // Serialises rate changes of one partner so versions are gap-free; admin-only, never hot.
       const partner = await queryOne(m, `SELECT id FROM partner WHERE id = $1 FOR UPDATE`, [partnerId]);
       if (!partner) throw notFound('input.partnerId', 'partner');
@@ -57,6 +61,8 @@ export class ExchangeRateService {
       ]);
       return rate;
     });
+    this.afterCommit();
+    return rate;
   }
 
   /** The version in force now for each partner (latest effectiveFrom not in the future). */

@@ -4,6 +4,7 @@
 import { DataSource } from 'typeorm';
 import { DomainError, ErrorCode, badInput, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
+import { requireText } from '../../errors/text';
 import { Exact, currencyDigits } from '../../money/decimal';
 import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
@@ -13,7 +14,7 @@ import { Caller, callerScope } from '../auth/viewer';
 import { claimKey, requestHash, validKey } from './idempotency';
 import { pointsForPurchase } from './earning-rule';
 import { LedgerService } from './ledger.service';
-import { lockWallet } from './wallet';
+import { announceBalance, announceTierChange, lockWallet } from './wallet';
 import { Channel, PointsTransaction, TRANSACTION_COLUMNS } from './points-transaction.entity';
 
 export interface EarnPoints {
@@ -44,13 +45,15 @@ export class EarnService {
   constructor(
     private readonly db: DataSource,
     private readonly ledger: LedgerService,
+    /** Wakes the outbox relays once the transaction has committed. */
+    private readonly afterCommit: () => void = () => undefined,
   ) {}
 
   async earn(caller: Caller, input: EarnPoints): Promise<PointsTransaction> {
     const partnerId = requireId(actingPartnerId(caller, input.partnerId), 'input.partnerId');
     const memberId = requireId(input.memberId, 'input.memberId');
     const key = validKey(input.idempotencyKey);
-    const externalRef = input.externalRef.trim();
+    const externalRef = requireText(input.externalRef.trim(), 'input.externalRef');
     if (externalRef.length === 0) throw badInput('input.externalRef', 'must not be empty');
     if (externalRef.length > MAX_REF_LENGTH) throw badInput('input.externalRef', `at most ${MAX_REF_LENGTH} characters`);
     const amount = new Exact(input.amount);
@@ -61,7 +64,7 @@ export class EarnService {
     const hash = requestHash('earnPoints', { memberId, amount: amount.toString(), currencyCode, channel, externalRef, partnerId });
 
     try {
-      return await withTransaction(this.db, async (m) => {
+      const tx = await withTransaction(this.db, async (m) => {
         const claim = await claimKey(m, callerScope(caller), key, 'earnPoints', hash);
         if (claim.replay) return (await this.ledger.byId(claim.resultId, m))!;
 
@@ -141,24 +144,13 @@ export class EarnService {
           [memberId, wallet.tierId],
         );
 
-        await query(
-          m,
-          `WITH done AS (UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2)
-           INSERT INTO outbox_event (topic, member_id, partner_id, payload)
-           SELECT 'BALANCE_CHANGED', $4::uuid, $5::uuid, $6::jsonb
-           UNION ALL SELECT 'TIER_CHANGED', $4::uuid, $5::uuid, $7::jsonb WHERE $7::jsonb IS NOT NULL`,
-          [
-            callerScope(caller),
-            key,
-            tx.id,
-            memberId,
-            partnerId,
-            JSON.stringify({ transactionId: tx.id, available: tx.balanceAfter }),
-            upgrade ? JSON.stringify({ ...upgrade, transactionId: tx.id }) : null,
-          ],
-        );
+        await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, tx.id]);
+        await announceBalance(m, memberId, partnerId, tx.id);
+        if (upgrade) await announceTierChange(m, memberId, upgrade.fromTierId, upgrade.toTierId, tx.id);
         return tx;
       });
+      this.afterCommit();
+      return tx;
     } catch (err) {
       if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'ledger_transaction_receipt') {
         const original = await queryOne<{ id: string }>(

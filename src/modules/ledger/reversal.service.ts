@@ -5,6 +5,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
+import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { Caller, callerScope } from '../auth/viewer';
@@ -27,6 +28,8 @@ export class ReversalService {
   constructor(
     private readonly db: DataSource,
     private readonly ledger: LedgerService,
+    /** Wakes the outbox relays once the transaction has committed. */
+    private readonly afterCommit: () => void = () => undefined,
   ) {}
 
   async reverse(caller: Caller, input: ReverseTransaction): Promise<PointsTransaction> {
@@ -34,7 +37,7 @@ export class ReversalService {
     const key = validKey(input.idempotencyKey);
     const points = input.points ?? null;
     if (points !== null && (!Number.isInteger(points) || points < 1)) throw badInput('input.points', 'must be a whole number of at least 1');
-    const reason = input.reason?.trim() || null;
+    const reason = requireText(input.reason?.trim() ?? '', 'input.reason') || null;
     if (reason && reason.length > MAX_REASON_LENGTH) throw badInput('input.reason', `at most ${MAX_REASON_LENGTH} characters`);
     if (caller.kind === 'member') throw forbidden('Only the partner that made a transaction, or an admin, may reverse it');
     if (caller.kind === 'partner' && caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended');
@@ -57,6 +60,7 @@ export class ReversalService {
       await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, reversal]);
       return reversal;
     });
+    this.afterCommit();
     return (await this.ledger.byId(reversalId))!;
   }
 
@@ -75,7 +79,7 @@ export class ReversalService {
     const tx = await this.insertReversal(m, earn, wallet, -n, balanceAfter, reason, await issuanceAccountId(m, earn.partnerId!));
     const ownLot = await queryOne<{ id: string }>(m, `SELECT id FROM points_lot WHERE earn_transaction_id = $1`, [earn.id]);
     await consumeLotsOldestFirst(m, earn.memberId, n, tx, ownLot?.id ?? null);
-    await announceBalance(m, earn.memberId, earn.partnerId, tx, balanceAfter);
+    await announceBalance(m, earn.memberId, earn.partnerId, tx);
     return tx;
   }
 
@@ -94,7 +98,7 @@ export class ReversalService {
     await restoreConsumedLots(m, redeem.id, Math.max(0, balanceAfter) - Math.max(0, wallet.balance), tx);
     await query(m, `UPDATE reward SET stock = stock + $2 WHERE id = $1 AND stock IS NOT NULL`, [redemption.rewardId, redemption.quantity]);
     await query(m, `UPDATE redemption SET status = 'CANCELLED', cancelled_by_transaction = $2 WHERE id = $1`, [redemption.id, tx]);
-    await announceBalance(m, redeem.memberId, redeem.partnerId, tx, balanceAfter);
+    await announceBalance(m, redeem.memberId, redeem.partnerId, tx);
     return tx;
   }
 

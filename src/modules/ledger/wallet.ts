@@ -4,6 +4,7 @@
 import { EntityManager } from 'typeorm';
 import { notFound } from '../../errors/domain-error';
 import { query, queryOne } from '../../db/sql';
+import { QUALIFYING_WINDOW } from '../tier/tier.service';
 
 export interface LockedWallet {
   accountId: string;
@@ -33,11 +34,27 @@ export async function issuanceAccountId(m: EntityManager, partnerId: string): Pr
   return (await queryOne<{ id: string }>(m, `SELECT id FROM account WHERE kind = 'PARTNER_ISSUANCE' AND partner_id = $1`, [partnerId]))!.id;
 }
 
-/** Record a balance change for live subscribers (relayed after commit; see outbox_event). */
-export async function announceBalance(m: EntityManager, memberId: string, partnerId: string | null, transactionId: string, available: number) {
-  await query(m, `INSERT INTO outbox_event (topic, member_id, partner_id, payload) VALUES ('BALANCE_CHANGED', $1, $2, $3)`, [
+/**
+ * Record a balance change for live subscribers, in the writer's transaction (relayed after
+ * commit; see live/outbox-relay.ts). The payload is the balance as of this transaction, so a
+ * subscriber replaying missed events sees each balance as it was.
+ */
+export async function announceBalance(m: EntityManager, memberId: string, partnerId: string | null, transactionId: string): Promise<void> {
+  await query(
+    m,
+    `INSERT INTO outbox_event (topic, member_id, partner_id, payload)
+     SELECT 'BALANCE_CHANGED', $1, $2, jsonb_build_object(
+              'transactionId', $3::uuid, 'available', a.balance, 'lifetimeEarned', a.lifetime_earned,
+              'qualifyingPoints', (SELECT coalesce(sum(t.qualifying_points), 0) FROM ledger_transaction t
+                                    WHERE t.member_id = $1 AND t.created_at > now() - ${QUALIFYING_WINDOW}))
+       FROM account a WHERE a.member_id = $1`,
+    [memberId, partnerId, transactionId],
+  );
+}
+
+export async function announceTierChange(m: EntityManager, memberId: string, fromTierId: string, toTierId: string, transactionId: string | null) {
+  await query(m, `INSERT INTO outbox_event (topic, member_id, payload) VALUES ('TIER_CHANGED', $1, $2)`, [
     memberId,
-    partnerId,
-    JSON.stringify({ transactionId, available }),
+    JSON.stringify({ fromTierId, toTierId, transactionId }),
   ]);
 }

@@ -37,7 +37,11 @@ interface RewardForSale {
 }
 
 export class RedemptionService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    /** Wakes the outbox relays once the transaction has committed. */
+    private readonly afterCommit: () => void = () => undefined,
+  ) {}
 
   async redeem(caller: Caller, input: RedeemReward): Promise<Redemption> {
     const memberId = requireId(input.memberId, 'input.memberId');
@@ -51,7 +55,7 @@ export class RedemptionService {
     if (caller.kind === 'partner' && caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended');
     const hash = requestHash('redeemReward', { memberId, rewardId, quantity });
 
-    return withTransaction(this.db, async (m) => {
+    const redemption = await withTransaction(this.db, async (m) => {
       const claim = await claimKey(m, callerScope(caller), key, 'redeemReward', hash);
       if (claim.replay) return (await queryOne<Redemption>(m, `SELECT ${REDEMPTION_COLUMNS} FROM redemption WHERE id = $1`, [claim.resultId]))!;
 
@@ -113,9 +117,11 @@ export class RedemptionService {
         [memberId, rewardId, reward.partnerId, quantity, cost, newRedemptionCode(), tx.id],
       ))!;
       await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, redemption.id]);
-      await announceBalance(m, memberId, reward.partnerId, tx.id, balanceAfter);
+      await announceBalance(m, memberId, reward.partnerId, tx.id);
       return redemption;
     });
+    this.afterCommit();
+    return redemption;
   }
 
   async byIds(ids: readonly string[]): Promise<Redemption[]> {

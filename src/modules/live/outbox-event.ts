@@ -1,0 +1,14 @@
+/** A committed change, as written to outbox_event in the same transaction as the change itself. */
+export interface OutboxEvent {
+  id: number;
+  topic: 'BALANCE_CHANGED' | 'TIER_CHANGED' | 'EXCHANGE_RATE_CHANGED';
+  memberId: string | null;
+  partnerId: string | null;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export const OUTBOX_COLUMNS = `id, topic, member_id AS "memberId", partner_id AS "partnerId", payload, created_at AS "createdAt"`;
+
+export const memberChannel = (memberId: string) => `member:${memberId}`;
+export const rateChannel = (partnerId: string | null) => `rate:${partnerId ?? '*'}`;

@@ -1,0 +1,140 @@
+// Relays committed outbox events to this instance's subscribers. Every gateway instance runs one
+// and reads the same table, so every instance sees every event. Writers never NOTIFY inside their
+// transaction (it serialises commits cluster-wide); after commit they call nudge(), which sends at
+// most one NOTIFY per event-loop turn to wake the other instances. A slow poll is the safety net
+// for a lost notification.
+//
+// Ordering: a member's writes serialise on its wallet lock and insert their event after taking
+// it, so per member, id order is commit order. Ids of concurrent transactions can commit out of
+// order, so an id skipped over (a hole) is remembered and looked for again on every poll until it
+// shows up or GAP_TIMEOUT_MS passes (then it belonged to a rolled-back transaction).
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import type { Logger } from '../../logger';
+import { query, queryOne } from '../../db/sql';
+import { LocalBus } from './local-bus';
+import { OUTBOX_COLUMNS, OutboxEvent } from './outbox-event';
+
+const CHANNEL = 'outbox_event';
+const BATCH = 1000;
+const GAP_TIMEOUT_MS = 30_000;
+const POLL_INTERVAL_MS = 1_000;
+const RECONNECT_MS = 1_000;
+const MAX_HOLES = 10_000;
+
+export class OutboxRelay {
+  /** Highest id delivered. */
+  private high = 0;
+  /** Ids below `high` not seen yet, with when they were first missed. */
+  private readonly holes = new Map<number, number>();
+  private polling: Promise<void> | null = null;
+  private again = false;
+  private notifyQueued = false;
+  private listener: Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly databaseUrl: string,
+    readonly bus: LocalBus,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    // Live delivery starts now; older events are for subscribers resuming with `after`.
+    this.high = (await queryOne<{ max: number }>(this.db, `SELECT coalesce(max(id), 0)::bigint AS max FROM outbox_event`))!.max;
+    await this.listen();
+    this.timer = setInterval(() => this.poll(), POLL_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.polling;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Called after a write commits: deliver here at once, and wake the other instances. */
+  nudge(): void {
+    void this.poll();
+    if (this.notifyQueued) return;
+    this.notifyQueued = true;
+    setImmediate(() => {
+      this.notifyQueued = false;
+      query(this.db, `SELECT pg_notify('${CHANNEL}', '')`).catch((err) => this.logger.warn({ err }, 'outbox NOTIFY failed; relays will poll'));
+    });
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.databaseUrl, application_name: 'loyalty-gateway-relay' });
+    client.on('notification', () => void this.poll());
+    client.on('error', (err) => {
+      this.logger.warn({ err }, 'outbox listener lost its connection; reconnecting');
+      this.listener = null;
+      client.end().catch(() => undefined);
+      setTimeout(() => void this.listen().catch(() => undefined), RECONNECT_MS).unref();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      this.listener = client;
+      void this.poll(); // catch up on whatever committed while we were not listening
+    } catch (err) {
+      this.logger.warn({ err }, 'outbox listener could not connect; retrying');
+      client.end().catch(() => undefined);
+      setTimeout(() => void this.listen().catch(() => undefined), RECONNECT_MS).unref();
+    }
+  }
+
+  /** One poll at a time; a request during a poll runs one more right after it. */
+  poll(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.polling) {
+      this.again = true;
+      return this.polling;
+    }
+    this.polling = (async () => {
+      try {
+        do {
+          this.again = false;
+          const full = await this.pollOnce();
+          if (full) this.again = true;
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        this.logger.warn({ err }, 'outbox poll failed; will retry');
+      } finally {
+        this.polling = null;
+      }
+    })();
+    return this.polling;
+  }
+
+  private async pollOnce(): Promise<boolean> {
+    const fresh = await query<OutboxEvent>(this.db, `SELECT ${OUTBOX_COLUMNS} FROM outbox_event WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [
+      this.high,
+    ]);
+    const filled =
+      this.holes.size > 0
+        ? await query<OutboxEvent>(this.db, `SELECT ${OUTBOX_COLUMNS} FROM outbox_event WHERE id = ANY($1::bigint[]) ORDER BY id`, [
+            [...this.holes.keys()],
+          ])
+        : [];
+    for (const event of [...filled, ...fresh].sort((a, b) => a.id - b.id)) {
+      if (this.holes.delete(event.id)) {
+        this.bus.publish(event);
+        continue;
+      }
+      const now = Date.now();
+      // Remember what we jump over (bounded: a huge jump is a long run of rolled-back ids).
+      for (let id = Math.max(this.high + 1, event.id - MAX_HOLES); id < event.id; id++) this.holes.set(id, now);
+      this.high = event.id;
+      this.bus.publish(event);
+    }
+    const expired = Date.now() - GAP_TIMEOUT_MS;
+    for (const [id, since] of this.holes) if (since < expired) this.holes.delete(id);
+    return fresh.length === BATCH;
+  }
+}
