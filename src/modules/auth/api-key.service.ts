@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { query, queryOne } from '../../db/sql';
 import { notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
+import { requireText } from '../../errors/text';
 
 export const API_KEY_PREFIX = 'lgk_';
 
@@ -41,7 +42,7 @@ export class ApiKeyService {
     const rows = await query(
       this.db,
       `UPDATE partner_api_key SET revoked_at = now() WHERE prefix = $1 AND revoked_at IS NULL RETURNING id`,
-      [prefix],
+      [requireText(prefix, 'prefix')],
     );
     return rows.length > 0;
   }

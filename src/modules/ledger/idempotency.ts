@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, badInput } from '../../errors/domain-error';
+import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
 
 export const MAX_KEY_LENGTH = 255;
@@ -14,7 +15,7 @@ export const MAX_KEY_LENGTH = 255;
 export function validKey(key: string, field = 'input.idempotencyKey'): string {
   if (key.length === 0 || key.trim().length === 0) throw badInput(field, 'must not be empty');
   if (key.length > MAX_KEY_LENGTH) throw badInput(field, `at most ${MAX_KEY_LENGTH} characters`);
-  return key;
+  return requireText(key, field);
 }
 
 /** A stable fingerprint of what was asked (normalised values, fixed key order). */

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { badInput } from '../../errors/domain-error';
+import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
 import { Page } from '../../graphql/connection';
@@ -31,9 +32,9 @@ export class MemberService {
   constructor(private readonly db: DataSource) {}
 
   async enroll(input: EnrollMember, enrolledByPartnerId: string | null): Promise<Member> {
-    const email = input.email.trim();
+    const email = requireText(input.email.trim(), 'input.email');
     if (email.length > 254 || !EMAIL.test(email)) throw badInput('input.email', `"${email.slice(0, 64)}" is not a valid email address`);
-    const displayName = input.displayName.trim();
+    const displayName = requireText(input.displayName.trim(), 'input.displayName');
     if (displayName.length < 1 || displayName.length > 255) throw badInput('input.displayName', 'must be 1 to 255 characters');
     const birthDate = input.birthDate ? validBirthDate(input.birthDate) : null;
     if (input.referralCode) {
@@ -65,7 +66,7 @@ export class MemberService {
   }
 
   async byEmail(email: string): Promise<Member | null> {
-    return (await queryOne<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE lower(email) = lower($1)`, [email.trim()])) ?? null;
+    return (await queryOne<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE lower(email) = lower($1)`, [requireText(email.trim(), 'email')])) ?? null;
   }
 
   async balances(memberIds: readonly string[]): Promise<(Balance & { memberId: string })[]> {

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { badInput, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
+import { requireText } from '../../errors/text';
 import { isCurrencyCode } from '../../money/decimal';
 import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
@@ -21,7 +22,7 @@ export class PartnerService {
     if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(slug)) {
       throw badInput('input.slug', 'use 2–63 lowercase letters, digits and dashes, starting with a letter or digit');
     }
-    const name = input.name.trim();
+    const name = requireText(input.name.trim(), 'input.name');
     if (name.length < 1 || name.length > 255) throw badInput('input.name', 'must be 1 to 255 characters');
     const currencyCode = input.currencyCode.trim().toUpperCase();
     if (!isCurrencyCode(currencyCode)) throw badInput('input.currencyCode', `"${input.currencyCode}" is not an ISO 4217 currency code`);

@@ -1,0 +1,518 @@
+// The authorization rules (DESIGN.md "Auth") as a table: every caller against every cell, on
+// the real server. A denied call gets the exact code and writes nothing; an allowed one works.
+import jwt from 'jsonwebtoken';
+import { randomUUID } from 'node:crypto';
+import { DocumentNode, print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AuthzPublicAndMemberDocument,
+  AuthzTwoMembersDocument,
+  AuthzTwoMembersNestedDocument,
+  CreatePartnerApiKeyDocument,
+  CreatePartnerDocument,
+  EarnPointsDocument,
+  EnrollMemberDocument,
+  IssueMemberTokenDocument,
+  MemberBalanceDocument,
+  MemberByEmailDocument,
+  MemberTransactionsDocument,
+  PartnerRatesDocument,
+  PartnersDocument,
+  RevokePartnerApiKeyDocument,
+  SetExchangeRateDocument,
+  SetPartnerStatusDocument,
+  TiersDocument,
+  ViewerDocument,
+} from './generated/graphql';
+import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
+import { balanceOf, earn, earnInput, newMember, newPartner, TestMember, TestPartner, uniq } from './support/factories';
+
+let gw: TestGateway;
+
+// ---------------------------------------------------------------------------------------------
+// Callers
+// ---------------------------------------------------------------------------------------------
+
+/** Callers that prove an identity (or none): each row of the table says what each may do. */
+const CALLERS = ['anonymous', 'admin', 'partnerA', 'partnerB', 'suspended', 'member', 'otherMember'] as const;
+type CallerName = (typeof CALLERS)[number];
+
+/** Tokens that prove nothing: the whole request fails, HTTP 401, UNAUTHENTICATED, whatever it asks. */
+const BAD_TOKENS = ['revokedKey', 'expiredMemberToken', 'forgedMemberToken', 'garbage'] as const;
+type BadToken = (typeof BAD_TOKENS)[number];
+
+interface World {
+  a: TestPartner;
+  b: TestPartner;
+  suspended: TestPartner;
+  /** Target of setPartnerStatus / setExchangeRate / createPartnerApiKey. */
+  victim: TestPartner;
+  member: TestMember; // enrolled at A; earned once at A and once at B
+  other: TestMember; // enrolled at B
+  shopper: TestMember; // the member the earnPoints cells credit
+  txAtA: string;
+  txAtB: string;
+  tokens: Record<CallerName | BadToken, string | null>;
+}
+let w: World;
+
+async function memberTokenSecret(): Promise<string> {
+  const [row] = await gw.sql<{ value: string }>(`SELECT value FROM app_secret WHERE name = 'member_token_secret'`);
+  return row!.value;
+}
+
+function signMemberToken(secret: string, memberId: string, expiresAtSeconds: number, partnerId: string | null = null): string {
+  return jwt.sign({ ptn: partnerId, iat: expiresAtSeconds - 3600, exp: expiresAtSeconds }, secret, {
+    algorithm: 'HS256',
+    subject: memberId,
+    issuer: 'loyalty-gateway',
+    audience: 'member',
+  });
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Everything a write could touch: a denied call must leave this exactly as it was. */
+async function snapshot() {
+  const [row] = await gw.sql(`
+    SELECT (SELECT count(*) FROM partner)::int AS partners,
+           (SELECT string_agg(id::text || ':' || status, ',' ORDER BY seq) FROM partner) AS statuses,
+           (SELECT count(*) FROM partner_api_key)::int AS api_keys,
+           (SELECT count(*) FROM partner_api_key WHERE revoked_at IS NOT NULL)::int AS revoked_keys,
+           (SELECT count(*) FROM exchange_rate)::int AS rates,
+           (SELECT count(*) FROM member)::int AS members,
+           (SELECT count(*) FROM account)::int AS accounts,
+           (SELECT count(*) FROM ledger_transaction)::int AS transactions,
+           (SELECT count(*) FROM ledger_entry)::int AS entries,
+           (SELECT count(*) FROM points_lot)::int AS lots,
+           (SELECT count(*) FROM idempotency_key)::int AS idempotency_keys,
+           (SELECT count(*) FROM outbox_event)::int AS events,
+           (SELECT coalesce(sum(balance), 0)::text FROM account WHERE kind = 'MEMBER') AS balances`);
+  return row!;
+}
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  const [a, b, suspended, victim] = await Promise.all([newPartner(gw), newPartner(gw), newPartner(gw), newPartner(gw)]);
+  const [member, other, shopper] = await Promise.all([newMember(gw, a), newMember(gw, b), newMember(gw, a)]);
+  const txAtA = (await earn(gw, a, member, '10.00')).id;
+  const txAtB = (await earn(gw, b, member, '20.00')).id;
+
+  await gw.ok(SetPartnerStatusDocument, { partnerId: suspended.id, status: 'SUSPENDED' }, gw.adminToken);
+
+  // A second key of partner A, proven to work, then revoked by its prefix (lgk_<8 hex>_…).
+  const { createPartnerApiKey: revokedKey } = await gw.ok(CreatePartnerApiKeyDocument, { partnerId: a.id }, gw.adminToken);
+  expect((await gw.ok(ViewerDocument, {}, revokedKey)).viewer).toBe(`partner:${a.slug}`);
+  const prefix = /^lgk_([0-9a-f]{8})_/.exec(revokedKey)![1]!;
+  expect((await gw.ok(RevokePartnerApiKeyDocument, { prefix }, gw.adminToken)).revokePartnerApiKey).toBe(true);
+
+  const secret = await memberTokenSecret();
+  w = {
+    a,
+    b,
+    suspended,
+    victim,
+    member,
+    other,
+    shopper,
+    txAtA,
+    txAtB,
+    tokens: {
+      anonymous: null,
+      admin: gw.adminToken,
+      partnerA: a.apiKey,
+      partnerB: b.apiKey,
+      suspended: suspended.apiKey,
+      member: member.token,
+      otherMember: other.token,
+      revokedKey,
+      expiredMemberToken: signMemberToken(secret, member.id, nowSeconds() - 60, a.id),
+      forgedMemberToken: signMemberToken('not-the-secret-'.repeat(4), member.id, nowSeconds() + 3600, a.id),
+      garbage: 'garbage-token',
+    },
+  };
+});
+afterAll(() => gw?.stop());
+
+// ---------------------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------------------
+
+const OK = 'ok';
+const U = 'UNAUTHENTICATED';
+const F = 'FORBIDDEN';
+const BAD = 'BAD_USER_INPUT';
+const SUSP = 'PARTNER_SUSPENDED';
+type Outcome = typeof OK | typeof U | typeof F | typeof BAD | typeof SUSP;
+
+/** Outcomes in CALLERS order: anonymous, admin, partnerA, partnerB, suspended, member, otherMember. */
+function row(...outcomes: [Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome]): Record<CallerName, Outcome> {
+  return Object.fromEntries(CALLERS.map((c, i) => [c, outcomes[i]])) as Record<CallerName, Outcome>;
+}
+
+interface Cell {
+  name: string;
+  /** The root field: null in data and the error's path when refused. */
+  field: string;
+  expect: Record<CallerName, Outcome>;
+  /** Data this cell needs fresh for each call, made before the "nothing written" snapshot. */
+  prepare?(): Promise<void>;
+  send(token: string | null, caller: CallerName | BadToken): Promise<GqlResult<any>>;
+  /** For an allowed call: what it must have returned or done. */
+  check?(data: any, caller: CallerName): void | Promise<void>;
+}
+
+const earnAt = (partnerId?: string) => () => ({
+  input: { ...earnInput(w.shopper, '5.00'), ...(partnerId ? { partnerId } : {}) },
+});
+
+const CELLS: Cell[] = [
+  // ---- public reads ----------------------------------------------------------- anon admin A   B   susp member other
+  {
+    name: 'query viewer',
+    field: 'viewer',
+    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(ViewerDocument, {}, t),
+    check: (d, c) => {
+      const label: Record<CallerName, string> = {
+        anonymous: 'anonymous',
+        admin: 'admin',
+        partnerA: `partner:${w.a.slug}`,
+        partnerB: `partner:${w.b.slug}`,
+        suspended: `partner:${w.suspended.slug}`,
+        member: `member:${w.member.id}`,
+        otherMember: `member:${w.other.id}`,
+      };
+      expect(d.viewer).toBe(label[c]);
+    },
+  },
+  {
+    name: 'query tiers',
+    field: 'tiers',
+    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(TiersDocument, {}, t),
+    check: (d) => expect(d.tiers.map((x: { name: string }) => x.name)).toEqual(['Bronze', 'Silver', 'Gold']),
+  },
+  {
+    name: 'query partners',
+    field: 'partners',
+    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(PartnersDocument, { first: 100 }, t),
+    check: (d) => expect(d.partners.edges.map((e: any) => e.node.id)).toEqual(expect.arrayContaining([w.a.id, w.b.id])),
+  },
+  {
+    name: 'query partner(id)',
+    field: 'partner',
+    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(PartnerRatesDocument, { id: w.b.id }, t),
+    check: (d) => expect(d.partner).toMatchObject({ id: w.b.id, slug: w.b.slug, exchangeRate: { version: 1 } }),
+  },
+
+  // ---- member reads: partners and admins see any member, a member only itself -- anon admin A   B   susp member other
+  {
+    name: 'query member(id)',
+    field: 'member',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    send: (t) => gw.gql(MemberBalanceDocument, { id: w.member.id }, t),
+    check: (d) => expect(d.member).toMatchObject({ id: w.member.id, email: w.member.email, balance: { available: 30 } }),
+  },
+  {
+    name: 'query memberByEmail',
+    field: 'memberByEmail',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    send: (t) => gw.gql(MemberByEmailDocument, { email: w.member.email }, t),
+    check: (d) => expect(d.memberByEmail).toEqual({ id: w.member.id, email: w.member.email }),
+  },
+  {
+    name: 'Member.transactions (a partner sees only those made at itself)',
+    field: 'member',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    send: (t) => gw.gql(MemberTransactionsDocument, { id: w.member.id }, t),
+    check: (d, c) => {
+      const visible: Partial<Record<CallerName, string[]>> = {
+        admin: [w.txAtB, w.txAtA],
+        member: [w.txAtB, w.txAtA],
+        partnerA: [w.txAtA],
+        partnerB: [w.txAtB],
+        suspended: [],
+      };
+      const conn = d.member.transactions;
+      expect(conn.edges.map((e: any) => e.node.id)).toEqual(visible[c]);
+      expect(conn.totalCount).toBe(visible[c]!.length);
+    },
+  },
+
+  // ---- admin-only writes ------------------------------------------------------ anon admin A   B   susp member other
+  {
+    name: 'mutation createPartner',
+    field: 'createPartner',
+    expect: row(U, OK, F, F, F, F, F),
+    send: (t) => gw.gql(CreatePartnerDocument, { input: { slug: uniq('p'), name: 'New partner', currencyCode: 'SGD' } }, t),
+    check: async (d) => {
+      const rows = await gw.sql(`SELECT id FROM partner WHERE id = $1`, [d.createPartner.id]);
+      expect(rows).toHaveLength(1);
+    },
+  },
+  {
+    name: 'mutation setPartnerStatus',
+    field: 'setPartnerStatus',
+    expect: row(U, OK, F, F, F, F, F),
+    // Always asks for a change (the opposite of the current status), so a wrongly allowed call shows.
+    send: async (t) => {
+      const [{ status }] = (await gw.sql(`SELECT status FROM partner WHERE id = $1`, [w.victim.id])) as [{ status: string }];
+      return gw.gql(SetPartnerStatusDocument, { partnerId: w.victim.id, status: status === 'ACTIVE' ? 'SUSPENDED' : 'ACTIVE' }, t);
+    },
+    check: async (d) => {
+      const [{ status }] = (await gw.sql(`SELECT status FROM partner WHERE id = $1`, [w.victim.id])) as [{ status: string }];
+      expect(status).toBe(d.setPartnerStatus.status);
+      // Leave the victim active for the other cells.
+      await gw.ok(SetPartnerStatusDocument, { partnerId: w.victim.id, status: 'ACTIVE' }, gw.adminToken);
+    },
+  },
+  {
+    name: 'mutation createPartnerApiKey',
+    field: 'createPartnerApiKey',
+    expect: row(U, OK, F, F, F, F, F),
+    send: (t) => gw.gql(CreatePartnerApiKeyDocument, { partnerId: w.victim.id }, t),
+    check: async (d) => expect((await gw.ok(ViewerDocument, {}, d.createPartnerApiKey)).viewer).toBe(`partner:${w.victim.slug}`),
+  },
+  {
+    name: 'mutation revokePartnerApiKey',
+    field: 'revokePartnerApiKey',
+    expect: row(U, OK, F, F, F, F, F),
+    // A fresh, active key each time: a wrongly allowed revocation would show in revoked_keys.
+    prepare: async () => {
+      lastVictimKey = (await gw.ok(CreatePartnerApiKeyDocument, { partnerId: w.victim.id }, gw.adminToken)).createPartnerApiKey;
+    },
+    send: (t) => gw.gql(RevokePartnerApiKeyDocument, { prefix: lastVictimKey.slice(4, 12) }, t),
+    check: async (d) => {
+      expect(d.revokePartnerApiKey).toBe(true);
+      const r = await gw.gql(ViewerDocument, {}, lastVictimKey);
+      expect(r.status).toBe(401);
+      expect(r.errors?.[0]?.extensions?.code).toBe(U);
+    },
+  },
+  {
+    name: 'mutation setExchangeRate',
+    field: 'setExchangeRate',
+    expect: row(U, OK, F, F, F, F, F),
+    send: (t) => gw.gql(SetExchangeRateDocument, { input: { partnerId: w.victim.id, earnRate: '2', burnRate: '0.01' } }, t),
+    check: (d) => expect(d.setExchangeRate.partner.id).toBe(w.victim.id),
+  },
+
+  // ---- partner (or admin) writes ---------------------------------------------- anon admin A   B   susp member other
+  {
+    // Suspension stops earning and redeeming (DESIGN "Auth"/setPartnerStatus); enrolment is not one of those.
+    name: 'mutation enrollMember',
+    field: 'enrollMember',
+    expect: row(U, OK, OK, OK, OK, F, F),
+    send: (t) => gw.gql(EnrollMemberDocument, { input: { email: `${uniq('enrol')}@example.com`, displayName: 'Enrolled' } }, t),
+    check: (d) => expect(d.enrollMember).toMatchObject({ tier: { name: 'Bronze' }, balance: { available: 0 } }),
+  },
+  {
+    name: 'mutation issueMemberToken',
+    field: 'issueMemberToken',
+    expect: row(U, OK, OK, OK, SUSP, F, F),
+    send: (t) => gw.gql(IssueMemberTokenDocument, { memberId: w.shopper.id }, t),
+    check: async (d) => expect((await gw.ok(ViewerDocument, {}, d.issueMemberToken)).viewer).toBe(`member:${w.shopper.id}`),
+  },
+  {
+    // Partners earn at themselves; an admin must say where the purchase was made.
+    name: 'mutation earnPoints without partnerId',
+    field: 'earnPoints',
+    expect: row(U, BAD, OK, OK, SUSP, F, F),
+    send: (t) => gw.gql(EarnPointsDocument, earnAt()(), t),
+    check: (d, c) => expect(d.earnPoints.partner.id).toBe(c === 'partnerA' ? w.a.id : w.b.id),
+  },
+  {
+    // Identity comes from the token: naming another partner than the caller is refused.
+    name: 'mutation earnPoints naming partner A',
+    field: 'earnPoints',
+    expect: row(U, OK, OK, F, F, F, F),
+    send: (t) => gw.gql(EarnPointsDocument, earnAt(w.a.id)(), t),
+    check: (d) => expect(d.earnPoints).toMatchObject({ type: 'EARN', points: 5, partner: { id: w.a.id } }),
+  },
+  {
+    name: 'mutation earnPoints naming the suspended partner',
+    field: 'earnPoints',
+    expect: row(U, SUSP, F, F, SUSP, F, F),
+    send: (t) => gw.gql(EarnPointsDocument, earnAt(w.suspended.id)(), t),
+  },
+];
+let lastVictimKey = '';
+
+describe.each(CELLS.map((cell) => [cell.name, cell] as const))('%s', (_name, cell) => {
+  it.each(CALLERS.map((caller) => [caller, cell.expect[caller]] as const))('%s → %s', async (caller, outcome) => {
+    await cell.prepare?.();
+    const before = await snapshot();
+    const r = await cell.send(w.tokens[caller], caller);
+    if (outcome === OK) {
+      expect(r.errors).toBeUndefined();
+      expect(r.status).toBe(200);
+      await cell.check?.(r.data, caller);
+      return;
+    }
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors![0]!.extensions?.code).toBe(outcome);
+    expect((r.errors![0] as { path?: string[] }).path).toEqual([cell.field]);
+    // Refused means nothing of it in data, and nothing written anywhere.
+    expect(r.data?.[cell.field] ?? null).toBeNull();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it.each([...BAD_TOKENS])('%s → HTTP 401 UNAUTHENTICATED, nothing served, nothing written', async (bad) => {
+    await cell.prepare?.();
+    const before = await snapshot();
+    const r = await cell.send(w.tokens[bad], bad);
+    expect(r.status).toBe(401);
+    expect(r.errors?.map((e) => e.extensions?.code)).toEqual([U]);
+    expect(r.data ?? null).toBeNull();
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Object-level and token cases the table cannot express in one cell
+// ---------------------------------------------------------------------------------------------
+
+describe('a member token sees only its own member', () => {
+  it('through aliases: a (itself) resolves, b (another member) is FORBIDDEN', async () => {
+    const r = await gw.gql(AuthzTwoMembersDocument, { own: w.member.id, other: w.other.id }, w.member.token);
+    expect(r.status).toBe(200);
+    expect(r.data).toEqual({ a: { id: w.member.id }, b: null });
+    expect(r.errors?.map((e) => [e.extensions?.code, (e as { path?: string[] }).path])).toEqual([[F, ['b']]]);
+  });
+
+  it('with nested selections: nothing below the refused alias leaks', async () => {
+    const res = await fetchRaw(AuthzTwoMembersNestedDocument, { own: w.member.id, other: w.other.id }, w.member.token);
+    const body = res.body as any;
+    expect(body.data.b).toBeNull();
+    expect(body.data.a.id).toBe(w.member.id);
+    expect(body.data.a.balance.available).toBe(30);
+    expect(body.data.a.transactions.edges.map((e: any) => e.node.member.id)).toEqual([w.member.id, w.member.id]);
+    expect(body.errors.map((e: any) => [e.extensions.code, e.path])).toEqual([[F, ['b']]]);
+    expect(res.text).not.toContain(w.other.email);
+  });
+
+  it('the same request from a partner resolves both', async () => {
+    const r = await gw.ok(AuthzTwoMembersDocument, { own: w.member.id, other: w.other.id }, w.b.apiKey);
+    expect(r).toEqual({ a: { id: w.member.id }, b: { id: w.other.id } });
+  });
+
+  it('one refused field does not fail the public fields beside it', async () => {
+    const anon = await gw.gql(AuthzPublicAndMemberDocument, { id: w.member.id }, null);
+    expect(anon.data).toMatchObject({ viewer: 'anonymous', tiers: [{ name: 'Bronze' }, { name: 'Silver' }, { name: 'Gold' }], member: null });
+    expect(anon.errors?.map((e) => [e.extensions?.code, (e as { path?: string[] }).path])).toEqual([[U, ['member']]]);
+
+    const other = await gw.gql(AuthzPublicAndMemberDocument, { id: w.member.id }, w.other.token);
+    expect(other.data).toMatchObject({ viewer: `member:${w.other.id}`, member: null });
+    expect(other.errors?.map((e) => [e.extensions?.code, (e as { path?: string[] }).path])).toEqual([[F, ['member']]]);
+  });
+
+  it('an id that exists nowhere is FORBIDDEN too (no oracle for which ids exist); a partner just gets null', async () => {
+    const id = randomUUID();
+    const r = await gw.gql(MemberBalanceDocument, { id }, w.member.token);
+    expect(r.errors?.[0]?.extensions?.code).toBe(F);
+    expect(await gw.ok(MemberBalanceDocument, { id }, w.a.apiKey)).toEqual({ member: null });
+  });
+
+  it('memberByEmail: its own email in any case resolves; another member’s or an unknown one is FORBIDDEN', async () => {
+    const own = await gw.ok(MemberByEmailDocument, { email: ` ${w.member.email.toUpperCase()} ` }, w.member.token);
+    expect(own.memberByEmail?.id).toBe(w.member.id);
+    for (const email of [w.other.email, `${uniq('nobody')}@example.com`]) {
+      const r = await gw.gql(MemberByEmailDocument, { email }, w.member.token);
+      expect(r.errors?.[0]?.extensions?.code).toBe(F);
+      expect(r.data?.memberByEmail ?? null).toBeNull();
+    }
+  });
+
+  it('a member cannot earn points for itself: FORBIDDEN, balance unchanged', async () => {
+    const before = await snapshot();
+    const r = await gw.gql(EarnPointsDocument, { input: earnInput(w.member, '100.00', { partnerId: w.a.id }) }, w.member.token);
+    expect(r.errors?.[0]?.extensions?.code).toBe(F);
+    expect(await snapshot()).toEqual(before);
+    expect(await balanceOf(gw, w.member.id)).toBe(30);
+  });
+});
+
+describe('partners act only as themselves', () => {
+  it('naming another partner in input.partnerId is FORBIDDEN and names the field', async () => {
+    const r = await gw.gql(EarnPointsDocument, { input: earnInput(w.shopper, '5.00', { partnerId: w.a.id }) }, w.b.apiKey);
+    expect(r.errors?.[0]?.extensions).toMatchObject({ code: F, field: 'input.partnerId' });
+  });
+
+  it('naming itself is the same as omitting it', async () => {
+    const r = await gw.ok(EarnPointsDocument, { input: earnInput(w.shopper, '5.00', { partnerId: w.b.id }) }, w.b.apiKey);
+    expect(r.earnPoints.partner?.id).toBe(w.b.id);
+  });
+
+  it('an admin without partnerId gets BAD_USER_INPUT naming input.partnerId', async () => {
+    const r = await gw.gql(EarnPointsDocument, { input: earnInput(w.shopper, '5.00') }, gw.adminToken);
+    expect(r.errors?.[0]?.extensions).toMatchObject({ code: BAD, field: 'input.partnerId' });
+  });
+
+  it('suspension is checked on every request: a reactivated partner earns again with the same key', async () => {
+    const p = await newPartner(gw);
+    const m = await newMember(gw, p);
+    await gw.ok(SetPartnerStatusDocument, { partnerId: p.id, status: 'SUSPENDED' }, gw.adminToken);
+    const refused = await gw.gql(EarnPointsDocument, { input: earnInput(m, '7.00') }, p.apiKey);
+    expect(refused.errors?.[0]?.extensions?.code).toBe(SUSP);
+    expect(await balanceOf(gw, m.id)).toBe(0);
+    await gw.ok(SetPartnerStatusDocument, { partnerId: p.id, status: 'ACTIVE' }, gw.adminToken);
+    expect((await earn(gw, p, m, '7.00')).points).toBe(7);
+  });
+});
+
+describe('tokens', () => {
+  it('revoking one key leaves the partner’s other keys working; revoking it again is false', async () => {
+    expect((await gw.ok(ViewerDocument, {}, w.a.apiKey)).viewer).toBe(`partner:${w.a.slug}`);
+    const prefix = w.tokens.revokedKey!.slice(4, 12);
+    expect((await gw.ok(RevokePartnerApiKeyDocument, { prefix }, gw.adminToken)).revokePartnerApiKey).toBe(false);
+  });
+
+  it('the expired token is refused for its expiry alone: the same claims unexpired are accepted', async () => {
+    const fresh = signMemberToken(await memberTokenSecret(), w.member.id, nowSeconds() + 600, w.a.id);
+    expect((await gw.ok(ViewerDocument, {}, fresh)).viewer).toBe(`member:${w.member.id}`);
+    const expired = await gw.gql(ViewerDocument, {}, w.tokens.expiredMemberToken);
+    expect(expired.status).toBe(401);
+    expect(expired.errors?.[0]?.extensions?.code).toBe(U);
+  });
+
+  it('a member token with another audience is refused', async () => {
+    const token = jwt.sign({}, await memberTokenSecret(), {
+      algorithm: 'HS256',
+      subject: w.member.id,
+      issuer: 'loyalty-gateway',
+      audience: 'partner',
+      expiresIn: 600,
+    });
+    const r = await gw.gql(ViewerDocument, {}, token);
+    expect(r.status).toBe(401);
+    expect(r.errors?.[0]?.extensions?.code).toBe(U);
+  });
+
+  it('an Authorization header that is not "Bearer <token>" is 401, not anonymous', async () => {
+    for (const authorization of ['Basic dXNlcjpwYXNz', 'Bearer', `Token ${gw.adminToken}`]) {
+      const res = await fetch(gw.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body: JSON.stringify({ query: '{ viewer }' }),
+      });
+      expect(res.status).toBe(401);
+      const body = (await res.json()) as { data?: unknown; errors: { extensions: { code: string } }[] };
+      expect(body.errors[0]!.extensions.code).toBe(U);
+      expect(body.data ?? null).toBeNull();
+    }
+  });
+});
+
+/** The raw response text too, to prove what is not in it. */
+async function fetchRaw(doc: DocumentNode, variables: unknown, token: string | null) {
+  const res = await fetch(gw.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query: print(doc), variables }),
+  });
+  const text = await res.text();
+  return { status: res.status, text, body: JSON.parse(text) as unknown };
+}
