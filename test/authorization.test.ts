@@ -302,10 +302,10 @@ const CELLS: Cell[] = [
 
   // ---- partner (or admin) writes ---------------------------------------------- anon admin A   B   susp member other
   {
-    // Suspension stops earning and redeeming (DESIGN "Auth"/setPartnerStatus); enrolment is not one of those.
+    // A suspended partner writes nothing, enrolments included.
     name: 'mutation enrollMember',
     field: 'enrollMember',
-    expect: row(U, OK, OK, OK, OK, F, F),
+    expect: row(U, OK, OK, OK, SUSP, F, F),
     send: (t) => gw.gql(EnrollMemberDocument, { input: { email: `${uniq('enrol')}@example.com`, displayName: 'Enrolled' } }, t),
     check: (d) => expect(d.enrollMember).toMatchObject({ tier: { name: 'Bronze' }, balance: { available: 0 } }),
   },

@@ -69,7 +69,8 @@ describe('npm start', () => {
     expect(me.data).toMatchObject({ partners: { totalCount: 3 }, tiers: [{ name: 'Bronze' }, { name: 'Silver' }, { name: 'Gold' }] });
     const memberId = (me.data!.viewer as string).replace('member:', '');
     const mine = await gql(url!, `{ member(id: "${memberId}") { balance { available } transactions { totalCount } } }`, memberToken);
-    expect(mine.data).toMatchObject({ member: { transactions: { totalCount: 3 } } });
+    // Three purchases at three partners and one redemption at the café.
+    expect(mine.data).toMatchObject({ member: { transactions: { totalCount: 4 } } });
     expect((mine.data!.member as { balance: { available: number } }).balance.available).toBeGreaterThan(0);
 
     const base = url!.replace('/graphql', '');

@@ -28,6 +28,16 @@ const DEMO_PURCHASES: [number, number, string, string][] = [
   [2, 2, '4200000.00', 'NA-0002'],
 ];
 
+// [partner index, name, category, points, stock (null: unlimited), Gold only]
+const DEMO_REWARDS: [number, string, string, number, number | null, boolean][] = [
+  [0, 'Free kopi', 'food-and-drink', 120, null, false],
+  [0, 'Breakfast set', 'food-and-drink', 450, null, false],
+  [1, '10% off voucher', 'fashion', 300, 500, false],
+  [1, 'Private styling session', 'fashion', 2500, 10, true],
+  [2, 'Seat upgrade', 'travel', 900, 50, false],
+  [2, 'Lounge access', 'travel', 1500, null, false],
+];
+
 export async function databaseIsEmpty(services: Services): Promise<boolean> {
   const row = await queryOne<{ n: number }>(services.db, 'SELECT (SELECT count(*) FROM partner) + (SELECT count(*) FROM member) AS n');
   return row!.n === 0;
@@ -43,6 +53,21 @@ export async function seedDemoCoalition(services: Services): Promise<void> {
   }
   const members = [];
   for (const m of DEMO_MEMBERS) members.push(await services.members.enroll(m, partners[0]!.id));
+  const gold = (await services.tiers.all()).find((t) => t.name === 'Gold');
+  const rewards = [];
+  for (const [pi, name, category, pointsCost, stock, goldOnly] of DEMO_REWARDS) {
+    rewards.push(
+      await services.catalog.upsert(admin, {
+        partnerId: partners[pi]!.id,
+        name,
+        category,
+        pointsCost,
+        stock,
+        minTierId: goldOnly ? (gold?.id ?? null) : null,
+        active: true,
+      }),
+    );
+  }
   for (const [mi, pi, amount, ref] of DEMO_PURCHASES) {
     const partner = partners[pi]!;
     await services.earn.earn(admin, {
@@ -55,6 +80,8 @@ export async function seedDemoCoalition(services: Services): Promise<void> {
       idempotencyKey: `demo-seed-${ref}`,
     });
   }
+  // Aisyah (earned at all three) spends at the café: a cross-partner redemption in the history.
+  await services.redemptions.redeem(admin, { memberId: members[0]!.id, rewardId: rewards[0]!.id, idempotencyKey: 'demo-seed-redeem-1' });
 }
 
 export interface DemoCredentials {

@@ -1,8 +1,8 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { DomainError, ErrorCode, notFound } from '../../errors/domain-error';
+import { notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
-import { requireAdmin, requirePartnerOrAdmin } from './policy';
+import { requireActivePartnerOrAdmin, requireAdmin } from './policy';
 import { viewerLabel } from './viewer';
 
 @Resolver()
@@ -26,8 +26,7 @@ export class AuthResolver {
 
   @Mutation(() => String, { description: 'Partner (or admin): a signed, expiring token for a member the partner has authenticated' })
   async issueMemberToken(@Arg('memberId', () => ID) memberIdInput: string, @Ctx() ctx: Context): Promise<string> {
-    const caller = requirePartnerOrAdmin(ctx.viewer);
-    if (caller.kind === 'partner' && caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended');
+    const caller = requireActivePartnerOrAdmin(ctx.viewer);
     const memberId = requireId(memberIdInput, 'memberId');
     if (!(await ctx.loaders.member.load(memberId))) throw notFound('memberId', 'member');
     return ctx.services.memberTokens.issue(memberId, caller.kind === 'partner' ? caller.partnerId : null).token;

@@ -17,6 +17,13 @@ export function requirePartnerOrAdmin(viewer: Viewer): Extract<Caller, { kind: '
   return caller;
 }
 
+/** A partner key may write only while its partner is active; admins always may. */
+export function requireActivePartnerOrAdmin(viewer: Viewer): Extract<Caller, { kind: 'admin' | 'partner' }> {
+  const caller = requirePartnerOrAdmin(viewer);
+  if (caller.kind === 'partner' && caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended');
+  return caller;
+}
+
 /**
  * The partner a write acts for. A partner key acts as itself (an input naming another partner
  * is refused); an admin must name the partner it acts on behalf of.

@@ -3,6 +3,7 @@ import { badInput, forbidden, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { Db, query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
+import { requireText } from '../../errors/text';
 import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
 import type { Caller, Viewer } from '../auth/viewer';
 import { actingPartnerId, requireMemberAccess } from '../auth/policy';
@@ -87,7 +88,7 @@ export class CatalogService {
     const partnerId = f.partnerId == null ? null : requireId(f.partnerId, 'filter.partnerId');
     const category = f.category?.trim() || null;
     if (f.maxPointsCost != null && f.maxPointsCost < 0) throw badInput('filter.maxPointsCost', 'must be 0 or more');
-    const search = f.search?.trim() || null;
+    const search = f.search ? requireText(f.search.trim(), 'filter.search') || null : null;
     if (search && search.length > MAX_SEARCH_LENGTH) throw badInput('filter.search', `must be at most ${MAX_SEARCH_LENGTH} characters`);
     let maxCost = f.maxPointsCost ?? null;
     if (f.affordableFor != null) {

@@ -1,5 +1,6 @@
 // What a reward may look like, checked before anything is written so a bad input names its field
 // (the table's CHECK constraints say the same; these give the client a readable answer).
+import { requireText } from '../../errors/text';
 import { badInput } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 
@@ -36,7 +37,7 @@ function intBetween(value: number, min: number, max: number, field: string): num
 }
 
 export function validRewardFields(input: RewardFieldsInput): RewardFields {
-  const name = input.name.trim();
+  const name = requireText(input.name.trim(), 'input.name');
   if (name.length < 1 || name.length > 255) throw badInput('input.name', 'must be 1 to 255 characters');
   const fields: RewardFields = {
     name,
@@ -45,12 +46,12 @@ export function validRewardFields(input: RewardFieldsInput): RewardFields {
   };
   if (input.description !== undefined) {
     // A blank description is no description.
-    const description = input.description?.trim() || null;
+    const description = input.description ? requireText(input.description.trim(), 'input.description') || null : null;
     if (description !== null && description.length > 2000) throw badInput('input.description', 'must be at most 2000 characters');
     fields.description = description;
   }
   if (input.category !== undefined) {
-    const category = input.category === null ? null : input.category.trim();
+    const category = input.category === null ? null : requireText(input.category.trim(), 'input.category');
     if (category !== null && (category.length < 1 || category.length > 64)) {
       throw badInput('input.category', 'must be 1 to 64 characters (or null for none)');
     }

@@ -3,7 +3,7 @@ import type { Context } from '../../graphql/context';
 import { Connection, PageArgs } from '../../graphql/connection';
 import { requireId } from '../../errors/ids';
 import { forbidden } from '../../errors/domain-error';
-import { requireCaller, requireMemberAccess, requirePartnerOrAdmin, transactionPartnerScope } from '../auth/policy';
+import { requireActivePartnerOrAdmin, requireCaller, requireMemberAccess, transactionPartnerScope } from '../auth/policy';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import { Tier } from '../tier/tier.entity';
 import { TierService } from '../tier/tier.service';
@@ -45,7 +45,8 @@ export class MemberResolver {
 
   @Mutation(() => Member, { description: 'Partner (or admin): enrol a member into the coalition' })
   enrollMember(@Arg('input', () => EnrollMemberInput) input: EnrollMemberInput, @Ctx() ctx: Context) {
-    const caller = requirePartnerOrAdmin(ctx.viewer);
+    // A suspended partner serves no one: it may not bring new members into the coalition either.
+    const caller = requireActivePartnerOrAdmin(ctx.viewer);
     return ctx.services.members.enroll(input, caller.kind === 'partner' ? caller.partnerId : null);
   }
 
