@@ -11,6 +11,8 @@ export const ErrorCode = {
   RATE_NOT_SET: 'RATE_NOT_SET',
   PARTNER_SUSPENDED: 'PARTNER_SUSPENDED',
   TIER_REQUIRED: 'TIER_REQUIRED',
+  /** A live subscription fell too far behind and was ended; resubscribe with `after`. */
+  SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

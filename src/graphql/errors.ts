@@ -18,6 +18,7 @@ const HTTP_STATUS: Record<ErrorCode, number | undefined> = {
   RATE_NOT_SET: undefined,
   PARTNER_SUSPENDED: undefined,
   TIER_REQUIRED: undefined,
+  SUBSCRIBER_TOO_SLOW: undefined,
 };
 
 export function domainToGraphQLError(err: DomainError): GraphQLError {
@@ -54,7 +55,9 @@ const PASS_THROUGH = new Set([
 
 export function makeFormatError(logger: Logger, production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    let original = unwrapResolverError(error);
+    // Errors thrown by a subscription's event stream arrive wrapped without a path.
+    while (original instanceof GraphQLError && original.originalError) original = original.originalError;
     const base = { locations: formatted.locations, path: formatted.path };
     if (original instanceof DomainError) {
       const gql = domainToGraphQLError(original);

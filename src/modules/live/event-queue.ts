@@ -1,9 +1,10 @@
 // A bounded async queue: one per live subscription. A subscriber that falls more than `limit`
 // events behind is failed (and can resume with `after`) rather than letting memory grow.
-export class SlowSubscriberError extends Error {
+import { DomainError, ErrorCode } from '../../errors/domain-error';
+
+export class SlowSubscriberError extends DomainError {
   constructor() {
-    super('This subscription fell too far behind and was ended; resubscribe with after: <last eventId> to resume');
-    this.name = 'SlowSubscriberError';
+    super(ErrorCode.SUBSCRIBER_TOO_SLOW, 'This subscription fell too far behind and was ended; resubscribe with after: <last eventId> to resume');
   }
 }
 
