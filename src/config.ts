@@ -2,6 +2,27 @@
 // A bad value stops the process with a message naming the variable.
 import { randomBytes } from 'node:crypto';
 
+/** Per-request ceilings on a GraphQL document, checked before anything executes (see src/graphql/validation.ts). */
+export interface QueryLimits {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  readonly maxTokens: number;
+  /** Each field costs 1, its subtree multiplied by `first` on paginated fields. */
+  readonly maxCost: number;
+}
+
+/** Fixed-window counters shared by every instance through PostgreSQL; 0 switches a limit off. */
+export interface RateLimits {
+  readonly windowSeconds: number;
+  /** Mutation root fields per partner API key per window. */
+  readonly partnerWrites: number;
+  /** Mutation root fields per member per window. */
+  readonly memberWrites: number;
+  /** Failed authentications per client IP per window; past it, that IP is refused until the window ends. */
+  readonly authFailures: number;
+}
+
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly production: boolean;
@@ -24,6 +45,12 @@ export interface Config {
   readonly liveMaxBufferedBytes: number;
   /** How often the tier downgrade evaluation runs in the background (0: never; use npm run tiers:evaluate). */
   readonly tierEvaluationIntervalSeconds: number;
+  /** Schema introspection (and "Did you mean …?" hints): on outside production unless ALLOW_INTROSPECTION says otherwise. */
+  readonly allowIntrospection: boolean;
+  readonly queryLimits: QueryLimits;
+  readonly rateLimits: RateLimits;
+  /** Proxies in front of the gateway whose X-Forwarded-For entries are trusted to name the client IP. */
+  readonly trustProxyHops: number;
 }
 
 export class ConfigError extends Error {}
@@ -82,5 +109,20 @@ export function loadConfig(env: Env = process.env): Config {
     liveQueueLimit: integer(env, 'LIVE_QUEUE_LIMIT', 1000, 1, 1_000_000),
     liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1_048_576, 1024, 1 << 30),
     tierEvaluationIntervalSeconds: integer(env, 'TIER_EVALUATION_INTERVAL_SECONDS', 3600, 0, 7 * 86400),
+    allowIntrospection: bool(env, 'ALLOW_INTROSPECTION', nodeEnv !== 'production'),
+    queryLimits: Object.freeze({
+      maxDepth: integer(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),
+      maxAliases: integer(env, 'MAX_QUERY_ALIASES', 15, 0, 10_000),
+      maxDirectives: integer(env, 'MAX_QUERY_DIRECTIVES', 20, 0, 10_000),
+      maxTokens: integer(env, 'MAX_QUERY_TOKENS', 1000, 50, 1_000_000),
+      maxCost: integer(env, 'MAX_QUERY_COST', 5000, 1, 100_000_000),
+    }),
+    rateLimits: Object.freeze({
+      windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86400),
+      partnerWrites: integer(env, 'RATE_LIMIT_PARTNER_WRITES', 12_000, 0, 100_000_000),
+      memberWrites: integer(env, 'RATE_LIMIT_MEMBER_WRITES', 60, 0, 100_000_000),
+      authFailures: integer(env, 'RATE_LIMIT_AUTH_FAILURES', 30, 0, 100_000_000),
+    }),
+    trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
   });
 }

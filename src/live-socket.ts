@@ -1,9 +1,19 @@
-// graphql-ws (graphql-transport-ws) on the HTTP server's port and path: same schema, rules and
-// context factory as HTTP. Auth at connection_init from connectionParams.authorization: a token
-// that proves nothing closes with 4403; subscribing before init is graphql-ws's 4401.
+// graphql-ws (graphql-transport-ws) on the HTTP server's port and path: same schema, rules, limits
+// and context factory as HTTP. Auth at connection_init from connectionParams.authorization: a token
+// that proves nothing closes with 4403 (4429 once the address failed too often); subscribing
+// before init is graphql-ws's 4401. A socket's authentication never outlives its credential: it is
+// closed (4403) when a member token expires, and when its partner key is revoked or its rotation
+// grace period ends, on whichever instance holds it (revocations arrive through the outbox relay).
 import type http from 'node:http';
-import { GraphQLError, GraphQLSchema, specifiedRules, validate } from 'graphql';
-import { WebSocketServer } from 'ws';
+import {
+  GraphQLError,
+  GraphQLSchema,
+  NoSchemaIntrospectionCustomRule,
+  getOperationAST,
+  specifiedRules,
+  validate,
+} from 'graphql';
+import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Config } from './config';
@@ -11,12 +21,33 @@ import type { Logger } from './logger';
 import type { Services } from './services';
 import type { Context } from './graphql/context';
 import type { Viewer } from './modules/auth/viewer';
+import { DomainError, ErrorCode } from './errors/domain-error';
 import { createLoaders } from './graphql/loaders';
-import { extraValidationRules } from './graphql/validation';
+import { CodedValidationError, extraValidationRules, parseLimited } from './graphql/validation';
+import { mutationFieldCount } from './graphql/write-limit';
+import { clientIp } from './modules/rate-limit/client-ip';
+import { API_KEY_CHANNEL } from './modules/live/outbox-event';
 
 /** Close code for a client that reads too slowly to keep up (it may reconnect and resume with `after`). */
 export const SLOW_CONSUMER_CLOSE_CODE = 4008;
+/** The credential is no longer valid (as for a bad token at connection_init). */
+export const CREDENTIAL_ENDED_CLOSE_CODE = 4403;
+/** Too many failed authentications from this address (graphql-ws clients do not retry it). */
+export const TOO_MANY_FAILURES_CLOSE_CODE = 4429;
 const KEEPALIVE_MS = 12_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes the socket at `when` (at once if past); the timer goes with the socket. */
+function closeAt(socket: WebSocket, when: Date, reason: string): void {
+  const delay = when.getTime() - Date.now();
+  if (delay <= 0) {
+    socket.close(CREDENTIAL_ENDED_CLOSE_CODE, reason);
+    return;
+  }
+  const timer = setTimeout(() => closeAt(socket, when, reason), Math.min(delay, MAX_TIMER_MS));
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
 
 export function attachLiveSocket(
   httpServer: http.Server,
@@ -28,18 +59,90 @@ export function attachLiveSocket(
 ) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 256 * 1024 });
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
+  const rules = [
+    ...specifiedRules,
+    ...extraValidationRules(config.queryLimits),
+    ...(config.allowIntrospection ? [] : [NoSchemaIntrospectionCustomRule]),
+  ];
+  /** Open sockets per partner API key, so a revocation can close them. */
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+
+  function track(socket: WebSocket, viewer: Viewer): void {
+    if (viewer.kind === 'member') closeAt(socket, viewer.expiresAt, 'Token expired');
+    if (viewer.kind !== 'partner') return;
+    if (viewer.keyExpiresAt) closeAt(socket, viewer.keyExpiresAt, 'API key expired');
+    const sockets = socketsByKey.get(viewer.apiKeyId) ?? new Set();
+    socketsByKey.set(viewer.apiKeyId, sockets.add(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) socketsByKey.delete(viewer.apiKeyId);
+    });
+  }
+
+  let disposed = false;
+  let revocations = services.relay.bus.subscribe(API_KEY_CHANNEL);
+  async function followRevocations(): Promise<void> {
+    while (!disposed) {
+      try {
+        for await (const event of revocations) {
+          const { apiKeyId, endsAt } = event.payload as { apiKeyId: string; endsAt: string };
+          for (const socket of socketsByKey.get(apiKeyId) ?? []) closeAt(socket, new Date(endsAt), 'API key revoked');
+        }
+      } catch (err) {
+        logger.warn({ err }, 'missed API key revocations; following them again');
+      }
+      if (!disposed) revocations = services.relay.bus.subscribe(API_KEY_CHANNEL);
+    }
+  }
+  void followRevocations();
+
   const disposable = useServer<Record<string, unknown>, { viewer: Viewer }>(
     {
       schema,
-      validate: (s, document) => validate(s, document, [...specifiedRules, ...extraValidationRules]),
+      // Internal errors close the socket without their message.
+      isProd: config.production,
       onConnect: async (ctx) => {
+        const { socket, request } = ctx.extra;
         const authorization = ctx.connectionParams?.authorization;
+        const presented = typeof authorization === 'string' && authorization.trim() !== '' ? authorization : undefined;
+        const ip = clientIp(request, config.trustProxyHops);
         try {
-          ctx.extra.viewer = await services.authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined);
+          if (presented) services.rateLimits.refuseBlockedIp(ip);
+          const viewer = await services.authenticator.authenticate(presented);
+          ctx.extra.viewer = viewer;
+          track(socket, viewer);
           return true;
-        } catch {
-          return false; // graphql-ws closes with 4403 Forbidden
+        } catch (err) {
+          let limited = err instanceof DomainError && err.code === ErrorCode.RATE_LIMITED;
+          if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
+            limited = (await services.rateLimits.authenticationFailed(ip).catch(() => null)) !== null;
+          }
+          if (limited) socket.close(TOO_MANY_FAILURES_CLOSE_CODE, 'Too many failed authentications');
+          return false; // graphql-ws closes with 4403 Forbidden (unless closed above)
         }
+      },
+      // Parse, validate and rate-limit here (graphql-ws would parse and validate with no limits).
+      onSubscribe: async (ctx, _id, payload) => {
+        const document = parseLimited(payload.query, config.queryLimits);
+        if (document instanceof GraphQLError) return [document];
+        const errors = validate(schema, document, rules);
+        if (errors.length > 0) {
+          return errors.map((e) =>
+            e instanceof CodedValidationError
+              ? e
+              : new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }),
+          );
+        }
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation?.operation === 'mutation') {
+          try {
+            await services.rateLimits.consumeWrites(ctx.extra.viewer ?? { kind: 'anonymous' }, mutationFieldCount(operation, document));
+          } catch (err) {
+            if (err instanceof DomainError) return [new GraphQLError(err.message, { originalError: err })];
+            throw err;
+          }
+        }
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       context: (ctx): Context => ({ viewer: ctx.extra.viewer ?? { kind: 'anonymous' }, loaders: createLoaders(services), services }),
       onNext: (ctx, _id, _payload, _args, result) => {
@@ -60,6 +163,8 @@ export function attachLiveSocket(
   return {
     wss,
     async dispose() {
+      disposed = true;
+      await revocations.return();
       await disposable.dispose();
     },
   };

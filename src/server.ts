@@ -11,7 +11,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { DataSource } from 'typeorm';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { DomainError } from './errors/domain-error';
+import { DomainError, ErrorCode } from './errors/domain-error';
 import { Context, createContext } from './graphql/context';
 import { domainToGraphQLError, makeFormatError } from './graphql/errors';
 import { gatewaySchema } from './graphql/schema';
@@ -19,7 +19,9 @@ import { Services, createServices } from './services';
 import { query } from './db/sql';
 import { attachLiveSocket } from './live-socket';
 import { evaluateTiers } from './modules/tier/tier-evaluation';
-import { extraValidationRules } from './graphql/validation';
+import { extraValidationRules, parseOptions } from './graphql/validation';
+import { writeRateLimitPlugin } from './graphql/write-limit';
+import { clientIp } from './modules/rate-limit/client-ip';
 
 export interface Gateway {
   url: string;
@@ -43,15 +45,21 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
-  const formatError = makeFormatError(logger, config.production);
+  const formatError = makeFormatError(logger, {
+    production: config.production,
+    hideSuggestions: !config.allowIntrospection,
+    limits: config.queryLimits,
+  });
   const live = attachLiveSocket(httpServer, schema, services, config, logger, formatError);
 
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
-    validationRules: extraValidationRules,
+    validationRules: extraValidationRules(config.queryLimits),
+    parseOptions: parseOptions(config.queryLimits),
     includeStacktraceInErrorResponses: !config.production,
-    introspection: !config.production,
+    introspection: config.allowIntrospection,
+    // One operation per HTTP request: a batch would multiply every per-request limit.
     allowBatchedHttpRequests: false,
     // main.ts owns shutdown: drain HTTP, then close the pool, then stop embedded PostgreSQL.
     stopOnTerminationSignals: false,
@@ -64,11 +72,13 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
             async drainServer() {
               await live.dispose();
               await services.relay.stop();
+              await services.rateLimits.stop();
             },
           };
         },
       },
-      config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      writeRateLimitPlugin(services),
+      config.nodeEnv === 'development' ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -85,12 +95,22 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
     express.json({ limit: '256kb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
+        const ip = clientIp(req, config.trustProxyHops);
         try {
+          // An address over the failed-authentication limit may not try more credentials for now.
+          if (req.headers.authorization?.trim()) services.rateLimits.refuseBlockedIp(ip);
           return await createContext(services, req.headers.authorization);
         } catch (err) {
-          // Apollo answers a GraphQLError thrown here with its code and HTTP status (401).
-          if (err instanceof DomainError) throw domainToGraphQLError(err);
-          throw err;
+          // Apollo answers a GraphQLError thrown here with its code and HTTP status (401, 429).
+          if (!(err instanceof DomainError)) throw err;
+          if (err.code === ErrorCode.UNAUTHENTICATED) {
+            const limited = await services.rateLimits.authenticationFailed(ip).catch((e: unknown) => {
+              logger.warn({ err: e }, 'could not count a failed authentication');
+              return null;
+            });
+            if (limited) throw domainToGraphQLError(limited);
+          }
+          throw domainToGraphQLError(err);
         }
       },
     }),

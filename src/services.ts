@@ -18,6 +18,8 @@ import { LedgerService } from './modules/ledger/ledger.service';
 import { MemberService } from './modules/member/member.service';
 import { PartnerService } from './modules/partner/partner.service';
 import { TierService } from './modules/tier/tier.service';
+import { AuditService } from './modules/audit/audit.service';
+import { RateLimitService } from './modules/rate-limit/rate-limit.service';
 
 export interface Services {
   db: DataSource;
@@ -36,13 +38,15 @@ export interface Services {
   apiKeys: ApiKeyService;
   memberTokens: MemberTokenService;
   authenticator: Authenticator;
+  audit: AuditService;
+  rateLimits: RateLimitService;
 }
 
 export async function createServices(db: DataSource, config: Config, logger: Logger): Promise<Services> {
   const relay = new OutboxRelay(db, (db.options as { url: string }).url, new LocalBus(config.liveQueueLimit), logger);
   const afterCommit = () => relay.nudge();
   const ledger = new LedgerService(db);
-  const apiKeys = new ApiKeyService(db);
+  const apiKeys = new ApiKeyService(db, afterCommit);
   const memberTokens = new MemberTokenService(await loadTokenSecret(db, config.tokenSecret), config.memberTokenTtlSeconds);
   return {
     db,
@@ -61,5 +65,7 @@ export async function createServices(db: DataSource, config: Config, logger: Log
     apiKeys,
     memberTokens,
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),
+    audit: new AuditService(db),
+    rateLimits: new RateLimitService((db.options as { url: string }).url, config.rateLimits, logger),
   };
 }

@@ -5,7 +5,23 @@ import { randomUUID } from 'node:crypto';
 import { DocumentNode, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AuditLogDocument,
+  AuthzCatalogAffordableDocument,
   AuthzPublicAndMemberDocument,
+  AuthzTwoReversalsDocument,
+  BalanceChangedDocument,
+  CatalogDocument,
+  ExchangeRateChangedDocument,
+  MemberRedemptionsDocument,
+  PartnerApiKeysDocument,
+  PartnerRewardsDocument,
+  RedeemRewardDocument,
+  ReverseTransactionDocument,
+  RotatePartnerApiKeyDocument,
+  SettlementDocument,
+  SettlementMatrixDocument,
+  TierChangedDocument,
+  UpsertRewardDocument,
   AuthzTwoMembersDocument,
   AuthzTwoMembersNestedDocument,
   CreatePartnerApiKeyDocument,
@@ -25,7 +41,8 @@ import {
   ViewerDocument,
 } from './generated/graphql';
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
-import { balanceOf, earn, earnInput, newMember, newPartner, TestMember, TestPartner, uniq } from './support/factories';
+import { balanceOf, earn, earnInput, newMember, newPartner, newReward, TestMember, TestPartner, uniq } from './support/factories';
+import { liveClient, LiveSubscription, settle, subscribe } from './support/live-client';
 
 let gw: TestGateway;
 
@@ -50,8 +67,15 @@ interface World {
   member: TestMember; // enrolled at A; earned once at A and once at B
   other: TestMember; // enrolled at B
   shopper: TestMember; // the member the earnPoints cells credit
+  /** Earned at A, redeemed at A and at B: the redemption cells act on it (as "member", its own token). */
+  spender: TestMember;
   txAtA: string;
   txAtB: string;
+  rewardA: string; // listed, 10 points
+  rewardB: string; // listed, 10 points
+  hiddenRewardA: string; // inactive: only A and admins see it
+  redemptionAtA: string;
+  redemptionAtB: string;
   tokens: Record<CallerName | BadToken, string | null>;
 }
 let w: World;
@@ -79,6 +103,10 @@ async function snapshot() {
            (SELECT string_agg(id::text || ':' || status, ',' ORDER BY seq) FROM partner) AS statuses,
            (SELECT count(*) FROM partner_api_key)::int AS api_keys,
            (SELECT count(*) FROM partner_api_key WHERE revoked_at IS NOT NULL)::int AS revoked_keys,
+           (SELECT count(*) FROM partner_api_key WHERE expires_at IS NOT NULL)::int AS expiring_keys,
+           (SELECT string_agg(concat_ws(':', id, name, points_cost, stock, active, updated_at), ',' ORDER BY seq) FROM reward) AS rewards,
+           (SELECT string_agg(id::text || ':' || status, ',' ORDER BY seq) FROM redemption) AS redemptions,
+           (SELECT count(*) FROM security_audit)::int AS audit_entries,
            (SELECT count(*) FROM exchange_rate)::int AS rates,
            (SELECT count(*) FROM member)::int AS members,
            (SELECT count(*) FROM account)::int AS accounts,
@@ -92,11 +120,27 @@ async function snapshot() {
 }
 
 beforeAll(async () => {
-  gw = await startTestGateway();
+  // The bad-token cells fail authentication hundreds of times from one address: not what this file tests.
+  gw = await startTestGateway({ RATE_LIMIT_AUTH_FAILURES: '0' });
   const [a, b, suspended, victim] = await Promise.all([newPartner(gw), newPartner(gw), newPartner(gw), newPartner(gw)]);
-  const [member, other, shopper] = await Promise.all([newMember(gw, a), newMember(gw, b), newMember(gw, a)]);
+  const [member, other, shopper, spender] = await Promise.all([newMember(gw, a), newMember(gw, b), newMember(gw, a), newMember(gw, a)]);
   const txAtA = (await earn(gw, a, member, '10.00')).id;
   const txAtB = (await earn(gw, b, member, '20.00')).id;
+  // A tier change for `member` without moving its points (the other cells rely on them): the
+  // outbox row an upgrade would have written, for tierChanged to replay.
+  await gw.sql(
+    `INSERT INTO outbox_event (topic, member_id, payload)
+     SELECT 'TIER_CHANGED', $1, jsonb_build_object('fromTierId', b.id, 'toTierId', s.id) FROM tier b, tier s WHERE b.name = 'Bronze' AND s.name = 'Silver'`,
+    [member.id],
+  );
+
+  await earn(gw, a, spender, '1000.00');
+  const [rewardA, rewardB] = [(await newReward(gw, a, { pointsCost: 10 })).id, (await newReward(gw, b, { pointsCost: 10 })).id];
+  const hidden = await gw.ok(UpsertRewardDocument, { input: { name: uniq('hidden'), pointsCost: 10, active: false } }, a.apiKey);
+  const redeem = async (rewardId: string) =>
+    (await gw.ok(RedeemRewardDocument, { input: { memberId: spender.id, rewardId, idempotencyKey: uniq('redeem') } }, spender.token)).redeemReward.id;
+  const redemptionAtA = await redeem(rewardA);
+  const redemptionAtB = await redeem(rewardB);
 
   await gw.ok(SetPartnerStatusDocument, { partnerId: suspended.id, status: 'SUSPENDED' }, gw.adminToken);
 
@@ -115,8 +159,14 @@ beforeAll(async () => {
     member,
     other,
     shopper,
+    spender,
     txAtA,
     txAtB,
+    rewardA,
+    rewardB,
+    hiddenRewardA: hidden.upsertReward.id,
+    redemptionAtA,
+    redemptionAtB,
     tokens: {
       anonymous: null,
       admin: gw.adminToken,
@@ -338,8 +388,166 @@ const CELLS: Cell[] = [
     expect: row(U, SUSP, F, F, SUSP, F, F),
     send: (t) => gw.gql(EarnPointsDocument, earnAt(w.suspended.id)(), t),
   },
+
+  // ---- catalog: public, except what names a member ---------------------------- anon admin A   B   susp member other
+  {
+    name: 'query catalog',
+    field: 'catalog',
+    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(CatalogDocument, { first: 100 }, t),
+    check: (d) => {
+      const ids = d.catalog.edges.map((e: any) => e.node.id);
+      expect(ids).toEqual(expect.arrayContaining([w.rewardA, w.rewardB]));
+      expect(ids).not.toContain(w.hiddenRewardA);
+    },
+  },
+  {
+    // affordableFor names a member: the object-level rule of member(id) applies to it.
+    name: 'query catalog(filter: {affordableFor})',
+    field: 'catalog',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    send: (t) => gw.gql(AuthzCatalogAffordableDocument, { memberId: w.member.id }, t),
+    check: (d) => {
+      const nodes = d.catalog.edges.map((e: any) => e.node);
+      expect(nodes.map((n: any) => n.id)).toContain(w.rewardA);
+      expect(nodes.every((n: any) => n.pointsCost <= 30)).toBe(true);
+    },
+  },
+  {
+    name: 'Partner.rewards (inactive ones only for the partner itself and admins)',
+    field: 'partner',
+    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(PartnerRewardsDocument, { id: w.a.id, first: 100 }, t),
+    check: (d, c) => {
+      const ids = d.partner.rewards.edges.map((e: any) => e.node.id);
+      expect(ids).toContain(w.rewardA);
+      if (c === 'admin' || c === 'partnerA') expect(ids).toContain(w.hiddenRewardA);
+      else expect(ids).not.toContain(w.hiddenRewardA);
+    },
+  },
+  {
+    name: 'mutation upsertReward (new)',
+    field: 'upsertReward',
+    expect: row(U, BAD, OK, OK, SUSP, F, F),
+    send: (t) => gw.gql(UpsertRewardDocument, { input: { name: uniq('reward'), pointsCost: 10 } }, t),
+    check: (d, c) => expect(d.upsertReward.partner.id).toBe(c === 'partnerA' ? w.a.id : w.b.id),
+  },
+  {
+    // Object level: B passes A's reward id.
+    name: "mutation upsertReward (A's reward)",
+    field: 'upsertReward',
+    expect: row(U, OK, OK, F, SUSP, F, F),
+    send: (t) => gw.gql(UpsertRewardDocument, { input: { id: w.rewardA, name: uniq('renamed'), pointsCost: 10 } }, t),
+    check: (d) => expect(d.upsertReward).toMatchObject({ id: w.rewardA, partner: { id: w.a.id }, pointsCost: 10 }),
+  },
+
+  // ---- redemptions: the member itself, the reward's partner, admins ------------ anon admin A   B   susp member other
+  {
+    // "member" is the spender here (with its own token): the member redeems for itself.
+    name: 'Member.redemptions (a partner sees only those made at itself)',
+    field: 'member',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    send: (t, c) => gw.gql(MemberRedemptionsDocument, { id: w.spender.id }, c === 'member' ? w.spender.token : t),
+    check: (d, c) => {
+      const visible: Partial<Record<CallerName, string[]>> = {
+        admin: [w.redemptionAtB, w.redemptionAtA],
+        member: [w.redemptionAtB, w.redemptionAtA],
+        partnerA: [w.redemptionAtA],
+        partnerB: [w.redemptionAtB],
+        suspended: [],
+      };
+      expect(d.member.redemptions.edges.map((e: any) => e.node.id)).toEqual(visible[c]);
+      expect(d.member.redemptions.totalCount).toBe(visible[c]!.length);
+    },
+  },
+  {
+    // Object level: B redeems A's reward; another member redeems for the spender.
+    name: "mutation redeemReward (the spender, A's reward)",
+    field: 'redeemReward',
+    expect: row(U, OK, OK, F, SUSP, OK, F),
+    send: (t, c) =>
+      gw.gql(
+        RedeemRewardDocument,
+        { input: { memberId: w.spender.id, rewardId: w.rewardA, idempotencyKey: uniq('redeem') } },
+        c === 'member' ? w.spender.token : t,
+      ),
+    check: (d) => expect(d.redeemReward).toMatchObject({ pointsSpent: 10, reward: { id: w.rewardA }, member: { id: w.spender.id } }),
+  },
+  {
+    // Object level: B passes the id of a transaction made at A. A fresh earn at A for each call.
+    name: "mutation reverseTransaction (an earn at A)",
+    field: 'reverseTransaction',
+    expect: row(U, OK, OK, F, SUSP, F, F),
+    prepare: async () => {
+      lastEarnAtA = (await earn(gw, w.a, w.shopper, '5.00')).id;
+    },
+    send: (t) => gw.gql(ReverseTransactionDocument, { input: { transactionId: lastEarnAtA, idempotencyKey: uniq('refund') } }, t),
+    check: (d) => expect(d.reverseTransaction).toMatchObject({ type: 'REVERSAL', points: -5, reverses: { id: lastEarnAtA } }),
+  },
+
+  // ---- settlement: admins all, a partner its own line, row and column -------- anon admin A   B   susp member other
+  {
+    name: 'query settlement',
+    field: 'settlement',
+    expect: row(U, OK, OK, OK, OK, F, F),
+    send: (t) => gw.gql(SettlementDocument, period(), t),
+    check: (d, c) => {
+      const partners = d.settlement.map((l: any) => l.partner.id);
+      if (c === 'admin') expect(partners).toEqual(expect.arrayContaining([w.a.id, w.b.id, w.suspended.id]));
+      else expect(partners).toEqual([{ partnerA: w.a.id, partnerB: w.b.id, suspended: w.suspended.id }[c as string]]);
+    },
+  },
+  {
+    name: 'query settlementMatrix',
+    field: 'settlementMatrix',
+    expect: row(U, OK, OK, OK, OK, F, F),
+    send: (t) => gw.gql(SettlementMatrixDocument, period(), t),
+    check: (d, c) => {
+      const flows: { issuer: string; redeemer: string }[] = d.settlementMatrix.map((f: any) => ({ issuer: f.issuer?.id, redeemer: f.redeemer.id }));
+      if (c === 'suspended') return expect(flows).toEqual([]);
+      // The spender's points were issued at A and honoured at B: both ends see that flow.
+      expect(flows).toContainEqual({ issuer: w.a.id, redeemer: w.b.id });
+      const self = { partnerA: w.a.id, partnerB: w.b.id }[c as string];
+      if (self) for (const f of flows) expect([f.issuer, f.redeemer]).toContain(self);
+    },
+  },
+
+  // ---- keys and the audit trail: admins only ----------------------------------- anon admin A   B   susp member other
+  {
+    name: 'query partnerApiKeys',
+    field: 'partnerApiKeys',
+    expect: row(U, OK, F, F, F, F, F),
+    send: (t) => gw.gql(PartnerApiKeysDocument, { partnerId: w.a.id }, t),
+    check: (d) => {
+      const prefixes = d.partnerApiKeys.map((k: any) => k.prefix);
+      expect(prefixes).toContain(w.a.apiKey.slice(4, 12));
+      expect(JSON.stringify(d)).not.toContain(w.a.apiKey.slice(13));
+    },
+  },
+  {
+    name: 'mutation rotatePartnerApiKey',
+    field: 'rotatePartnerApiKey',
+    expect: row(U, OK, F, F, F, F, F),
+    prepare: async () => {
+      lastVictimKey = (await gw.ok(CreatePartnerApiKeyDocument, { partnerId: w.victim.id }, gw.adminToken)).createPartnerApiKey;
+    },
+    send: (t) => gw.gql(RotatePartnerApiKeyDocument, { prefix: lastVictimKey.slice(4, 12) }, t),
+    check: async (d) => {
+      expect((await gw.gql(ViewerDocument, {}, lastVictimKey)).status).toBe(401);
+      expect((await gw.ok(ViewerDocument, {}, d.rotatePartnerApiKey.key)).viewer).toBe(`partner:${w.victim.slug}`);
+    },
+  },
+  {
+    name: 'query auditLog',
+    field: 'auditLog',
+    expect: row(U, OK, F, F, F, F, F),
+    send: (t) => gw.gql(AuditLogDocument, { first: 5 }, t),
+    check: (d) => expect(d.auditLog.edges.length).toBeGreaterThan(0),
+  },
 ];
 let lastVictimKey = '';
+let lastEarnAtA = '';
+const period = () => ({ from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() });
 
 describe.each(CELLS.map((cell) => [cell.name, cell] as const))('%s', (_name, cell) => {
   it.each(CALLERS.map((caller) => [caller, cell.expect[caller]] as const))('%s → %s', async (caller, outcome) => {
@@ -372,8 +580,118 @@ describe.each(CELLS.map((cell) => [cell.name, cell] as const))('%s', (_name, cel
 });
 
 // ---------------------------------------------------------------------------------------------
+// Subscriptions over graphql-ws: the same callers; a token that proves nothing closes the socket
+// ---------------------------------------------------------------------------------------------
+
+interface SubCell {
+  name: string;
+  expect: Record<CallerName, Outcome>;
+  open(token: string | null): LiveSubscription<any>;
+  /** Events an allowed caller receives: replayed (after: "0") or, with trigger, live. */
+  events: number;
+  trigger?(): Promise<void>;
+  check(events: any[], caller: CallerName): void;
+}
+
+const SUB_CELLS: SubCell[] = [
+  {
+    name: 'subscription balanceChanged',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    open: (t) => subscribe(liveClient(gw.wsUrl, t), BalanceChangedDocument, { memberId: w.member.id, after: '0' }),
+    events: 2,
+    check: (events, c) => {
+      expect(events.map((e) => e.balanceChanged.balance.available)).toEqual([10, 30]);
+      // Nested object level: a partner sees every balance change but only its own transactions.
+      const own: Partial<Record<CallerName, (string | null)[]>> = {
+        admin: [w.txAtA, w.txAtB],
+        member: [w.txAtA, w.txAtB],
+        partnerA: [w.txAtA, null],
+        partnerB: [null, w.txAtB],
+        suspended: [null, null],
+      };
+      expect(events.map((e) => e.balanceChanged.transaction?.id ?? null)).toEqual(own[c]);
+    },
+  },
+  {
+    name: 'subscription tierChanged',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    open: (t) => subscribe(liveClient(gw.wsUrl, t), TierChangedDocument, { memberId: w.member.id, after: '0' }),
+    events: 1,
+    check: (events) => expect(events[0].tierChanged).toMatchObject({ member: { id: w.member.id }, from: { name: 'Bronze' }, to: { name: 'Silver' } }),
+  },
+  {
+    name: 'subscription exchangeRateChanged (public)',
+    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    open: (t) => subscribe(liveClient(gw.wsUrl, t), ExchangeRateChangedDocument, { partnerId: w.victim.id }),
+    events: 1,
+    trigger: async () => {
+      await gw.ok(SetExchangeRateDocument, { input: { partnerId: w.victim.id, earnRate: '3', burnRate: '0.01' } }, gw.adminToken);
+    },
+    check: (events) => expect(events[0].exchangeRateChanged).toMatchObject({ earnRate: '3', partner: { id: w.victim.id } }),
+  },
+];
+
+async function until(done: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.each(SUB_CELLS.map((cell) => [cell.name, cell] as const))('%s over graphql-ws', (_name, cell) => {
+  it.each(CALLERS.map((caller) => [caller, cell.expect[caller]] as const))('%s → %s', async (caller, outcome) => {
+    const sub = cell.open(w.tokens[caller]);
+    try {
+      if (outcome === OK) {
+        if (cell.trigger) {
+          await settle();
+          await cell.trigger();
+        }
+        cell.check(await sub.waitFor(cell.events), caller);
+        expect(sub.errors).toEqual([]);
+        return;
+      }
+      const [error] = await sub.waitForError();
+      expect(error!.extensions?.code).toBe(outcome);
+      expect(sub.events).toEqual([]);
+    } finally {
+      await sub.stop();
+    }
+  });
+
+  it.each([...BAD_TOKENS])('%s → socket closed 4403, nothing delivered', async (bad) => {
+    const sub = cell.open(w.tokens[bad]);
+    try {
+      await until(() => sub.closed !== null);
+      expect(sub.closed!.code).toBe(4403);
+      expect(sub.events).toEqual([]);
+    } finally {
+      await sub.stop();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // Object-level and token cases the table cannot express in one cell
 // ---------------------------------------------------------------------------------------------
+
+describe('partners write only their own objects, alias by alias', () => {
+  it("in one mutation, B's own reversal goes through; the one of A's transaction is FORBIDDEN and writes nothing", async () => {
+    const atA = (await earn(gw, w.a, w.shopper, '4.00')).id;
+    const atB = (await earn(gw, w.b, w.shopper, '6.00')).id;
+    const r = await gw.gql(
+      AuthzTwoReversalsDocument,
+      { own: { transactionId: atB, idempotencyKey: uniq('own') }, other: { transactionId: atA, idempotencyKey: uniq('other') } },
+      w.b.apiKey,
+    );
+    // Both root fields are non-null, so the refusal of b nulls the whole data; a ran first and stands.
+    expect(r.data).toBeNull();
+    expect(r.errors?.map((e) => [e.extensions?.code, (e as { path?: string[] }).path])).toEqual([[F, ['b']]]);
+    expect(await gw.sql(`SELECT points FROM ledger_transaction WHERE reverses_id = $1`, [atB])).toEqual([{ points: -6 }]);
+    expect(await gw.sql(`SELECT id FROM ledger_transaction WHERE reverses_id = $1`, [atA])).toEqual([]);
+  });
+});
 
 describe('a member token sees only its own member', () => {
   it('through aliases: a (itself) resolves, b (another member) is FORBIDDEN', async () => {

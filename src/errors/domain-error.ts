@@ -13,6 +13,8 @@ export const ErrorCode = {
   TIER_REQUIRED: 'TIER_REQUIRED',
   /** A live subscription fell too far behind and was ended; resubscribe with `after`. */
   SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
+  /** Too many writes or failed sign-ins in the current window; retry after extensions.retryAfterSeconds. */
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -34,5 +36,7 @@ export const badInput = (field: string, message: string, details?: Record<string
 export const notFound = (field: string, what: string) =>
   new DomainError(ErrorCode.NOT_FOUND, `${field}: no ${what} with this id`, field);
 export const forbidden = (message: string, field?: string) => new DomainError(ErrorCode.FORBIDDEN, message, field);
+export const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new DomainError(ErrorCode.RATE_LIMITED, message, undefined, { retryAfterSeconds });
 export const unauthenticated = (message = 'Sign in: send Authorization: Bearer <admin token, partner API key or member token>') =>
   new DomainError(ErrorCode.UNAUTHENTICATED, message);

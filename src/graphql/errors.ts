@@ -6,6 +6,8 @@ import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import type { Logger } from 'pino';
+import type { QueryLimits } from '../config';
+import { CodedValidationError, asTokenLimitError, withoutSuggestions } from './validation';
 
 const HTTP_STATUS: Record<ErrorCode, number | undefined> = {
   UNAUTHENTICATED: 401,
@@ -19,6 +21,7 @@ const HTTP_STATUS: Record<ErrorCode, number | undefined> = {
   PARTNER_SUSPENDED: undefined,
   TIER_REQUIRED: undefined,
   SUBSCRIBER_TOO_SLOW: undefined,
+  RATE_LIMITED: 429,
 };
 
 export function domainToGraphQLError(err: DomainError): GraphQLError {
@@ -28,9 +31,14 @@ export function domainToGraphQLError(err: DomainError): GraphQLError {
       code: err.code,
       ...(err.field ? { field: err.field } : {}),
       ...(err.details ?? {}),
-      ...(status ? { http: { status } } : {}),
+      ...(status ? { http: { status, headers: retryAfter(err) } } : {}),
     },
   });
+}
+
+function retryAfter(err: DomainError): Map<string, string> {
+  const seconds = err.details?.retryAfterSeconds;
+  return new Map(typeof seconds === 'number' ? [['retry-after', String(seconds)]] : []);
 }
 
 function flattenValidation(errors: ValidationError[], path: string[] = []): { field: string; message: string }[] {
@@ -53,7 +61,24 @@ const PASS_THROUGH = new Set([
   ...Object.values(ErrorCode),
 ]);
 
-export function makeFormatError(logger: Logger, production: boolean) {
+export interface ErrorEdgeOptions {
+  /** No stack traces anywhere. */
+  production: boolean;
+  /** Strip "Did you mean …?" (it names schema fields): on whenever introspection is off. */
+  hideSuggestions: boolean;
+  limits: QueryLimits;
+}
+
+export function makeFormatError(logger: Logger, options: ErrorEdgeOptions) {
+  const format = formatWith(logger, options);
+  if (!options.hideSuggestions) return format;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    return { ...result, message: withoutSuggestions(result.message) };
+  };
+}
+
+function formatWith(logger: Logger, { production, limits }: ErrorEdgeOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     let original = unwrapResolverError(error);
     // Errors thrown by a subscription's event stream arrive wrapped without a path.
@@ -63,6 +88,11 @@ export function makeFormatError(logger: Logger, production: boolean) {
       const gql = domainToGraphQLError(original);
       const { http: _http, ...extensions } = gql.extensions as Record<string, unknown>;
       return { ...base, message: gql.message, extensions };
+    }
+    if (original instanceof GraphQLError) {
+      // Query limits and the page cap: refused at validation (or, for tokens, while parsing).
+      const limited = original instanceof CodedValidationError ? original : asTokenLimitError(original, limits);
+      if (limited) return { ...base, message: limited.message, extensions: { ...limited.extensions } };
     }
     if (original instanceof ArgumentValidationError) {
       const problems = flattenValidation(original.extensions.validationErrors);

@@ -14,6 +14,7 @@ import { CatalogResolver, PartnerRewardsResolver } from '../modules/catalog/cata
 import { RewardResolver } from '../modules/catalog/reward.resolver';
 import { BalanceUpdateResolver, ExchangeRateLiveResolver, TierChangeResolver } from '../modules/live/live.resolver';
 import { DateTimeScalar } from './scalars';
+import { AuditResolver } from '../modules/audit/audit.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -33,6 +34,7 @@ export const resolvers = [
   BalanceUpdateResolver,
   TierChangeResolver,
   ExchangeRateLiveResolver,
+  AuditResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

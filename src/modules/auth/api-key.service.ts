@@ -1,13 +1,22 @@
 // Partner API keys: shown once at creation, stored as a SHA-256 hash (the key carries 192 bits of
-// randomness, so a fast hash is enough and lookups stay one indexed query), revocable.
+// randomness, so a fast hash is enough and lookups stay one indexed query), listable by prefix,
+// rotatable (optionally with a grace period for the old key) and revocable. Every change is
+// audited in its own transaction, and a key's end is announced through the outbox so every
+// instance closes the live connections it authenticated.
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { query, queryOne } from '../../db/sql';
-import { notFound } from '../../errors/domain-error';
+import { withTransaction } from '../../db/transaction';
+import { badInput, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { requireText } from '../../errors/text';
+import { AuditAction, AuditActor, AuditTargetType, SYSTEM_ACTOR, recordAudit } from '../audit/audit-trail';
 
 export const API_KEY_PREFIX = 'lgk_';
+/** The longest a rotated key may keep working next to its replacement. */
+export const MAX_ROTATION_GRACE_SECONDS = 7 * 86400;
+// last_used_at is bookkeeping, not security: refresh it at most this often per key and instance.
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export function hashApiKey(key: string): Buffer {
   return createHash('sha256').update(key).digest();
@@ -15,47 +24,188 @@ export function hashApiKey(key: string): Buffer {
 
 export interface ApiKeyOwner {
   apiKeyId: string;
+  prefix: string;
+  expiresAt: Date | null;
   partnerId: string;
   slug: string;
   status: 'ACTIVE' | 'SUSPENDED';
 }
 
-export class ApiKeyService {
-  constructor(private readonly db: DataSource) {}
+/** What an admin may know about a key: never the secret or its hash. */
+export interface ApiKeyInfo {
+  id: string;
+  partnerId: string;
+  prefix: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
 
-  async create(partnerIdInput: string, manager: EntityManager = this.db.manager): Promise<{ key: string; prefix: string }> {
+export interface RotatedApiKey {
+  key: string;
+  prefix: string;
+  /** When the replaced key stops working: now, or the end of the grace period. */
+  previousKeyExpiresAt: Date;
+}
+
+const INFO_COLUMNS = `id, partner_id AS "partnerId", prefix, created_at AS "createdAt", revoked_at AS "revokedAt",
+  expires_at AS "expiresAt", last_used_at AS "lastUsedAt"`;
+const ACTIVE = `revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`;
+
+function newKey(): { key: string; prefix: string } {
+  const prefix = randomBytes(4).toString('hex');
+  return { key: `${API_KEY_PREFIX}${prefix}_${randomBytes(24).toString('base64url')}`, prefix };
+}
+
+export class ApiKeyService {
+  private readonly lastNoted = new Map<string, number>();
+
+  constructor(
+    private readonly db: DataSource,
+    /** Wakes the outbox relays once a revocation has committed. */
+    private readonly afterCommit: () => void = () => undefined,
+  ) {}
+
+  async create(partnerIdInput: string, actor: AuditActor = SYSTEM_ACTOR, outer?: EntityManager): Promise<{ key: string; prefix: string }> {
     const partnerId = requireId(partnerIdInput, 'partnerId');
-    const prefix = randomBytes(4).toString('hex');
-    const key = `${API_KEY_PREFIX}${prefix}_${randomBytes(24).toString('base64url')}`;
-    const rows = await query(
-      manager,
-      `INSERT INTO partner_api_key (partner_id, prefix, key_hash)
-       SELECT id, $2, $3 FROM partner WHERE id = $1 RETURNING id`,
-      [partnerId, prefix, hashApiKey(key)],
+    return withTransaction(
+      this.db,
+      async (m) => {
+        const { key, prefix } = newKey();
+        const row = await queryOne<{ id: string }>(
+          m,
+          `INSERT INTO partner_api_key (partner_id, prefix, key_hash)
+           SELECT id, $2, $3 FROM partner WHERE id = $1 RETURNING id`,
+          [partnerId, prefix, hashApiKey(key)],
+        );
+        if (!row) throw notFound('partnerId', 'partner');
+        await recordAudit(m, {
+          actor,
+          action: AuditAction.API_KEY_CREATED,
+          targetType: AuditTargetType.API_KEY,
+          targetId: row.id,
+          partnerId,
+          previous: null,
+          current: { prefix },
+        });
+        return { key, prefix };
+      },
+      outer,
     );
-    if (rows.length === 0) throw notFound('partnerId', 'partner');
-    return { key, prefix };
   }
 
-  /** Revoke by the prefix shown in the key (lgk_<prefix>_…). Returns false if none was active. */
-  async revoke(prefix: string): Promise<boolean> {
-    const rows = await query(
-      this.db,
-      `UPDATE partner_api_key SET revoked_at = now() WHERE prefix = $1 AND revoked_at IS NULL RETURNING id`,
-      [requireText(prefix, 'prefix')],
-    );
-    return rows.length > 0;
+  /** A partner's keys, oldest first, active or not. */
+  async list(partnerIdInput: string): Promise<ApiKeyInfo[]> {
+    const partnerId = requireId(partnerIdInput, 'partnerId');
+    if (!(await queryOne(this.db, `SELECT 1 FROM partner WHERE id = $1`, [partnerId]))) throw notFound('partnerId', 'partner');
+    return query<ApiKeyInfo>(this.db, `SELECT ${INFO_COLUMNS} FROM partner_api_key WHERE partner_id = $1 ORDER BY created_at, id`, [
+      partnerId,
+    ]);
+  }
+
+  /** Revoke by the prefix shown in the key (lgk_<prefix>_…), at once. Returns false if none was active. */
+  async revoke(prefixInput: string, actor: AuditActor = SYSTEM_ACTOR): Promise<boolean> {
+    const prefix = requireText(prefixInput, 'prefix');
+    const revoked = await withTransaction(this.db, async (m) => {
+      const old = await this.lockActive(m, prefix);
+      if (!old) return false;
+      const [row] = await query<{ revokedAt: Date }>(m, `UPDATE partner_api_key SET revoked_at = now() WHERE id = $1 RETURNING revoked_at AS "revokedAt"`, [
+        old.id,
+      ]);
+      await recordAudit(m, {
+        actor,
+        action: AuditAction.API_KEY_REVOKED,
+        targetType: AuditTargetType.API_KEY,
+        targetId: old.id,
+        partnerId: old.partnerId,
+        previous: { prefix, revokedAt: null, expiresAt: old.expiresAt },
+        current: { prefix, revokedAt: row!.revokedAt },
+      });
+      await announceEnd(m, old, row!.revokedAt);
+      return true;
+    });
+    if (revoked) this.afterCommit();
+    return revoked;
+  }
+
+  /**
+   * A new key for the same partner, returned once. The old key stops working now (graceSeconds 0)
+   * or at the end of the grace period, so clients can switch over without an outage.
+   */
+  async rotate(prefixInput: string, graceSeconds: number, actor: AuditActor = SYSTEM_ACTOR): Promise<RotatedApiKey> {
+    const prefix = requireText(prefixInput, 'prefix');
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_ROTATION_GRACE_SECONDS) {
+      throw badInput('graceSeconds', `must be a whole number from 0 to ${MAX_ROTATION_GRACE_SECONDS}`);
+    }
+    const rotated = await withTransaction(this.db, async (m) => {
+      const old = await this.lockActive(m, prefix);
+      if (!old) throw notFound('prefix', 'active API key');
+      const next = newKey();
+      const [created] = await query<{ id: string }>(
+        m,
+        `INSERT INTO partner_api_key (partner_id, prefix, key_hash) VALUES ($1, $2, $3) RETURNING id`,
+        [old.partnerId, next.prefix, hashApiKey(next.key)],
+      );
+      // A key already in a shorter grace period keeps the shorter one.
+      const [ended] = await query<{ end: Date }>(
+        m,
+        graceSeconds === 0
+          ? `UPDATE partner_api_key SET revoked_at = now() WHERE id = $1 RETURNING revoked_at AS "end"`
+          : `UPDATE partner_api_key SET expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $2::int))
+              WHERE id = $1 RETURNING expires_at AS "end"`,
+        graceSeconds === 0 ? [old.id] : [old.id, graceSeconds],
+      );
+      await recordAudit(m, {
+        actor,
+        action: AuditAction.API_KEY_ROTATED,
+        targetType: AuditTargetType.API_KEY,
+        targetId: old.id,
+        partnerId: old.partnerId,
+        previous: { prefix, expiresAt: old.expiresAt },
+        current: { prefix, expiresAt: ended!.end, replacedBy: { id: created!.id, prefix: next.prefix } },
+      });
+      await announceEnd(m, old, ended!.end);
+      return { key: next.key, prefix: next.prefix, previousKeyExpiresAt: ended!.end };
+    });
+    this.afterCommit();
+    return rotated;
   }
 
   async findOwner(key: string): Promise<ApiKeyOwner | null> {
     return (
       (await queryOne<ApiKeyOwner>(
         this.db,
-        `SELECT k.id AS "apiKeyId", p.id AS "partnerId", p.slug, p.status
-         FROM partner_api_key k JOIN partner p ON p.id = k.partner_id
-        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+        `SELECT k.id AS "apiKeyId", k.prefix, k.expires_at AS "expiresAt", p.id AS "partnerId", p.slug, p.status
+           FROM partner_api_key k JOIN partner p ON p.id = k.partner_id
+          WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
         [hashApiKey(key)],
       )) ?? null
     );
   }
+
+  /** Remembers that a key was used; throttled, outside any request transaction, never awaited by the request. */
+  noteUse(apiKeyId: string): void {
+    const now = Date.now();
+    if ((this.lastNoted.get(apiKeyId) ?? 0) > now - LAST_USED_RESOLUTION_MS) return;
+    this.lastNoted.set(apiKeyId, now);
+    if (this.lastNoted.size > 10_000) this.lastNoted.clear();
+    query(this.db, `UPDATE partner_api_key SET last_used_at = now() WHERE id = $1`, [apiKeyId]).catch(() => this.lastNoted.delete(apiKeyId));
+  }
+
+  private async lockActive(m: EntityManager, prefix: string) {
+    return queryOne<{ id: string; partnerId: string; expiresAt: Date | null }>(
+      m,
+      `SELECT id, partner_id AS "partnerId", expires_at AS "expiresAt" FROM partner_api_key WHERE prefix = $1 AND ${ACTIVE} FOR UPDATE`,
+      [prefix],
+    );
+  }
+}
+
+/** Every instance's live sockets learn of it through the outbox relay (topic API_KEY_REVOKED). */
+async function announceEnd(m: EntityManager, key: { id: string; partnerId: string }, endsAt: Date): Promise<void> {
+  await query(m, `INSERT INTO outbox_event (topic, partner_id, payload) VALUES ('API_KEY_REVOKED', $1, $2)`, [
+    key.partnerId,
+    { apiKeyId: key.id, endsAt: endsAt.toISOString() },
+  ]);
 }

@@ -1,9 +1,14 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
+import { AuditActor } from '../audit/audit-trail';
+import { MAX_ROTATION_GRACE_SECONDS } from './api-key.service';
+import { PartnerApiKey, RotatedApiKey } from './api-key.types';
 import { requireActivePartnerOrAdmin, requireAdmin } from './policy';
 import { viewerLabel } from './viewer';
+
+const ADMIN: AuditActor = { kind: 'ADMIN' };
 
 @Resolver()
 export class AuthResolver {
@@ -12,16 +17,40 @@ export class AuthResolver {
     return viewerLabel(ctx.viewer);
   }
 
+  @Query(() => [PartnerApiKey], { description: "Admin: a partner's API keys, oldest first, revoked ones included (prefixes only)" })
+  async partnerApiKeys(@Arg('partnerId', () => ID) partnerId: string, @Ctx() ctx: Context): Promise<PartnerApiKey[]> {
+    requireAdmin(ctx.viewer);
+    const now = Date.now();
+    return (await ctx.services.apiKeys.list(partnerId)).map((k) => ({
+      ...k,
+      active: k.revokedAt === null && (k.expiresAt === null || k.expiresAt.getTime() > now),
+    }));
+  }
+
   @Mutation(() => String, { description: 'Admin: a new API key for a partner. Shown once; only its hash is kept.' })
   async createPartnerApiKey(@Arg('partnerId', () => ID) partnerId: string, @Ctx() ctx: Context): Promise<string> {
     requireAdmin(ctx.viewer);
-    return (await ctx.services.apiKeys.create(partnerId)).key;
+    return (await ctx.services.apiKeys.create(partnerId, ADMIN)).key;
   }
 
-  @Mutation(() => Boolean, { description: 'Admin: revoke a partner API key by its prefix (lgk_<prefix>_…). False if no active key had it.' })
+  @Mutation(() => Boolean, {
+    description: 'Admin: revoke a partner API key by its prefix (lgk_<prefix>_…), at once; its live connections close. False if no active key had it.',
+  })
   revokePartnerApiKey(@Arg('prefix', () => String) prefix: string, @Ctx() ctx: Context): Promise<boolean> {
     requireAdmin(ctx.viewer);
-    return ctx.services.apiKeys.revoke(prefix);
+    return ctx.services.apiKeys.revoke(prefix, ADMIN);
+  }
+
+  @Mutation(() => RotatedApiKey, {
+    description: `Admin: replace an active key with a new one (shown once). The old key stops working now, or after graceSeconds (at most ${MAX_ROTATION_GRACE_SECONDS}) so clients can switch over.`,
+  })
+  rotatePartnerApiKey(
+    @Arg('prefix', () => String) prefix: string,
+    @Arg('graceSeconds', () => Int, { defaultValue: 0 }) graceSeconds: number,
+    @Ctx() ctx: Context,
+  ): Promise<RotatedApiKey> {
+    requireAdmin(ctx.viewer);
+    return ctx.services.apiKeys.rotate(prefix, graceSeconds, ADMIN);
   }
 
   @Mutation(() => String, { description: 'Partner (or admin): a signed, expiring token for a member the partner has authenticated' })

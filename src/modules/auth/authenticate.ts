@@ -27,16 +27,19 @@ export class Authenticator {
     if (token.startsWith(API_KEY_PREFIX)) {
       const owner = await this.apiKeys.findOwner(token);
       if (!owner) throw unauthenticated('This API key is unknown or revoked');
+      this.apiKeys.noteUse(owner.apiKeyId);
       return {
         kind: 'partner',
         partnerId: owner.partnerId,
         slug: owner.slug,
         suspended: owner.status === 'SUSPENDED',
         apiKeyId: owner.apiKeyId,
+        keyPrefix: owner.prefix,
+        keyExpiresAt: owner.expiresAt,
       };
     }
     const claims = this.memberTokens.verify(token);
     if (!claims) throw unauthenticated('This token is invalid or expired');
-    return { kind: 'member', memberId: claims.memberId, issuedByPartnerId: claims.issuedByPartnerId };
+    return { kind: 'member', memberId: claims.memberId, issuedByPartnerId: claims.issuedByPartnerId, expiresAt: claims.expiresAt };
   }
 }

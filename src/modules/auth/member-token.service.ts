@@ -12,6 +12,7 @@ const AUDIENCE = 'member';
 export interface MemberClaims {
   memberId: string;
   issuedByPartnerId: string | null;
+  expiresAt: Date;
 }
 
 export async function loadTokenSecret(db: DataSource, configured: string | null): Promise<string> {
@@ -45,8 +46,8 @@ export class MemberTokenService {
   verify(token: string): MemberClaims | null {
     try {
       const claims = jwt.verify(token, this.secret, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
-      if (typeof claims === 'string' || typeof claims.sub !== 'string') return null;
-      return { memberId: claims.sub, issuedByPartnerId: typeof claims.ptn === 'string' ? claims.ptn : null };
+      if (typeof claims === 'string' || typeof claims.sub !== 'string' || typeof claims.exp !== 'number') return null;
+      return { memberId: claims.sub, issuedByPartnerId: typeof claims.ptn === 'string' ? claims.ptn : null, expiresAt: new Date(claims.exp * 1000) };
     } catch {
       return null;
     }

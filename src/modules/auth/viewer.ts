@@ -2,8 +2,18 @@
 export type Viewer =
   | { kind: 'anonymous' }
   | { kind: 'admin' }
-  | { kind: 'partner'; partnerId: string; slug: string; suspended: boolean; apiKeyId: string }
-  | { kind: 'member'; memberId: string; issuedByPartnerId: string | null };
+  | {
+      kind: 'partner';
+      partnerId: string;
+      slug: string;
+      suspended: boolean;
+      apiKeyId: string;
+      /** The key's public prefix (lgk_<prefix>_…): what the audit trail names. */
+      keyPrefix: string;
+      /** Set while a rotated key runs out its grace period. */
+      keyExpiresAt: Date | null;
+    }
+  | { kind: 'member'; memberId: string; issuedByPartnerId: string | null; expiresAt: Date };
 
 export type Caller = Exclude<Viewer, { kind: 'anonymous' }>;
 

@@ -9,6 +9,7 @@ import type { Caller, Viewer } from '../auth/viewer';
 import { actingPartnerId, requireMemberAccess } from '../auth/policy';
 import { REWARD_COLUMNS, Reward } from './reward.entity';
 import { MAX_SEARCH_LENGTH, RewardFieldsInput, containsPattern, validRewardFields } from './reward-rules';
+import { AuditAction, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
 
 export interface UpsertReward extends RewardFieldsInput {
   id?: string | null;
@@ -54,13 +55,15 @@ export class CatalogService {
         if (fields.minTierId) await this.requireTier(m, fields.minTierId);
         if (id === null) {
           if (!(await queryOne(m, `SELECT 1 FROM partner WHERE id = $1`, [partnerId]))) throw notFound('input.partnerId', 'partner');
-          return (await queryOne<Reward>(
+          const created = (await queryOne<Reward>(
             m,
             `INSERT INTO reward (partner_id, name, description, category, points_cost, stock, min_tier_id, active)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${REWARD_COLUMNS}`,
             [partnerId, fields.name, fields.description ?? null, fields.category ?? null, fields.pointsCost, fields.stock ?? null,
               fields.minTierId ?? null, fields.active],
           ))!;
+          await recordAudit(m, { ...rewardAudit(caller, AuditAction.REWARD_CREATED, created), previous: null });
+          return created;
         }
         // Locked so a concurrent redemption's stock decrement is not overwritten by a stale read.
         const current = await queryOne<Reward>(m, `SELECT ${REWARD_COLUMNS} FROM reward WHERE id = $1 FOR UPDATE`, [id]);
@@ -69,7 +72,7 @@ export class CatalogService {
         if (caller.kind === 'admin' && input.partnerId != null && input.partnerId.toLowerCase() !== current.partnerId) {
           throw badInput('input.partnerId', 'a reward stays with its partner: omit it or name the partner that owns the reward');
         }
-        return (await queryOne<Reward>(
+        const updated = (await queryOne<Reward>(
           m,
           `UPDATE reward SET name = $2, description = $3, category = $4, points_cost = $5, stock = $6, min_tier_id = $7,
                   active = $8, updated_at = now()
@@ -77,6 +80,8 @@ export class CatalogService {
           [id, fields.name, keep(fields.description, current.description), keep(fields.category, current.category), fields.pointsCost,
             keep(fields.stock, current.stock), keep(fields.minTierId, current.minTierId), fields.active],
         ))!;
+        await recordAudit(m, { ...rewardAudit(caller, AuditAction.REWARD_CHANGED, updated), previous: rewardValue(current) });
+        return updated;
       },
       outer,
     );
@@ -130,6 +135,30 @@ export class CatalogService {
   private async requireTier(db: Db, tierId: string): Promise<void> {
     if (!(await queryOne(db, `SELECT 1 FROM tier WHERE id = $1`, [tierId]))) throw notFound('input.minTierId', 'tier');
   }
+}
+
+/** A reward's configuration as the audit trail shows it (stock moves with redemptions too; this is the value set). */
+function rewardValue(r: Reward): Record<string, unknown> {
+  return {
+    name: r.name,
+    description: r.description,
+    category: r.category,
+    pointsCost: r.pointsCost,
+    stock: r.stock,
+    minTierId: r.minTierId,
+    active: r.active,
+  };
+}
+
+function rewardAudit(caller: Manager, action: AuditAction, reward: Reward) {
+  return {
+    actor: auditActorOf(caller),
+    action,
+    targetType: AuditTargetType.REWARD,
+    targetId: reward.id,
+    partnerId: reward.partnerId,
+    current: rewardValue(reward),
+  };
 }
 
 /** undefined in an update means "leave it as it is"; null clears it. */

@@ -25,7 +25,7 @@ export class ExchangeRateResolver {
   @Mutation(() => ExchangeRate, { description: "Admin: a new version of a partner's rates" })
   setExchangeRate(@Arg('input', () => SetExchangeRateInput) input: SetExchangeRateInput, @Ctx() ctx: Context) {
     requireAdmin(ctx.viewer);
-    return ctx.services.rates.set(input);
+    return ctx.services.rates.set(input, { kind: 'ADMIN' });
   }
 
   @FieldResolver(() => Partner)

@@ -5,6 +5,7 @@ import { Exact } from '../../money/decimal';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { RATE_COLUMNS, ExchangeRate } from './exchange-rate.entity';
+import { AuditAction, AuditActor, AuditTargetType, SYSTEM_ACTOR, recordAudit } from '../audit/audit-trail';
 
 export interface SetExchangeRate {
   partnerId: string;
@@ -26,6 +27,11 @@ function validRate(value: string, field: string): string {
   return rate.toString();
 }
 
+/** A version as the audit trail shows it. */
+function rateValue(rate: ExchangeRate): Record<string, unknown> {
+  return { version: rate.version, earnRate: rate.earnRate, burnRate: rate.burnRate, effectiveFrom: rate.effectiveFrom };
+}
+
 export class ExchangeRateService {
   constructor(
     private readonly db: DataSource,
@@ -34,7 +40,7 @@ export class ExchangeRateService {
   ) {}
 
   /** A new version; never an edit. Past versions stay exactly as they were used. */
-  async set(input: SetExchangeRate): Promise<ExchangeRate> {
+  async set(input: SetExchangeRate, actor: AuditActor = SYSTEM_ACTOR): Promise<ExchangeRate> {
     const partnerId = requireId(input.partnerId, 'input.partnerId');
     const earnRate = validRate(input.earnRate, 'input.earnRate');
     const burnRate = validRate(input.burnRate, 'input.burnRate');
@@ -48,6 +54,11 @@ export class ExchangeRateService {
       // Serialises rate changes of one partner so versions are gap-free; admin-only, never hot.
       const partner = await queryOne(m, `SELECT id FROM partner WHERE id = $1 FOR UPDATE`, [partnerId]);
       if (!partner) throw notFound('input.partnerId', 'partner');
+      const previous = await queryOne<ExchangeRate>(
+        m,
+        `SELECT ${RATE_COLUMNS} FROM exchange_rate WHERE partner_id = $1 ORDER BY version DESC LIMIT 1`,
+        [partnerId],
+      );
       const rate = (await queryOne<ExchangeRate>(
         m,
         `INSERT INTO exchange_rate (partner_id, version, earn_rate, burn_rate, effective_from)
@@ -59,6 +70,15 @@ export class ExchangeRateService {
         partnerId,
         { exchangeRateId: rate.id },
       ]);
+      await recordAudit(m, {
+        actor,
+        action: AuditAction.EXCHANGE_RATE_SET,
+        targetType: AuditTargetType.EXCHANGE_RATE,
+        targetId: rate.id,
+        partnerId,
+        previous: previous ? rateValue(previous) : null,
+        current: rateValue(rate),
+      });
       return rate;
     });
     this.afterCommit();

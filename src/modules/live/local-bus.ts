@@ -1,6 +1,6 @@
 // In-process fan-out from the outbox relay to this instance's subscriptions.
 import { EventQueue } from './event-queue';
-import { OutboxEvent, memberChannel, rateChannel } from './outbox-event';
+import { API_KEY_CHANNEL, OutboxEvent, memberChannel, rateChannel } from './outbox-event';
 
 export class LocalBus {
   private readonly channels = new Map<string, Set<EventQueue<OutboxEvent>>>();
@@ -20,7 +20,13 @@ export class LocalBus {
 
   publish(event: OutboxEvent): void {
     const channels =
-      event.topic === 'EXCHANGE_RATE_CHANGED' ? [rateChannel(event.partnerId), rateChannel(null)] : event.memberId ? [memberChannel(event.memberId)] : [];
+      event.topic === 'EXCHANGE_RATE_CHANGED'
+        ? [rateChannel(event.partnerId), rateChannel(null)]
+        : event.topic === 'API_KEY_REVOKED'
+          ? [API_KEY_CHANNEL]
+          : event.memberId
+            ? [memberChannel(event.memberId)]
+            : [];
     for (const channel of channels) for (const queue of this.channels.get(channel) ?? []) queue.push(event);
   }
 

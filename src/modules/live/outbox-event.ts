@@ -1,7 +1,8 @@
 /** A committed change, as written to outbox_event in the same transaction as the change itself. */
 export interface OutboxEvent {
   id: number;
-  topic: 'BALANCE_CHANGED' | 'TIER_CHANGED' | 'EXCHANGE_RATE_CHANGED';
+  /** API_KEY_REVOKED: payload { apiKeyId, endsAt }, for every instance to close that key's live connections. */
+  topic: 'BALANCE_CHANGED' | 'TIER_CHANGED' | 'EXCHANGE_RATE_CHANGED' | 'API_KEY_REVOKED';
   memberId: string | null;
   partnerId: string | null;
   payload: Record<string, unknown>;
@@ -12,3 +13,5 @@ export const OUTBOX_COLUMNS = `id, topic, member_id AS "memberId", partner_id AS
 
 export const memberChannel = (memberId: string) => `member:${memberId}`;
 export const rateChannel = (partnerId: string | null) => `rate:${partnerId ?? '*'}`;
+/** Internal: the live socket server listens here for keys that end. */
+export const API_KEY_CHANNEL = 'api-key-revoked';

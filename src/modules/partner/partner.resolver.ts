@@ -36,7 +36,7 @@ export class PartnerResolver {
   @Mutation(() => Partner, { description: 'Admin: onboard a partner brand' })
   createPartner(@Arg('input', () => CreatePartnerInput) input: CreatePartnerInput, @Ctx() ctx: Context) {
     requireAdmin(ctx.viewer);
-    return ctx.services.partners.create(input);
+    return ctx.services.partners.create(input, { kind: 'ADMIN' });
   }
 
   @Mutation(() => Partner, { description: 'Admin: suspend (no earning, no redeeming) or reactivate a partner' })
@@ -46,6 +46,6 @@ export class PartnerResolver {
     @Ctx() ctx: Context,
   ) {
     requireAdmin(ctx.viewer);
-    return ctx.services.partners.setStatus(partnerId, status);
+    return ctx.services.partners.setStatus(partnerId, status, { kind: 'ADMIN' });
   }
 }

@@ -7,6 +7,7 @@ import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
 import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
 import { PARTNER_COLUMNS, Partner, PartnerStatus } from './partner.entity';
+import { AuditAction, AuditActor, AuditTargetType, SYSTEM_ACTOR, recordAudit } from '../audit/audit-trail';
 
 export interface CreatePartner {
   slug: string;
@@ -17,7 +18,7 @@ export interface CreatePartner {
 export class PartnerService {
   constructor(private readonly db: DataSource) {}
 
-  async create(input: CreatePartner, outer?: EntityManager): Promise<Partner> {
+  async create(input: CreatePartner, actor: AuditActor = SYSTEM_ACTOR, outer?: EntityManager): Promise<Partner> {
     const slug = input.slug.trim().toLowerCase();
     if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(slug)) {
       throw badInput('input.slug', 'use 2–63 lowercase letters, digits and dashes, starting with a letter or digit');
@@ -37,6 +38,15 @@ export class PartnerService {
           ))!;
           // Its issuance account: the counter-side of every point it issues (balance derived, never updated).
           await query(m, `INSERT INTO account (kind, partner_id) VALUES ('PARTNER_ISSUANCE', $1)`, [partner.id]);
+          await recordAudit(m, {
+            actor,
+            action: AuditAction.PARTNER_CREATED,
+            targetType: AuditTargetType.PARTNER,
+            targetId: partner.id,
+            partnerId: partner.id,
+            previous: null,
+            current: { slug, name, currencyCode, status: partner.status },
+          });
           return partner;
         },
         outer,
@@ -49,14 +59,26 @@ export class PartnerService {
     }
   }
 
-  async setStatus(partnerIdInput: string, status: PartnerStatus): Promise<Partner> {
+  async setStatus(partnerIdInput: string, status: PartnerStatus, actor: AuditActor = SYSTEM_ACTOR): Promise<Partner> {
     const partnerId = requireId(partnerIdInput, 'partnerId');
-    const partner = await queryOne<Partner>(this.db, `UPDATE partner SET status = $2 WHERE id = $1 RETURNING ${PARTNER_COLUMNS}`, [
-      partnerId,
-      status,
-    ]);
-    if (!partner) throw notFound('partnerId', 'partner');
-    return partner;
+    return withTransaction(this.db, async (m) => {
+      const before = await queryOne<{ status: PartnerStatus }>(m, `SELECT status FROM partner WHERE id = $1 FOR UPDATE`, [partnerId]);
+      if (!before) throw notFound('partnerId', 'partner');
+      const partner = (await queryOne<Partner>(m, `UPDATE partner SET status = $2 WHERE id = $1 RETURNING ${PARTNER_COLUMNS}`, [
+        partnerId,
+        status,
+      ]))!;
+      await recordAudit(m, {
+        actor,
+        action: AuditAction.PARTNER_STATUS_CHANGED,
+        targetType: AuditTargetType.PARTNER,
+        targetId: partnerId,
+        partnerId,
+        previous: { status: before.status },
+        current: { status },
+      });
+      return partner;
+    });
   }
 
   async byIds(ids: readonly string[]): Promise<Partner[]> {

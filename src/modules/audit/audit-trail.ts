@@ -1,0 +1,67 @@
+// The audit trail of configuration writes: who (admin, a partner through one of its keys, or the
+// system itself), what, on which target, from which value to which. Recorded through the manager
+// of the transaction making the change, so an entry exists exactly when the change committed.
+import { EntityManager } from 'typeorm';
+import { query } from '../../db/sql';
+import type { Caller } from '../auth/viewer';
+
+export enum AuditAction {
+  PARTNER_CREATED = 'PARTNER_CREATED',
+  PARTNER_STATUS_CHANGED = 'PARTNER_STATUS_CHANGED',
+  API_KEY_CREATED = 'API_KEY_CREATED',
+  API_KEY_ROTATED = 'API_KEY_ROTATED',
+  API_KEY_REVOKED = 'API_KEY_REVOKED',
+  EXCHANGE_RATE_SET = 'EXCHANGE_RATE_SET',
+  REWARD_CREATED = 'REWARD_CREATED',
+  REWARD_CHANGED = 'REWARD_CHANGED',
+}
+
+export enum AuditTargetType {
+  PARTNER = 'PARTNER',
+  API_KEY = 'API_KEY',
+  EXCHANGE_RATE = 'EXCHANGE_RATE',
+  REWARD = 'REWARD',
+}
+
+export type AuditActor =
+  | { kind: 'ADMIN' }
+  | { kind: 'PARTNER'; partnerId: string; keyPrefix: string }
+  /** Start-up work such as the demo seed: no token was involved. */
+  | { kind: 'SYSTEM' };
+
+export const SYSTEM_ACTOR: AuditActor = Object.freeze({ kind: 'SYSTEM' });
+
+/** Only admins and partners change configuration. */
+export function auditActorOf(caller: Extract<Caller, { kind: 'admin' | 'partner' }>): AuditActor {
+  return caller.kind === 'admin' ? { kind: 'ADMIN' } : { kind: 'PARTNER', partnerId: caller.partnerId, keyPrefix: caller.keyPrefix };
+}
+
+export interface AuditRecord {
+  actor: AuditActor;
+  action: AuditAction;
+  targetType: AuditTargetType;
+  targetId: string;
+  /** The partner whose configuration changed. */
+  partnerId: string | null;
+  previous: Record<string, unknown> | null;
+  current: Record<string, unknown> | null;
+}
+
+export async function recordAudit(m: EntityManager, r: AuditRecord): Promise<void> {
+  await query(
+    m,
+    `INSERT INTO security_audit (actor_kind, actor_partner_id, actor_key_prefix, action, target_type, target_id, partner_id, previous_value, new_value)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      r.actor.kind,
+      r.actor.kind === 'PARTNER' ? r.actor.partnerId : null,
+      r.actor.kind === 'PARTNER' ? r.actor.keyPrefix : null,
+      r.action,
+      r.targetType,
+      r.targetId,
+      r.partnerId,
+      r.previous === null ? null : JSON.stringify(r.previous),
+      r.current === null ? null : JSON.stringify(r.current),
+    ],
+  );
+}

@@ -1,0 +1,45 @@
+// Reading the audit trail: newest first, keyset-paged, filtered. Writing is recordAudit(), inside
+// the transaction of each change (audit-trail.ts).
+import { DataSource } from 'typeorm';
+import { query, queryOne } from '../../db/sql';
+import { badInput } from '../../errors/domain-error';
+import { requireId } from '../../errors/ids';
+import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
+import type { AuditAction } from './audit-trail';
+import type { AuditEntry } from './audit.types';
+
+export interface AuditFilter {
+  action?: AuditAction | null;
+  partnerId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+const COLUMNS = `id::text AS id, id AS seq, at, actor_kind AS "actorKind", actor_partner_id AS "actorPartnerId",
+  actor_key_prefix AS "actorKeyPrefix", action, target_type AS "targetType", target_id AS "targetId", partner_id AS "partnerId",
+  previous_value AS "previousValue", new_value AS "newValue"`;
+
+const WHERE = `($1::text IS NULL OR action = $1) AND ($2::uuid IS NULL OR partner_id = $2)
+  AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)`;
+
+export class AuditService {
+  constructor(private readonly db: DataSource) {}
+
+  async list(filter: AuditFilter | null | undefined, first?: number, after?: string): Promise<Page<AuditEntry>> {
+    const f = filter ?? {};
+    const partnerId = f.partnerId == null ? null : requireId(f.partnerId, 'filter.partnerId');
+    if (f.from && f.to && f.from.getTime() > f.to.getTime()) throw badInput('filter.to', 'must not be before filter.from');
+    const params = [f.action ?? null, partnerId, f.from ?? null, f.to ?? null];
+    const size = pageSize(first);
+    const before = decodeCursor('audit', after);
+    const [rows, total] = await Promise.all([
+      query<AuditEntry>(this.db, `SELECT ${COLUMNS} FROM security_audit WHERE ${WHERE} AND ($5::bigint IS NULL OR id < $5) ORDER BY id DESC LIMIT $6`, [
+        ...params,
+        before,
+        size + 1,
+      ]),
+      queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM security_audit WHERE ${WHERE}`, params),
+    ]);
+    return toPage('audit', rows, size, total!.count);
+  }
+}
