@@ -51,6 +51,9 @@ export interface Config {
   readonly rateLimits: RateLimits;
   /** Proxies in front of the gateway whose X-Forwarded-For entries are trusted to name the client IP. */
   readonly trustProxyHops: number;
+  /** Currency the coalition's own (program-funded) points are valued in, and a point's value in it. */
+  readonly coalitionCurrency: string;
+  readonly coalitionPointValue: string;
 }
 
 export class ConfigError extends Error {}
@@ -72,6 +75,18 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function currency(env: Env, name: string, fallback: string): string {
+  const raw = (env[name] || fallback).toUpperCase();
+  if (!/^[A-Z]{3}$/.test(raw)) throw new ConfigError(`${name} must be an ISO 4217 code such as MYR, got "${raw}"`);
+  return raw;
+}
+
+function decimal(env: Env, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  if (!/^\d{1,12}(\.\d{1,8})?$/.test(raw) || Number(raw) === 0) throw new ConfigError(`${name} must be a positive decimal such as 0.01, got "${raw}"`);
+  return raw;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -124,5 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
       authFailures: integer(env, 'RATE_LIMIT_AUTH_FAILURES', 30, 0, 100_000_000),
     }),
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
+    coalitionCurrency: currency(env, 'COALITION_CURRENCY', 'MYR'),
+    coalitionPointValue: decimal(env, 'COALITION_POINT_VALUE', '0.01'),
   });
 }

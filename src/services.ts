@@ -20,6 +20,10 @@ import { PartnerService } from './modules/partner/partner.service';
 import { TierService } from './modules/tier/tier.service';
 import { AuditService } from './modules/audit/audit.service';
 import { RateLimitService } from './modules/rate-limit/rate-limit.service';
+import { EarnRuleService } from './modules/earning/earn-rule.service';
+import { MembershipService } from './modules/membership/membership.service';
+import { PunchCardService } from './modules/punch-card/punch-card.service';
+import { CoalitionIssuer, ensureCoalitionIssuer } from './modules/partner/coalition';
 
 export interface Services {
   db: DataSource;
@@ -40,11 +44,16 @@ export interface Services {
   authenticator: Authenticator;
   audit: AuditService;
   rateLimits: RateLimitService;
+  coalition: CoalitionIssuer;
+  earnRules: EarnRuleService;
+  memberships: MembershipService;
+  punchCards: PunchCardService;
 }
 
 export async function createServices(db: DataSource, config: Config, logger: Logger): Promise<Services> {
   const relay = new OutboxRelay(db, (db.options as { url: string }).url, new LocalBus(config.liveQueueLimit), logger);
   const afterCommit = () => relay.nudge();
+  const coalition = await ensureCoalitionIssuer(db, config.coalitionCurrency, config.coalitionPointValue);
   const ledger = new LedgerService(db);
   const apiKeys = new ApiKeyService(db, afterCommit);
   const memberTokens = new MemberTokenService(await loadTokenSecret(db, config.tokenSecret), config.memberTokenTtlSeconds);
@@ -57,13 +66,17 @@ export async function createServices(db: DataSource, config: Config, logger: Log
     tiers: new TierService(db),
     members: new MemberService(db),
     ledger,
-    earn: new EarnService(db, ledger, afterCommit),
+    earn: new EarnService(db, ledger, coalition, afterCommit),
     catalog: new CatalogService(db),
     redemptions: new RedemptionService(db, afterCommit),
     reversals: new ReversalService(db, ledger, afterCommit),
     settlement: new SettlementService(db),
     apiKeys,
     memberTokens,
+    coalition,
+    earnRules: new EarnRuleService(db),
+    memberships: new MembershipService(db),
+    punchCards: new PunchCardService(db),
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),
     audit: new AuditService(db),
     rateLimits: new RateLimitService((db.options as { url: string }).url, config.rateLimits, logger),

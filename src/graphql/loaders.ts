@@ -3,6 +3,8 @@
 import DataLoader from 'dataloader';
 import type { Services } from '../services';
 import type { Reward } from '../modules/catalog/reward.entity';
+import type { MembershipPlan, Membership } from '../modules/membership/membership.types';
+import type { PunchCard } from '../modules/punch-card/punch-card.types';
 import type { ExchangeRate } from '../modules/exchange-rate/exchange-rate.entity';
 import type { PointsTransaction } from '../modules/ledger/points-transaction.entity';
 import type { Balance, Member } from '../modules/member/member.entity';
@@ -20,6 +22,9 @@ export interface Loaders {
   balance: DataLoader<string, Balance | null>;
   transaction: DataLoader<string, PointsTransaction | null>;
   reward: DataLoader<string, Reward | null>;
+  membershipPlan: DataLoader<string, MembershipPlan | null>;
+  latestMembership: DataLoader<string, Membership | null>;
+  punchCard: DataLoader<string, PunchCard | null>;
 }
 
 /** Batch by key: results come back in the order of the keys, null where none was found. */
@@ -53,5 +58,8 @@ export function createLoaders(s: Services): Loaders {
     balance: byKey<Balance & { memberId: string }, 'memberId'>((ids) => s.members.balances(ids), 'memberId'),
     transaction: byKey((ids) => s.ledger.byIds(ids), 'id'),
     reward: byKey((ids) => s.catalog.byIds(ids), 'id'),
+    membershipPlan: byKey((ids) => s.memberships.plansByIds(ids), 'id'),
+    latestMembership: byKey((ids) => s.memberships.latestFor(ids), 'memberId'),
+    punchCard: byKey((ids) => s.punchCards.byIds(ids), 'id'),
   };
 }

@@ -13,6 +13,20 @@ import { SettlementFlowResolver, SettlementResolver } from '../modules/settlemen
 import { CatalogResolver, PartnerRewardsResolver } from '../modules/catalog/catalog.resolver';
 import { RewardResolver } from '../modules/catalog/reward.resolver';
 import { BalanceUpdateResolver, ExchangeRateLiveResolver, TierChangeResolver } from '../modules/live/live.resolver';
+import {
+  EarnPreviewResolver,
+  EarnRuleConditionsResolver,
+  EarnRuleResolver,
+  PartnerEarnRulesResolver,
+  PointsBreakdownResolver,
+} from '../modules/earning/earning.resolver';
+import { MemberMembershipResolver, MembershipPlanResolver, MembershipResolver } from '../modules/membership/membership.resolver';
+import {
+  MemberPunchCardsResolver,
+  PartnerPunchCardsResolver,
+  PunchCardProgressResolver,
+  PunchCardResolver,
+} from '../modules/punch-card/punch-card.resolver';
 import { DateTimeScalar } from './scalars';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 
@@ -35,6 +49,18 @@ export const resolvers = [
   TierChangeResolver,
   ExchangeRateLiveResolver,
   AuditResolver,
+  EarnRuleResolver,
+  EarnRuleConditionsResolver,
+  EarnPreviewResolver,
+  PointsBreakdownResolver,
+  PartnerEarnRulesResolver,
+  MembershipResolver,
+  MemberMembershipResolver,
+  MembershipPlanResolver,
+  PunchCardResolver,
+  PunchCardProgressResolver,
+  MemberPunchCardsResolver,
+  PartnerPunchCardsResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

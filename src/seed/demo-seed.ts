@@ -39,7 +39,7 @@ const DEMO_REWARDS: [number, string, string, number, number | null, boolean][] =
 ];
 
 export async function databaseIsEmpty(services: Services): Promise<boolean> {
-  const row = await queryOne<{ n: number }>(services.db, 'SELECT (SELECT count(*) FROM partner) + (SELECT count(*) FROM member) AS n');
+  const row = await queryOne<{ n: number }>(services.db, 'SELECT (SELECT count(*) FROM partner WHERE NOT is_coalition) + (SELECT count(*) FROM member) AS n');
   return row!.n === 0;
 }
 

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { Money } from '../../graphql/money.type';
+import { PurchaseItemInput } from '../earning/earning.types';
 import { DecimalScalar } from '../../graphql/scalars';
 import { formatAmount } from '../../money/decimal';
 import { requireCaller } from '../auth/policy';
@@ -31,6 +32,9 @@ class EarnPointsInput {
 
   @Field(() => ID, { nullable: true, description: 'Admins: the partner the purchase was made at. Partners: omit, or your own id.' })
   partnerId?: string;
+
+  @Field(() => [PurchaseItemInput], { nullable: true, description: 'Line items; their amounts must add up to amount. Category rules count matching items only.' })
+  items?: PurchaseItemInput[];
 }
 
 @InputType()

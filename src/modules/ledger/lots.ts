@@ -8,21 +8,22 @@ import { query } from '../../db/sql';
 const SPEND_ORDER = `expires_at ASC NULLS LAST, earned_at ASC, id ASC`;
 
 /**
- * Take up to `points` from the member's lots — `preferLotId` first if given, then oldest expiry,
- * then oldest earned — recording each take against `transactionId`. Returns what was taken.
+ * Take up to `points` from the member's lots — the lots of `preferEarnId` first if given, then
+ * oldest expiry, then oldest earned — recording each take against `transactionId`. Returns what
+ * was taken.
  */
 export async function consumeLotsOldestFirst(
   m: EntityManager,
   memberId: string,
   points: number,
   transactionId: string,
-  preferLotId: string | null = null,
+  preferEarnId: string | null = null,
 ): Promise<number> {
   const rows = await query<{ taken: number }>(
     m,
     `WITH ordered AS (
        SELECT id, remaining,
-              sum(remaining) OVER (ORDER BY (id = $4::uuid) DESC, ${SPEND_ORDER}) AS running
+              sum(remaining) OVER (ORDER BY (earn_transaction_id = $4::uuid) DESC, ${SPEND_ORDER}) AS running
          FROM points_lot WHERE member_id = $1 AND remaining > 0),
      take AS (
        SELECT id, LEAST(remaining, $2::bigint - (running - remaining)) AS points
@@ -33,7 +34,7 @@ export async function consumeLotsOldestFirst(
      logged AS (
        INSERT INTO lot_consumption (transaction_id, lot_id, points) SELECT $3, id, points FROM spent)
      SELECT coalesce(sum(points), 0)::bigint AS taken FROM spent`,
-    [memberId, points, transactionId, preferLotId],
+    [memberId, points, transactionId, preferEarnId],
   );
   return rows[0]!.taken;
 }

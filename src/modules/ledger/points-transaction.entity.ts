@@ -74,6 +74,9 @@ export class PointsTransaction {
   @Column('text', { nullable: true })
   reason!: string | null;
 
+  @Column('jsonb')
+  breakdown!: { source: string; ruleId?: string | null; points: number; funder?: string | null }[];
+
   @Field(() => Date)
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
@@ -82,4 +85,4 @@ export class PointsTransaction {
 export const TRANSACTION_COLUMNS = `id, seq, type, member_id AS "memberId", partner_id AS "partnerId", points,
   balance_after AS "balanceAfter", purchase_amount::text AS "purchaseAmount", purchase_currency AS "purchaseCurrency",
   channel, external_ref AS "externalRef", exchange_rate_id AS "exchangeRateId", tier_multiplier::text AS "tierMultiplier",
-  reverses_id AS "reversesId", reason, created_at AS "createdAt"`;
+  reverses_id AS "reversesId", reason, breakdown, created_at AS "createdAt"`;

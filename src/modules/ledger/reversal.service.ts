@@ -13,7 +13,7 @@ import { claimKey, requestHash, validKey } from './idempotency';
 import { LedgerService } from './ledger.service';
 import { consumeLotsOldestFirst, restoreConsumedLots } from './lots';
 import { PointsTransaction, TransactionType } from './points-transaction.entity';
-import { LockedWallet, announceBalance, coalitionAccountId, issuanceAccountId, lockWallet } from './wallet';
+import { LockedWallet, announceBalance, coalitionAccountId, lockWallet } from './wallet';
 
 export interface ReverseTransaction {
   transactionId: string;
@@ -23,6 +23,20 @@ export interface ReverseTransaction {
 }
 
 const MAX_REASON_LENGTH = 500;
+
+/**
+ * How `total` reversed points are shared among issuers who issued `issued[k]` points: each gets
+ * ⌊issued·total/Σissued⌋, the last takes the remainder. Computed on the running total, so a
+ * series of partial reversals never takes more from an issuer than it issued.
+ */
+export function shareOut(issued: number[], total: number): number[] {
+  const sum = issued.reduce((a, b) => a + b, 0);
+  if (sum === 0) return issued.map(() => 0);
+  // BigInt: issued × total can pass 2^53.
+  const shares = issued.map((x) => Number((BigInt(x) * BigInt(total)) / BigInt(sum)));
+  shares[shares.length - 1] = total - shares.slice(0, -1).reduce((a, b) => a + b, 0);
+  return shares;
+}
 
 export class ReversalService {
   constructor(
@@ -76,9 +90,19 @@ export class ReversalService {
     const n = points ?? reversible;
     if (n > reversible) throw badInput('input.points', `at most ${reversible} points of this earn remain reversible`, { reversible });
     const balanceAfter = wallet.balance - n;
-    const tx = await this.insertReversal(m, earn, wallet, -n, balanceAfter, reason, await issuanceAccountId(m, earn.partnerId!));
-    const ownLot = await queryOne<{ id: string }>(m, `SELECT id FROM points_lot WHERE earn_transaction_id = $1`, [earn.id]);
-    await consumeLotsOldestFirst(m, earn.memberId, n, tx, ownLot?.id ?? null);
+    // Each issuer of the earn (the partner, and the coalition for coalition-funded points) takes
+    // back its share of the clawback, so settlement stays right for both.
+    const issuers = await query<{ accountId: string; issued: number }>(
+      m,
+      `SELECT e.account_id AS "accountId", -e.amount AS issued FROM ledger_entry e JOIN account a ON a.id = e.account_id
+        WHERE e.transaction_id = $1 AND a.kind = 'PARTNER_ISSUANCE' AND e.amount < 0 ORDER BY e.id`,
+      [earn.id],
+    );
+    const before = shareOut(issuers.map((i) => i.issued), done!.reversed);
+    const after = shareOut(issuers.map((i) => i.issued), done!.reversed + n);
+    const counter = issuers.map((i, k) => ({ accountId: i.accountId, amount: after[k]! - before[k]! })).filter((c) => c.amount !== 0);
+    const tx = await this.insertReversal(m, earn, wallet, -n, balanceAfter, reason, counter);
+    await consumeLotsOldestFirst(m, earn.memberId, n, tx, earn.id);
     await announceBalance(m, earn.memberId, earn.partnerId, tx);
     return tx;
   }
@@ -93,7 +117,9 @@ export class ReversalService {
     const n = redemption.pointsSpent;
     if (points !== null && points !== n) throw badInput('input.points', `a redemption is reversed whole: omit points or give ${n}`);
     const balanceAfter = wallet.balance + n;
-    const tx = await this.insertReversal(m, redeem, wallet, n, balanceAfter, reason, await coalitionAccountId(m, 'COALITION_REDEMPTION'));
+    const tx = await this.insertReversal(m, redeem, wallet, n, balanceAfter, reason, [
+      { accountId: await coalitionAccountId(m, 'COALITION_REDEMPTION'), amount: -n },
+    ]);
     // A wallet in debt keeps its lots empty: only what lifts the balance above zero goes back.
     await restoreConsumedLots(m, redeem.id, Math.max(0, balanceAfter) - Math.max(0, wallet.balance), tx);
     await query(m, `UPDATE reward SET stock = stock + $2 WHERE id = $1 AND stock IS NOT NULL`, [redemption.rewardId, redemption.quantity]);
@@ -102,7 +128,7 @@ export class ReversalService {
     return tx;
   }
 
-  /** The REVERSAL row and its two entries; `delta` is the signed change to the wallet. */
+  /** The REVERSAL row and its entries; `delta` is the signed change to the wallet, `counter` the other side. */
   private async insertReversal(
     m: EntityManager,
     original: PointsTransaction,
@@ -110,7 +136,7 @@ export class ReversalService {
     delta: number,
     balanceAfter: number,
     reason: string | null,
-    counterAccountId: string,
+    counter: { accountId: string; amount: number }[],
   ): Promise<string> {
     const earnReversal = original.type === TransactionType.EARN;
     const row = await queryOne<{ id: string }>(
@@ -120,7 +146,8 @@ export class ReversalService {
          VALUES ('REVERSAL', $1, $2, $3::bigint, $4, $5, $6, $7, $8) RETURNING id),
        entries AS (
          INSERT INTO ledger_entry (transaction_id, account_id, amount)
-         SELECT id, $9::uuid, $3::bigint FROM tx UNION ALL SELECT id, $10::uuid, -$3::bigint FROM tx),
+         SELECT id, $9::uuid, $3::bigint FROM tx
+         UNION ALL SELECT tx.id, c.account_id, c.amount FROM tx, unnest($10::uuid[], $12::bigint[]) AS c(account_id, amount)),
        wallet AS (
          UPDATE account SET balance = $4, lifetime_earned = lifetime_earned + $11::bigint WHERE id = $9)
        SELECT id FROM tx`,
@@ -134,8 +161,9 @@ export class ReversalService {
         reason,
         earnReversal ? delta : 0,
         wallet.accountId,
-        counterAccountId,
+        counter.map((c) => c.accountId),
         earnReversal ? delta : 0,
+        counter.map((c) => c.amount),
       ],
     );
     return row!.id;

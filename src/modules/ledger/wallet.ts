@@ -30,10 +30,6 @@ export async function coalitionAccountId(m: EntityManager, kind: 'COALITION_REDE
   return (await queryOne<{ id: string }>(m, `SELECT id FROM account WHERE kind = $1`, [kind]))!.id;
 }
 
-export async function issuanceAccountId(m: EntityManager, partnerId: string): Promise<string> {
-  return (await queryOne<{ id: string }>(m, `SELECT id FROM account WHERE kind = 'PARTNER_ISSUANCE' AND partner_id = $1`, [partnerId]))!.id;
-}
-
 /**
  * Record a balance change for live subscribers, in the writer's transaction (relayed after
  * commit; see live/outbox-relay.ts). The payload is the balance as of this transaction, so a

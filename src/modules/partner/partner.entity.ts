@@ -34,9 +34,13 @@ export class Partner {
   @Column('text')
   status!: PartnerStatus;
 
+  @Field(() => Boolean, { description: "True for the coalition's own issuer of program-funded points (not a brand)" })
+  @Column('boolean', { name: 'is_coalition' })
+  isCoalition!: boolean;
+
   @Field(() => Date)
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
 }
 
-export const PARTNER_COLUMNS = `id, seq, slug, name, currency_code AS "currencyCode", status, created_at AS "createdAt"`;
+export const PARTNER_COLUMNS = `id, seq, slug, name, currency_code AS "currencyCode", status, is_coalition AS "isCoalition", created_at AS "createdAt"`;

@@ -89,8 +89,8 @@ export class PartnerService {
     const size = pageSize(first);
     const afterSeq = decodeCursor('partner', after) ?? 0;
     const [rows, total] = await Promise.all([
-      query<Partner>(this.db, `SELECT ${PARTNER_COLUMNS} FROM partner WHERE seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, size + 1]),
-      queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM partner`),
+      query<Partner>(this.db, `SELECT ${PARTNER_COLUMNS} FROM partner WHERE seq > $1 AND NOT is_coalition ORDER BY seq LIMIT $2`, [afterSeq, size + 1]),
+      queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM partner WHERE NOT is_coalition`),
     ]);
     return toPage('partner', rows, size, total!.count);
   }

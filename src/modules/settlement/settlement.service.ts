@@ -22,13 +22,14 @@ export function validPeriod(from: Date, to: Date): void {
   if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 86_400_000) throw badInput('to', `a period is at most ${MAX_PERIOD_DAYS} days`);
 }
 
-// Which transactions move issuance, and which move redemption (a reversal follows what it reverses).
-const KIND = `CASE WHEN t.type = 'EARN' OR o.type = 'EARN' THEN 'ISSUE' WHEN t.type = 'REDEEM' OR o.type = 'REDEEM' THEN 'REDEEM' END`;
 
 export class SettlementService {
   constructor(private readonly db: DataSource) {}
 
-  /** Lines for the given partners (null: every partner), zero lines included. */
+  /**
+   * Lines for the given partners (null: every partner, then the coalition's own line for the
+   * points it funded), zero lines included. A reversal counts with what it reverses.
+   */
   async lines(from: Date, to: Date, partnerId: string | null): Promise<SettlementLine[]> {
     validPeriod(from, to);
     const rows = await query<{
@@ -40,21 +41,37 @@ export class SettlementService {
       redeemedValue: string;
     }>(
       this.db,
-      `WITH moves AS (
-         SELECT t.partner_id, ${KIND} AS kind, t.points, t.points * r.burn_rate AS value
+      `WITH issued AS (
+         -- Issuance is read from the issuers' accounts: a purchase's coalition-funded points are
+         -- the coalition's, not the partner's. The partner's points are valued at the rate version
+         -- the earn recorded; another issuer's (the coalition's) at its version in force then.
+         SELECT a.partner_id, -e.amount AS points, -e.amount * r.burn_rate AS value
+           FROM ledger_transaction t
+           LEFT JOIN ledger_transaction o ON o.id = t.reverses_id
+           JOIN ledger_entry e ON e.transaction_id = t.id
+           JOIN account a ON a.id = e.account_id AND a.kind = 'PARTNER_ISSUANCE'
+           JOIN LATERAL (
+             SELECT x.burn_rate FROM exchange_rate x
+              WHERE (a.partner_id = t.partner_id AND x.id = t.exchange_rate_id)
+                 OR (a.partner_id <> t.partner_id AND x.partner_id = a.partner_id AND x.effective_from <= t.created_at AND x.created_at <= t.created_at)
+              ORDER BY x.effective_from DESC, x.version DESC LIMIT 1) r ON true
+          WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type = 'EARN' OR o.type = 'EARN')
+            AND ($3::uuid IS NULL OR a.partner_id = $3)),
+       redeemed AS (
+         SELECT t.partner_id, -t.points AS points, -t.points * r.burn_rate AS value
            FROM ledger_transaction t
            JOIN exchange_rate r ON r.id = t.exchange_rate_id
            LEFT JOIN ledger_transaction o ON o.id = t.reverses_id
-          WHERE t.created_at >= $1 AND t.created_at < $2 AND t.partner_id IS NOT NULL
+          WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type = 'REDEEM' OR o.type = 'REDEEM')
             AND ($3::uuid IS NULL OR t.partner_id = $3))
        SELECT p.id AS "partnerId", p.currency_code AS "currencyCode",
-              coalesce(sum(m.points) FILTER (WHERE m.kind = 'ISSUE'), 0)::bigint AS issued,
-              coalesce(sum(m.value) FILTER (WHERE m.kind = 'ISSUE'), 0)::text AS "issuedValue",
-              coalesce(-sum(m.points) FILTER (WHERE m.kind = 'REDEEM'), 0)::bigint AS redeemed,
-              coalesce(-sum(m.value) FILTER (WHERE m.kind = 'REDEEM'), 0)::text AS "redeemedValue"
-         FROM partner p LEFT JOIN moves m ON m.partner_id = p.id
+              coalesce((SELECT sum(points) FROM issued i WHERE i.partner_id = p.id), 0)::bigint AS issued,
+              coalesce((SELECT sum(value) FROM issued i WHERE i.partner_id = p.id), 0)::text AS "issuedValue",
+              coalesce((SELECT sum(points) FROM redeemed d WHERE d.partner_id = p.id), 0)::bigint AS redeemed,
+              coalesce((SELECT sum(value) FROM redeemed d WHERE d.partner_id = p.id), 0)::text AS "redeemedValue"
+         FROM partner p
         WHERE $3::uuid IS NULL OR p.id = $3
-        GROUP BY p.id, p.currency_code, p.seq ORDER BY p.seq`,
+        ORDER BY p.is_coalition, p.seq`,
       [from, to, partnerId],
     );
     return rows.map((r) => {

@@ -1,0 +1,174 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { badInput, forbidden, notFound } from '../../errors/domain-error';
+import { requireId } from '../../errors/ids';
+import { requireText } from '../../errors/text';
+import { Exact } from '../../money/decimal';
+import { Db, query, queryOne } from '../../db/sql';
+import { withTransaction } from '../../db/transaction';
+import type { Caller } from '../auth/viewer';
+import { requireActivePartnerOrAdmin } from '../auth/policy';
+import { Channel } from '../ledger/points-transaction.entity';
+import { EARN_RULE_COLUMNS, EarnRule } from './earn-rule.entity';
+import { EarnRuleConditionsInput, EarnRuleKind } from './earning.types';
+import type { RuleForEarn } from './points-calculator';
+
+export interface EarnRuleWrite {
+  partnerId?: string | null;
+  name: string;
+  kind: EarnRuleKind;
+  active?: boolean | null;
+  multiplier?: string | null;
+  percent?: string | null;
+  bonusPoints?: number | null;
+  maxPoints?: number | null;
+  conditions?: EarnRuleConditionsInput | null;
+}
+
+const MAX_POINTS = 1_000_000_000;
+
+function validTimeZone(tz: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return tz;
+  } catch {
+    throw badInput('input.conditions.timeZone', `"${tz.slice(0, 64)}" is not an IANA time zone such as "Asia/Kuala_Lumpur"`);
+  }
+}
+
+function validConditions(c: EarnRuleConditionsInput | null | undefined): Record<string, unknown> {
+  if (!c) return {};
+  const out: Record<string, unknown> = {};
+  if (c.channels?.length) out.channels = [...new Set(c.channels.filter((x) => Object.values(Channel).includes(x)))];
+  if (c.categories?.length) {
+    if (c.categories.length > 50) throw badInput('input.conditions.categories', 'at most 50 categories');
+    out.categories = c.categories.map((x) => {
+      const v = requireText(x.trim(), 'input.conditions.categories');
+      if (v.length < 1 || v.length > 64) throw badInput('input.conditions.categories', 'each category must be 1 to 64 characters');
+      return v;
+    });
+  }
+  if (c.minSpend !== undefined && c.minSpend !== null) {
+    if (new Exact(c.minSpend).lt(0)) throw badInput('input.conditions.minSpend', 'must not be negative');
+    out.minSpend = new Exact(c.minSpend).toString();
+  }
+  if (c.minTierId) out.minTierId = requireId(c.minTierId, 'input.conditions.minTierId');
+  if (c.startsAt) out.startsAt = c.startsAt.toISOString();
+  if (c.endsAt) out.endsAt = c.endsAt.toISOString();
+  if (c.startsAt && c.endsAt && c.endsAt <= c.startsAt) throw badInput('input.conditions.endsAt', 'must be after startsAt');
+  if (c.daysOfWeek?.length) {
+    if (c.daysOfWeek.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) throw badInput('input.conditions.daysOfWeek', 'use 1 (Monday) to 7 (Sunday)');
+    out.daysOfWeek = [...new Set(c.daysOfWeek)].sort();
+  }
+  if (c.timeZone) out.timeZone = validTimeZone(c.timeZone);
+  return out;
+}
+
+function validRule(input: EarnRuleWrite) {
+  const name = requireText(input.name.trim(), 'input.name');
+  if (name.length < 1 || name.length > 255) throw badInput('input.name', 'must be 1 to 255 characters');
+  // Each kind has its one parameter: say what is missing first, then what does not belong.
+  const parameter = { MULTIPLIER: 'multiplier', CASHBACK: 'percent', BONUS: 'bonusPoints' } as const;
+  const given = (f: (typeof parameter)[EarnRuleKind]) => input[f] !== undefined && input[f] !== null;
+  if (!given(parameter[input.kind])) throw badInput(`input.${parameter[input.kind]}`, `required for a ${input.kind} rule`);
+  for (const [kind, field] of Object.entries(parameter)) {
+    if (kind !== input.kind && given(field)) throw badInput(`input.${field}`, `only for a ${kind} rule`);
+  }
+  if (input.multiplier != null && (new Exact(input.multiplier).lte(1) || new Exact(input.multiplier).gt(100))) {
+    throw badInput('input.multiplier', 'must be more than 1 and at most 100');
+  }
+  if (input.percent != null && (new Exact(input.percent).lte(0) || new Exact(input.percent).gt(100))) {
+    throw badInput('input.percent', 'must be more than 0 and at most 100');
+  }
+  if (input.bonusPoints != null && (!Number.isInteger(input.bonusPoints) || input.bonusPoints < 1 || input.bonusPoints > MAX_POINTS)) {
+    throw badInput('input.bonusPoints', `must be a whole number from 1 to ${MAX_POINTS}`);
+  }
+  if (input.maxPoints != null && (!Number.isInteger(input.maxPoints) || input.maxPoints < 1 || input.maxPoints > MAX_POINTS)) {
+    throw badInput('input.maxPoints', `must be a whole number from 1 to ${MAX_POINTS}`);
+  }
+  return {
+    name,
+    kind: input.kind,
+    active: input.active ?? true,
+    multiplier: input.multiplier != null ? new Exact(input.multiplier).toString() : null,
+    percent: input.percent != null ? new Exact(input.percent).toString() : null,
+    bonusPoints: input.bonusPoints ?? null,
+    maxPoints: input.maxPoints ?? null,
+    conditions: validConditions(input.conditions),
+  };
+}
+
+export class EarnRuleService {
+  constructor(private readonly db: DataSource) {}
+
+  /** A partner's own rule, or (admin, no partnerId) a coalition-wide one. */
+  async create(caller: Caller, input: EarnRuleWrite): Promise<EarnRule> {
+    const partnerId = this.owner(caller, input.partnerId);
+    const rule = validRule(input);
+    return withTransaction(this.db, async (m) => {
+      if (rule.conditions.minTierId) await this.requireTier(m, rule.conditions.minTierId as string);
+      if (partnerId && !(await queryOne(m, `SELECT 1 FROM partner WHERE id = $1 AND NOT is_coalition`, [partnerId]))) {
+        throw notFound('input.partnerId', 'partner');
+      }
+      return (await queryOne<EarnRule>(
+        m,
+        `INSERT INTO earn_rule (partner_id, name, kind, active, multiplier, percent, bonus_points, max_points, conditions)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${EARN_RULE_COLUMNS}`,
+        [partnerId, rule.name, rule.kind, rule.active, rule.multiplier, rule.percent, rule.bonusPoints, rule.maxPoints, rule.conditions],
+      ))!;
+    });
+  }
+
+  /** Replaces the rule's definition; its owner never changes. */
+  async update(caller: Caller, idInput: string, input: EarnRuleWrite): Promise<EarnRule> {
+    const id = requireId(idInput, 'id');
+    const manager = requireActivePartnerOrAdmin(caller);
+    const rule = validRule(input);
+    return withTransaction(this.db, async (m) => {
+      const existing = await queryOne<{ partnerId: string | null }>(m, `SELECT partner_id AS "partnerId" FROM earn_rule WHERE id = $1 FOR UPDATE`, [id]);
+      if (!existing) throw notFound('id', 'earn rule');
+      if (manager.kind === 'partner' && existing.partnerId !== manager.partnerId) throw forbidden('A partner may only change its own rules', 'id');
+      if (input.partnerId && input.partnerId !== existing.partnerId) throw badInput('input.partnerId', 'a rule cannot move to another partner');
+      if (rule.conditions.minTierId) await this.requireTier(m, rule.conditions.minTierId as string);
+      return (await queryOne<EarnRule>(
+        m,
+        `UPDATE earn_rule SET name = $2, kind = $3, active = $4, multiplier = $5, percent = $6, bonus_points = $7, max_points = $8,
+                conditions = $9, updated_at = now() WHERE id = $1 RETURNING ${EARN_RULE_COLUMNS}`,
+        [id, rule.name, rule.kind, rule.active, rule.multiplier, rule.percent, rule.bonusPoints, rule.maxPoints, rule.conditions],
+      ))!;
+    });
+  }
+
+  /** Rules of a partner (partnerId) or the coalition-wide ones (null). */
+  async list(partnerId: string | null, includeInactive: boolean): Promise<EarnRule[]> {
+    return query<EarnRule>(
+      this.db,
+      `SELECT ${EARN_RULE_COLUMNS} FROM earn_rule WHERE partner_id IS NOT DISTINCT FROM $1 AND ($2 OR active) ORDER BY seq`,
+      [partnerId, includeInactive],
+    );
+  }
+
+  /** Every active rule that may apply to a purchase at this partner, in one query. */
+  static async forPurchase(db: Db, partnerId: string): Promise<RuleForEarn[]> {
+    return query<RuleForEarn>(
+      db,
+      `SELECT r.id, r.partner_id AS "partnerId", r.kind, r.multiplier::text AS multiplier, r.percent::text AS percent,
+              r.bonus_points AS "bonusPoints", r.max_points AS "maxPoints", r.conditions, t.rank AS "minTierRank"
+         FROM earn_rule r LEFT JOIN tier t ON t.id = (r.conditions->>'minTierId')::uuid
+        WHERE r.active AND (r.partner_id = $1 OR r.partner_id IS NULL) ORDER BY r.seq`,
+      [partnerId],
+    );
+  }
+
+  private owner(caller: Caller, inputPartnerId: string | null | undefined): string | null {
+    const manager = requireActivePartnerOrAdmin(caller);
+    if (manager.kind === 'partner') {
+      if (inputPartnerId && inputPartnerId !== manager.partnerId) throw forbidden('input.partnerId: a partner manages only its own rules', 'input.partnerId');
+      return manager.partnerId;
+    }
+    return inputPartnerId ? requireId(inputPartnerId, 'input.partnerId') : null;
+  }
+
+  private async requireTier(m: EntityManager, tierId: string) {
+    if (!(await queryOne(m, `SELECT 1 FROM tier WHERE id = $1`, [tierId]))) throw notFound('input.conditions.minTierId', 'tier');
+  }
+}

@@ -1,0 +1,117 @@
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { DecimalScalar } from '../../graphql/scalars';
+import { requireId } from '../../errors/ids';
+import { requireCaller, requirePartnerOrAdmin } from '../auth/policy';
+import { ExchangeRate } from '../exchange-rate/exchange-rate.entity';
+import { Channel, PointsTransaction, TransactionType } from '../ledger/points-transaction.entity';
+import { Partner } from '../partner/partner.entity';
+import { Tier } from '../tier/tier.entity';
+import { EarnRule } from './earn-rule.entity';
+import { EarnRuleConditions, EarnRuleInput, PointsComponent, PointsSource, PurchaseItemInput } from './earning.types';
+
+@InputType()
+class PreviewEarnInput {
+  @Field(() => ID)
+  memberId!: string;
+
+  @Field(() => DecimalScalar)
+  amount!: string;
+
+  @Field(() => String)
+  currencyCode!: string;
+
+  @Field(() => Channel, { nullable: true, defaultValue: Channel.ONLINE })
+  channel?: Channel;
+
+  @Field(() => [PurchaseItemInput], { nullable: true })
+  items?: PurchaseItemInput[];
+
+  @Field(() => ID, { nullable: true })
+  partnerId?: string;
+}
+
+@ObjectType({ simpleResolvers: true })
+class EarnPreview {
+  @Field(() => Int)
+  points!: number;
+
+  @Field(() => [PointsComponent])
+  breakdown!: PointsComponent[];
+
+  exchangeRateId!: string;
+}
+
+const SOURCE_OF: Partial<Record<TransactionType, PointsSource>> = {
+  [TransactionType.REDEEM]: PointsSource.REDEMPTION,
+  [TransactionType.REVERSAL]: PointsSource.REVERSAL,
+  [TransactionType.ADJUSTMENT]: PointsSource.ADJUSTMENT,
+  [TransactionType.EXPIRY]: PointsSource.EXPIRY,
+};
+
+@Resolver(() => EarnRule)
+export class EarnRuleResolver {
+  @Mutation(() => EarnRule, { description: 'A partner: a rule of its own. An admin: for a partner, or (no partnerId) coalition-wide and coalition-funded.' })
+  createEarnRule(@Arg('input', () => EarnRuleInput) input: EarnRuleInput, @Ctx() ctx: Context) {
+    return ctx.services.earnRules.create(requireCaller(ctx.viewer), input);
+  }
+
+  @Mutation(() => EarnRule, { description: "Replace a rule's definition (its owner or an admin); deactivate with active: false" })
+  updateEarnRule(@Arg('id', () => ID) id: string, @Arg('input', () => EarnRuleInput) input: EarnRuleInput, @Ctx() ctx: Context) {
+    return ctx.services.earnRules.update(requireCaller(ctx.viewer), id, input);
+  }
+
+  @Query(() => [EarnRule], { description: "A partner's rules (partnerId), or the coalition-wide ones (omitted). Inactive rules only for their owner and admins." })
+  earnRules(@Arg('partnerId', () => ID, { nullable: true }) partnerIdInput: string | undefined, @Ctx() ctx: Context) {
+    const partnerId = partnerIdInput ? requireId(partnerIdInput, 'partnerId') : null;
+    const v = ctx.viewer;
+    const owner = v.kind === 'admin' || (v.kind === 'partner' && v.partnerId === partnerId);
+    return ctx.services.earnRules.list(partnerId, owner);
+  }
+
+  @Query(() => EarnPreview, { description: 'What a purchase would earn now, with its breakdown, without recording anything (for tills)' })
+  previewEarn(@Arg('input', () => PreviewEarnInput) input: PreviewEarnInput, @Ctx() ctx: Context) {
+    return ctx.services.earn.preview(requirePartnerOrAdmin(ctx.viewer), input);
+  }
+
+  @FieldResolver(() => Partner, { nullable: true, description: 'null for a coalition-wide rule' })
+  partner(@Root() rule: EarnRule, @Ctx() ctx: Context) {
+    return rule.partnerId ? ctx.loaders.partner.load(rule.partnerId) : null;
+  }
+}
+
+@Resolver(() => EarnRuleConditions)
+export class EarnRuleConditionsResolver {
+  @FieldResolver(() => Tier, { nullable: true })
+  minTier(@Root() c: EarnRuleConditions, @Ctx() ctx: Context) {
+    return c.minTierId ? ctx.loaders.tier.load(c.minTierId) : null;
+  }
+}
+
+@Resolver(() => EarnPreview)
+export class EarnPreviewResolver {
+  @FieldResolver(() => ExchangeRate)
+  exchangeRate(@Root() preview: EarnPreview, @Ctx() ctx: Context) {
+    return ctx.loaders.rate.load(preview.exchangeRateId);
+  }
+}
+
+@Resolver(() => PointsTransaction)
+export class PointsBreakdownResolver {
+  @FieldResolver(() => [PointsComponent], { description: 'Why these points: components that add up to points' })
+  breakdown(@Root() tx: PointsTransaction): PointsComponent[] {
+    if (tx.breakdown?.length) {
+      return tx.breakdown.map((c) => ({ source: c.source as PointsSource, ruleId: c.ruleId ?? null, points: c.points, funder: (c.funder as never) ?? null }));
+    }
+    return [{ source: SOURCE_OF[tx.type] ?? PointsSource.BASE, ruleId: null, points: tx.points, funder: null }];
+  }
+}
+
+@Resolver(() => Partner)
+export class PartnerEarnRulesResolver {
+  @FieldResolver(() => [EarnRule], { description: "This partner's active rules (its own and admins also see inactive ones)" })
+  earnRules(@Root() partner: Partner, @Ctx() ctx: Context) {
+    const v = ctx.viewer;
+    return ctx.services.earnRules.list(partner.id, v.kind === 'admin' || (v.kind === 'partner' && v.partnerId === partner.id));
+  }
+}

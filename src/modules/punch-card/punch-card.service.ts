@@ -1,0 +1,116 @@
+// Punch cards: each qualifying purchase at the partner adds a punch, in the earn's transaction;
+// the punch that fills the card gives the reward as a zero-point redemption (with its code) and
+// starts the card over. A limited reward that is out of stock waits: the card stays full and
+// the next qualifying purchase tries again.
+import { DataSource, EntityManager } from 'typeorm';
+import { badInput, notFound } from '../../errors/domain-error';
+import { requireId } from '../../errors/ids';
+import { requireText } from '../../errors/text';
+import { Exact } from '../../money/decimal';
+import { query, queryOne } from '../../db/sql';
+import type { Caller } from '../auth/viewer';
+import { actingPartnerId } from '../auth/policy';
+import { newRedemptionCode } from '../redemption/redemption-code';
+import { PUNCH_CARD_COLUMNS, PunchCard, PunchCardInput, PunchCardProgress } from './punch-card.types';
+
+export interface Punch {
+  punchCardId: string;
+  completed: boolean;
+  redemptionId: string | null;
+}
+
+export class PunchCardService {
+  constructor(private readonly db: DataSource) {}
+
+  async create(caller: Caller, input: PunchCardInput): Promise<PunchCard> {
+    const partnerId = requireId(actingPartnerId(caller, input.partnerId), 'input.partnerId');
+    const rewardId = requireId(input.rewardId, 'input.rewardId');
+    const name = requireText(input.name.trim(), 'input.name');
+    if (name.length < 1 || name.length > 255) throw badInput('input.name', 'must be 1 to 255 characters');
+    if (!Number.isInteger(input.punchesRequired) || input.punchesRequired < 1 || input.punchesRequired > 100) {
+      throw badInput('input.punchesRequired', 'must be 1 to 100');
+    }
+    const minSpend = new Exact(input.minSpend ?? '0');
+    if (minSpend.lt(0)) throw badInput('input.minSpend', 'must not be negative');
+    const reward = await queryOne<{ partnerId: string }>(this.db, `SELECT partner_id AS "partnerId" FROM reward WHERE id = $1`, [rewardId]);
+    if (!reward) throw notFound('input.rewardId', 'reward');
+    if (reward.partnerId !== partnerId) throw badInput('input.rewardId', "a punch card gives one of its partner's own rewards");
+    return (await queryOne<PunchCard>(
+      this.db,
+      `INSERT INTO punch_card (partner_id, name, punches_required, reward_id, min_spend) VALUES ($1, $2, $3, $4, $5) RETURNING ${PUNCH_CARD_COLUMNS}`,
+      [partnerId, name, input.punchesRequired, rewardId, minSpend.toString()],
+    ))!;
+  }
+
+  async byIds(ids: readonly string[]): Promise<PunchCard[]> {
+    return query<PunchCard>(this.db, `SELECT ${PUNCH_CARD_COLUMNS} FROM punch_card WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  async forPartner(partnerId: string): Promise<PunchCard[]> {
+    return query<PunchCard>(this.db, `SELECT ${PUNCH_CARD_COLUMNS} FROM punch_card WHERE partner_id = $1 AND active ORDER BY seq`, [partnerId]);
+  }
+
+  /** A member's cards; partnerScope limits them to one partner's (what a partner may see). */
+  async progress(memberId: string, partnerScope: string | null): Promise<PunchCardProgress[]> {
+    return query<PunchCardProgress>(
+      this.db,
+      `SELECT pp.punch_card_id AS "punchCardId", pp.punches, pp.completed_count AS "completedCount"
+         FROM punch_card_progress pp JOIN punch_card c ON c.id = pp.punch_card_id
+        WHERE pp.member_id = $1 AND ($2::uuid IS NULL OR c.partner_id = $2) ORDER BY c.seq`,
+      [memberId, partnerScope],
+    );
+  }
+
+  /**
+   * Punch every qualifying card of the partner for this purchase. Runs inside the earn's
+   * transaction, under the member's wallet lock (so progress rows need no lock of their own).
+   */
+  static async punch(
+    m: EntityManager,
+    p: { memberId: string; partnerId: string; amount: string; rateId: string; balance: number; redemptionAccountId: string },
+  ): Promise<Punch[]> {
+    const cards = await query<{ id: string; punchesRequired: number; rewardId: string; stock: number | null; punches: number }>(
+      m,
+      `WITH hit AS (
+         INSERT INTO punch_card_progress (member_id, punch_card_id, punches)
+         SELECT $1, c.id, 1 FROM punch_card c WHERE c.partner_id = $2 AND c.active AND c.min_spend <= $3::numeric
+         ON CONFLICT (member_id, punch_card_id) DO UPDATE
+           SET punches = LEAST(punch_card_progress.punches + 1, (SELECT punches_required FROM punch_card WHERE id = EXCLUDED.punch_card_id)),
+               updated_at = now()
+         RETURNING punch_card_id, punches)
+       SELECT c.id, c.punches_required AS "punchesRequired", c.reward_id AS "rewardId", r.stock, hit.punches
+         FROM hit JOIN punch_card c ON c.id = hit.punch_card_id JOIN reward r ON r.id = c.reward_id`,
+      [p.memberId, p.partnerId, p.amount],
+    );
+    const punches: Punch[] = [];
+    for (const card of cards) {
+      if (card.punches < card.punchesRequired) {
+        punches.push({ punchCardId: card.id, completed: false, redemptionId: null });
+        continue;
+      }
+      if (card.stock !== null) {
+        const taken = await query(m, `UPDATE reward SET stock = stock - 1 WHERE id = $1 AND stock >= 1 RETURNING id`, [card.rewardId]);
+        if (taken.length === 0) {
+          punches.push({ punchCardId: card.id, completed: false, redemptionId: null });
+          continue;
+        }
+      }
+      const redemption = (await queryOne<{ id: string }>(
+        m,
+        `WITH tx AS (
+           INSERT INTO ledger_transaction (type, member_id, partner_id, points, balance_after, exchange_rate_id, breakdown)
+           VALUES ('REDEEM', $1, $2, 0, $3, $4, jsonb_build_array(jsonb_build_object('source', 'PUNCH_CARD', 'ruleId', $5::uuid, 'points', 0)))
+           RETURNING id),
+         entries AS (
+           INSERT INTO ledger_entry (transaction_id, account_id, amount) SELECT id, $8::uuid, 0 FROM tx),
+         card AS (
+           UPDATE punch_card_progress SET punches = 0, completed_count = completed_count + 1 WHERE member_id = $1 AND punch_card_id = $5)
+         INSERT INTO redemption (member_id, reward_id, partner_id, quantity, points_spent, code, transaction_id)
+         SELECT $1, $6, $2, 1, 0, $7, id FROM tx RETURNING id`,
+        [p.memberId, p.partnerId, p.balance, p.rateId, card.id, card.rewardId, newRedemptionCode(), p.redemptionAccountId],
+      ))!;
+      punches.push({ punchCardId: card.id, completed: true, redemptionId: redemption.id });
+    }
+    return punches;
+  }
+}
