@@ -100,12 +100,13 @@ export class SettlementService {
          JOIN points_lot l ON l.id = c.lot_id
          JOIN exchange_rate r ON r.id = t.exchange_rate_id
          JOIN partner p ON p.id = t.partner_id
+         LEFT JOIN partner ip ON ip.id = l.partner_id
          LEFT JOIN ledger_transaction o ON o.id = t.reverses_id
         WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type = 'REDEEM' OR o.type = 'REDEEM')
           AND ($3::uuid IS NULL OR t.partner_id = $3 OR l.partner_id = $3)
-        GROUP BY l.partner_id, t.partner_id, p.currency_code
+        GROUP BY l.partner_id, ip.seq, t.partner_id, p.seq, p.currency_code
        HAVING sum(c.points) <> 0
-        ORDER BY l.partner_id, t.partner_id`,
+        ORDER BY ip.seq, p.seq`,
       [from, to, partnerId],
     );
     return rows.map((r) => ({ issuerId: r.issuerId, redeemerId: r.redeemerId, points: r.points, value: money(r.value, r.currencyCode) }));
