@@ -45,6 +45,8 @@ export interface Config {
   readonly liveMaxBufferedBytes: number;
   /** How often the tier downgrade evaluation runs in the background (0: never; use npm run tiers:evaluate). */
   readonly tierEvaluationIntervalSeconds: number;
+  /** How often the points lifecycle jobs (expiry, pending release, birthdays) run (0: never; use npm run points:expire). */
+  readonly pointsLifecycleIntervalSeconds: number;
   /** Schema introspection (and "Did you mean …?" hints): on outside production unless ALLOW_INTROSPECTION says otherwise. */
   readonly allowIntrospection: boolean;
   readonly queryLimits: QueryLimits;
@@ -124,6 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     liveQueueLimit: integer(env, 'LIVE_QUEUE_LIMIT', 1000, 1, 1_000_000),
     liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1_048_576, 1024, 1 << 30),
     tierEvaluationIntervalSeconds: integer(env, 'TIER_EVALUATION_INTERVAL_SECONDS', 3600, 0, 7 * 86400),
+    pointsLifecycleIntervalSeconds: integer(env, 'POINTS_LIFECYCLE_INTERVAL_SECONDS', 3600, 0, 7 * 86400),
     allowIntrospection: bool(env, 'ALLOW_INTROSPECTION', nodeEnv !== 'production'),
     queryLimits: Object.freeze({
       maxDepth: integer(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),

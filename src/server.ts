@@ -19,6 +19,7 @@ import { Services, createServices } from './services';
 import { query } from './db/sql';
 import { attachLiveSocket } from './live-socket';
 import { evaluateTiers } from './modules/tier/tier-evaluation';
+import { runLifecycleJobs } from './modules/lifecycle/jobs';
 import { extraValidationRules, parseOptions } from './graphql/validation';
 import { writeRateLimitPlugin } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';
@@ -124,6 +125,13 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
           evaluateTiers(db, services.tiers, () => services.relay.nudge()).catch((err) => logger.error({ err }, 'tier evaluation failed'));
         }, config.tierEvaluationIntervalSeconds * 1000).unref()
       : null;
+  // Likewise the points lifecycle (expiry, pending release, birthdays): each job under its own lock.
+  const lifecycleTimer =
+    config.pointsLifecycleIntervalSeconds > 0
+      ? setInterval(() => {
+          runLifecycleJobs(db, new Date(), () => services.relay.nudge()).catch((err) => logger.error({ err }, 'points lifecycle jobs failed'));
+        }, config.pointsLifecycleIntervalSeconds * 1000).unref()
+      : null;
   await new Promise<void>((resolve) => httpServer.listen(port, resolve));
   const actualPort = (httpServer.address() as AddressInfo).port;
   return {
@@ -132,6 +140,7 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
     services,
     stop: async () => {
       if (tierTimer) clearInterval(tierTimer);
+      if (lifecycleTimer) clearInterval(lifecycleTimer);
       await apollo.stop();
     },
   };

@@ -24,6 +24,7 @@ import { EarnRuleService } from './modules/earning/earn-rule.service';
 import { MembershipService } from './modules/membership/membership.service';
 import { PunchCardService } from './modules/punch-card/punch-card.service';
 import { CoalitionIssuer, ensureCoalitionIssuer } from './modules/partner/coalition';
+import { ProgramSettingsService } from './modules/lifecycle/program-settings.service';
 
 export interface Services {
   db: DataSource;
@@ -48,6 +49,7 @@ export interface Services {
   earnRules: EarnRuleService;
   memberships: MembershipService;
   punchCards: PunchCardService;
+  programSettings: ProgramSettingsService;
 }
 
 export async function createServices(db: DataSource, config: Config, logger: Logger): Promise<Services> {
@@ -77,6 +79,7 @@ export async function createServices(db: DataSource, config: Config, logger: Log
     earnRules: new EarnRuleService(db),
     memberships: new MembershipService(db),
     punchCards: new PunchCardService(db),
+    programSettings: new ProgramSettingsService(db),
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),
     audit: new AuditService(db),
     rateLimits: new RateLimitService((db.options as { url: string }).url, config.rateLimits, logger),

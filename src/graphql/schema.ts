@@ -29,6 +29,7 @@ import {
 } from '../modules/punch-card/punch-card.resolver';
 import { DateTimeScalar } from './scalars';
 import { AuditResolver } from '../modules/audit/audit.resolver';
+import { MemberLifecycleResolver, ProgramSettingsResolver } from '../modules/lifecycle/lifecycle.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -61,6 +62,8 @@ export const resolvers = [
   PunchCardProgressResolver,
   MemberPunchCardsResolver,
   PartnerPunchCardsResolver,
+  ProgramSettingsResolver,
+  MemberLifecycleResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -66,7 +66,10 @@ export async function earn(gw: TestGateway, partner: TestPartner, member: TestMe
     .earnPoints;
 }
 
-/** The books: every transaction's entries sum to zero; wallets equal their entries and lots. */
+/**
+ * The books: every transaction's entries sum to zero; a wallet's entries equal its balance plus
+ * its pending points; its spendable lots hold max(0, balance) and its pending lots its pending.
+ */
 export async function ledgerViolations(gw: TestGateway): Promise<string[]> {
   const unbalanced = await gw.sql<{ id: string }>(
     `SELECT transaction_id AS id FROM ledger_entry GROUP BY transaction_id HAVING sum(amount) <> 0`,
@@ -74,8 +77,9 @@ export async function ledgerViolations(gw: TestGateway): Promise<string[]> {
   const drift = await gw.sql<{ id: string }>(
     `SELECT a.id FROM account a
       WHERE a.kind = 'MEMBER' AND (
-        a.balance <> coalesce((SELECT sum(amount) FROM ledger_entry e WHERE e.account_id = a.id), 0)
-        OR greatest(a.balance, 0) <> coalesce((SELECT sum(remaining) FROM points_lot l WHERE l.member_id = a.member_id), 0))`,
+        a.balance + a.pending <> coalesce((SELECT sum(amount) FROM ledger_entry e WHERE e.account_id = a.id), 0)
+        OR greatest(a.balance, 0) <> coalesce((SELECT sum(remaining) FROM points_lot l WHERE l.member_id = a.member_id), 0)
+        OR a.pending <> coalesce((SELECT sum(pending) FROM points_lot l WHERE l.member_id = a.member_id), 0))`,
   );
   return [...unbalanced.map((r) => `transaction ${r.id} does not sum to zero`), ...drift.map((r) => `account ${r.id} drifted`)];
 }

@@ -21,6 +21,7 @@ import type { CoalitionIssuer } from '../partner/coalition';
 import { PunchCardService } from '../punch-card/punch-card.service';
 import { claimKey, requestHash, validKey } from './idempotency';
 import { LedgerService } from './ledger.service';
+import { extendExpiry } from '../lifecycle/expiry';
 import { announceBalance, announceTierChange, coalitionAccountId, lockWallet } from './wallet';
 import { Channel, PointsTransaction, TRANSACTION_COLUMNS } from './points-transaction.entity';
 
@@ -59,6 +60,11 @@ interface EarningPartner {
   rateId: string | null;
   earnRate: string | null;
   burnRate: string | null;
+  /** The partner's return window: points earned there stay pending this long (0: none). */
+  pendingDays: number;
+  /** Program settings the lots need, read in the same query (see lifecycle/program-settings). */
+  expireAfterMonths: number | null;
+  extendExpiryOnActivity: boolean;
 }
 
 interface ValidPurchase {
@@ -121,9 +127,11 @@ export class EarnService {
     const partner = await queryOne<EarningPartner>(
       db,
       `SELECT p.id, p.status, p.is_coalition AS "isCoalition", p.currency_code AS "currencyCode", a.id AS "issuanceAccountId",
-              r.id AS "rateId", r.earn_rate::text AS "earnRate", r.burn_rate::text AS "burnRate"
+              r.id AS "rateId", r.earn_rate::text AS "earnRate", r.burn_rate::text AS "burnRate", p.pending_days AS "pendingDays",
+              s.points_expire_after_months AS "expireAfterMonths", s.extend_expiry_on_activity AS "extendExpiryOnActivity"
          FROM partner p
          JOIN account a ON a.partner_id = p.id AND a.kind = 'PARTNER_ISSUANCE'
+         CROSS JOIN program_settings s
          LEFT JOIN LATERAL (
            SELECT id, earn_rate, burn_rate FROM exchange_rate
             WHERE partner_id = p.id AND effective_from <= now()
@@ -204,6 +212,7 @@ export class EarnService {
         const wallet = await lockWallet(m, p.memberId);
         const breakdown = await this.calculate(m, p, partner, { multiplier: wallet.tierMultiplier, rank: wallet.tierRank });
         const tx = await this.record(m, p, externalRef, partner, wallet, breakdown);
+        if (partner.extendExpiryOnActivity && partner.expireAfterMonths) await extendExpiry(m, p.memberId, partner.expireAfterMonths);
         await PunchCardService.punch(m, {
           memberId: p.memberId,
           partnerId: p.partnerId,
@@ -247,10 +256,13 @@ export class EarnService {
     const points = totalPoints(breakdown);
     const byPartner = fundedBy(breakdown, Funder.PARTNER);
     const byCoalition = fundedBy(breakdown, Funder.COALITION);
-    const balanceAfter = wallet.balance + points;
-    if (balanceAfter > MAX_BALANCE) throw badInput('input.amount', 'this purchase would earn more points than a balance can hold');
+    // Inside the partner's return window the points are issued but held in account.pending and
+    // the lots' pending, out of the spendable balance, until the release job (lifecycle/pending.ts).
+    const pending = partner.pendingDays > 0;
+    const balanceAfter = pending ? wallet.balance : wallet.balance + points;
+    if (wallet.balance + points > MAX_BALANCE) throw badInput('input.amount', 'this purchase would earn more points than a balance can hold');
     // A wallet in debt (after a clawback) is paid first; only the surplus lands in lots.
-    const spendable = Math.min(points, Math.max(0, balanceAfter));
+    const spendable = pending ? 0 : Math.min(points, Math.max(0, balanceAfter));
     const partnerLot = Math.min(byPartner, spendable);
     const coalitionLot = spendable - partnerLot;
     const accounts = [wallet.accountId, partner.issuanceAccountId, this.coalition.issuanceAccountId];
@@ -266,11 +278,13 @@ export class EarnService {
          INSERT INTO ledger_entry (transaction_id, account_id, amount)
          SELECT tx.id, e.account_id, e.amount FROM tx, unnest($12::uuid[], $13::bigint[]) AS e(account_id, amount)),
        lots AS (
-         INSERT INTO points_lot (member_id, partner_id, earn_transaction_id, points, remaining, earned_at)
-         SELECT $1, l.partner_id, tx.id, l.points, l.remaining, tx.created_at
+         INSERT INTO points_lot (member_id, partner_id, earn_transaction_id, points, remaining, earned_at, expires_at, pending, pending_until)
+         SELECT $1, l.partner_id, tx.id, l.points, l.remaining, tx.created_at, tx.created_at + make_interval(months => $18::int),
+                CASE WHEN $19::int > 0 THEN l.points ELSE 0 END, CASE WHEN $19::int > 0 THEN tx.created_at + make_interval(days => $19::int) END
            FROM tx, unnest($14::uuid[], $15::bigint[], $16::bigint[]) AS l(partner_id, points, remaining) WHERE l.points > 0),
        wallet AS (
-         UPDATE account SET balance = $4, lifetime_earned = lifetime_earned + $3 WHERE id = $17)
+         UPDATE account SET balance = $4, lifetime_earned = lifetime_earned + $3,
+                pending = pending + CASE WHEN $19::int > 0 THEN $3 ELSE 0 END WHERE id = $17)
        SELECT ${TRANSACTION_COLUMNS} FROM tx`,
       [
         p.memberId,
@@ -290,6 +304,8 @@ export class EarnService {
         [byPartner, byCoalition],
         [partnerLot, coalitionLot],
         wallet.accountId,
+        partner.expireAfterMonths,
+        partner.pendingDays,
       ],
     ))!;
   }

@@ -40,7 +40,7 @@ export async function announceBalance(m: EntityManager, memberId: string, partne
     m,
     `INSERT INTO outbox_event (topic, member_id, partner_id, payload)
      SELECT 'BALANCE_CHANGED', $1, $2, jsonb_build_object(
-              'transactionId', $3::uuid, 'available', a.balance, 'lifetimeEarned', a.lifetime_earned,
+              'transactionId', $3::uuid, 'available', a.balance, 'lifetimeEarned', a.lifetime_earned, 'pending', a.pending,
               'qualifyingPoints', (SELECT coalesce(sum(t.qualifying_points), 0) FROM ledger_transaction t
                                     WHERE t.member_id = $1 AND t.created_at > now() - ${QUALIFYING_WINDOW}))
        FROM account a WHERE a.member_id = $1`,

@@ -46,7 +46,7 @@ export class BalanceUpdateResolver {
       eventId: String(event.id),
       memberId: event.memberId!,
       transactionId: p.transactionId ?? null,
-      balance: { available: Number(p.available), lifetimeEarned: Number(p.lifetimeEarned), qualifyingPoints: Number(p.qualifyingPoints) },
+      balance: { available: Number(p.available), lifetimeEarned: Number(p.lifetimeEarned), qualifyingPoints: Number(p.qualifyingPoints), pending: Number(p.pending ?? 0) },
     };
   }
 

@@ -45,4 +45,7 @@ export class Balance {
 
   @Field(() => Int, { description: 'Points counting towards tier status: earned in the last 12 months' })
   qualifyingPoints!: number;
+
+  @Field(() => Int, { description: "Points earned inside a partner's return window: not spendable until released (see README, Points lifecycle)" })
+  pending!: number;
 }

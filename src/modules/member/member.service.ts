@@ -50,7 +50,7 @@ export class MemberService {
            RETURNING ${MEMBER_COLUMNS}`,
           [email, displayName, birthDate, enrolledByPartnerId],
         ))!;
-        await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned) VALUES ('MEMBER', $1, 0, 0)`, [member.id]);
+        await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) VALUES ('MEMBER', $1, 0, 0, 0)`, [member.id]);
         return member;
       });
     } catch (err) {
@@ -72,7 +72,7 @@ export class MemberService {
   async balances(memberIds: readonly string[]): Promise<(Balance & { memberId: string })[]> {
     return query(
       this.db,
-      `SELECT a.member_id AS "memberId", a.balance AS available, a.lifetime_earned AS "lifetimeEarned",
+      `SELECT a.member_id AS "memberId", a.balance AS available, a.lifetime_earned AS "lifetimeEarned", a.pending,
               coalesce((SELECT sum(t.qualifying_points) FROM ledger_transaction t
                          WHERE t.member_id = a.member_id AND t.created_at > now() - ${QUALIFYING_WINDOW}), 0)::bigint AS "qualifyingPoints"
          FROM account a WHERE a.member_id = ANY($1::uuid[])`,

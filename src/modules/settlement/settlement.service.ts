@@ -39,6 +39,7 @@ export class SettlementService {
       issuedValue: string;
       redeemed: number;
       redeemedValue: string;
+      expired: number;
     }>(
       this.db,
       `WITH issued AS (
@@ -63,12 +64,21 @@ export class SettlementService {
            JOIN exchange_rate r ON r.id = t.exchange_rate_id
            LEFT JOIN ledger_transaction o ON o.id = t.reverses_id
           WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type = 'REDEEM' OR o.type = 'REDEEM')
-            AND ($3::uuid IS NULL OR t.partner_id = $3))
+            AND ($3::uuid IS NULL OR t.partner_id = $3)),
+       expired AS (
+         -- Breakage: the issuer's points that lapsed unspent (EXPIRY transactions, by the lots they took).
+         SELECT l.partner_id, c.points
+           FROM ledger_transaction t
+           JOIN lot_consumption c ON c.transaction_id = t.id
+           JOIN points_lot l ON l.id = c.lot_id
+          WHERE t.created_at >= $1 AND t.created_at < $2 AND t.type = 'EXPIRY'
+            AND ($3::uuid IS NULL OR l.partner_id = $3))
        SELECT p.id AS "partnerId", p.currency_code AS "currencyCode",
               coalesce((SELECT sum(points) FROM issued i WHERE i.partner_id = p.id), 0)::bigint AS issued,
               coalesce((SELECT sum(value) FROM issued i WHERE i.partner_id = p.id), 0)::text AS "issuedValue",
               coalesce((SELECT sum(points) FROM redeemed d WHERE d.partner_id = p.id), 0)::bigint AS redeemed,
-              coalesce((SELECT sum(value) FROM redeemed d WHERE d.partner_id = p.id), 0)::text AS "redeemedValue"
+              coalesce((SELECT sum(value) FROM redeemed d WHERE d.partner_id = p.id), 0)::text AS "redeemedValue",
+              coalesce((SELECT sum(points) FROM expired x WHERE x.partner_id = p.id), 0)::bigint AS expired
          FROM partner p
         WHERE $3::uuid IS NULL OR p.id = $3
         ORDER BY p.is_coalition, p.seq`,
@@ -81,6 +91,7 @@ export class SettlementService {
         partnerId: r.partnerId,
         pointsIssued: r.issued,
         pointsRedeemed: r.redeemed,
+        pointsExpired: r.expired,
         owedByPartner: owedBy,
         owedToPartner: owedTo,
         net: money(new Exact(owedTo.amount).minus(owedBy.amount).toString(), r.currencyCode),

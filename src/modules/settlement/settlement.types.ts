@@ -12,6 +12,11 @@ export class SettlementLine {
   @Field(() => Int, { description: 'Points redeemed at this partner (redemptions net of cancellations)' })
   pointsRedeemed!: number;
 
+  @Field(() => Int, {
+    description: "Breakage: this issuer's points that expired unspent in the period. They were paid for at issue (owedByPartner) and will never be redeemed, so the coalition keeps their value",
+  })
+  pointsExpired!: number;
+
   @Field(() => Money, { description: 'Issued points × the burn rate of the version each earn used: what the partner pays the coalition' })
   owedByPartner!: Money;
 

@@ -1,0 +1,19 @@
+// Scheduled lifecycle jobs run on one instance at a time: a session-level PostgreSQL advisory
+// lock held on a dedicated connection for the run. An instance that cannot take it skips the run.
+import { DataSource } from 'typeorm';
+
+export async function withJobLock<T>(db: DataSource, key: number, skipped: T, run: () => Promise<T>): Promise<T> {
+  const runner = db.createQueryRunner();
+  await runner.connect();
+  try {
+    const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [key]);
+    if (!locked) return skipped;
+    try {
+      return await run();
+    } finally {
+      await runner.query(`SELECT pg_advisory_unlock($1)`, [key]);
+    }
+  } finally {
+    await runner.release();
+  }
+}

@@ -1,0 +1,35 @@
+import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { badInput } from '../../errors/domain-error';
+import { requireAdmin, requireCaller } from '../auth/policy';
+import { Member } from '../member/member.entity';
+import { expiringPoints } from './expiry';
+import { ExpiringPoints, ProgramSettings, ProgramSettingsInput } from './program-settings.types';
+
+const MAX_EXPIRING_WINDOW_DAYS = 3660;
+
+@Resolver(() => ProgramSettings)
+export class ProgramSettingsResolver {
+  @Mutation(() => ProgramSettings, { description: 'Admin: expiry policy and coalition-funded bonuses; omitted fields keep their value' })
+  setProgramSettings(@Arg('input', () => ProgramSettingsInput) input: ProgramSettingsInput, @Ctx() ctx: Context) {
+    requireAdmin(ctx.viewer);
+    return ctx.services.programSettings.set(input);
+  }
+
+  @Query(() => ProgramSettings, { description: "The program's lifecycle settings (any authenticated caller)" })
+  programSettings(@Ctx() ctx: Context) {
+    requireCaller(ctx.viewer);
+    return ctx.services.programSettings.get();
+  }
+}
+
+@Resolver(() => Member)
+export class MemberLifecycleResolver {
+  @FieldResolver(() => [ExpiringPoints], { description: 'Spendable points expiring within withinDays, per day, soonest first' })
+  expiringPoints(@Root() member: Member, @Arg('withinDays', () => Int) withinDays: number, @Ctx() ctx: Context) {
+    if (!Number.isInteger(withinDays) || withinDays < 0 || withinDays > MAX_EXPIRING_WINDOW_DAYS) {
+      throw badInput('withinDays', `must be 0 to ${MAX_EXPIRING_WINDOW_DAYS}`);
+    }
+    return expiringPoints(ctx.services.db, member.id, withinDays);
+  }
+}

@@ -1,0 +1,50 @@
+// The program's single settings row: expiry policy and the coalition-funded bonuses. Omitted
+// input fields keep their value; pointsExpireAfterMonths: null switches expiry off (for lots
+// earned from then on: a lot's expiry is fixed when it is earned, or pushed by activity).
+import { DataSource } from 'typeorm';
+import { badInput } from '../../errors/domain-error';
+import { Db, queryOne } from '../../db/sql';
+import { ProgramSettings, ProgramSettingsInput } from './program-settings.types';
+
+const COLUMNS = `points_expire_after_months AS "pointsExpireAfterMonths", extend_expiry_on_activity AS "extendExpiryOnActivity",
+  birthday_bonus_points AS "birthdayBonusPoints", referral_bonus_points AS "referralBonusPoints", updated_at AS "updatedAt"`;
+
+const MAX_BONUS = 1_000_000;
+
+function bonus(value: number | undefined, field: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_BONUS) throw badInput(field, `must be a whole number from 0 to ${MAX_BONUS}`);
+  return value;
+}
+
+export class ProgramSettingsService {
+  constructor(private readonly db: DataSource) {}
+
+  static async read(db: Db): Promise<ProgramSettings> {
+    return (await queryOne<ProgramSettings>(db, `SELECT ${COLUMNS} FROM program_settings`))!;
+  }
+
+  get(): Promise<ProgramSettings> {
+    return ProgramSettingsService.read(this.db);
+  }
+
+  async set(input: ProgramSettingsInput): Promise<ProgramSettings> {
+    const months = input.pointsExpireAfterMonths;
+    if (months !== undefined && months !== null && (!Number.isInteger(months) || months < 1 || months > 120)) {
+      throw badInput('input.pointsExpireAfterMonths', 'must be 1 to 120 months, or null for no expiry');
+    }
+    const birthday = bonus(input.birthdayBonusPoints, 'input.birthdayBonusPoints');
+    const referral = bonus(input.referralBonusPoints, 'input.referralBonusPoints');
+    return (await queryOne<ProgramSettings>(
+      this.db,
+      `UPDATE program_settings SET
+         points_expire_after_months = CASE WHEN $1 THEN $2::int ELSE points_expire_after_months END,
+         extend_expiry_on_activity = coalesce($3, extend_expiry_on_activity),
+         birthday_bonus_points = coalesce($4, birthday_bonus_points),
+         referral_bonus_points = coalesce($5, referral_bonus_points),
+         updated_at = now()
+       RETURNING ${COLUMNS}`,
+      [months !== undefined, months ?? null, input.extendExpiryOnActivity ?? null, birthday, referral],
+    ))!;
+  }
+}

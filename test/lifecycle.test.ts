@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  MemberLifecycleDocument,
+  ProgramSettingsDocument,
+  RedeemRewardDocument,
+  SetProgramSettingsDocument,
+  SettlementBreakageDocument,
+} from './generated/graphql';
+import { startTestGateway, TestGateway } from './support/gateway';
+import { earn, ledgerViolations, lotsOf, newMember, newPartner, newReward, uniq } from './support/factories';
+import { expirePoints } from '../src/modules/lifecycle/expiry';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway();
+  await gw.ok(SetProgramSettingsDocument, { input: { pointsExpireAfterMonths: 12 } }, gw.adminToken);
+});
+afterAll(() => gw?.stop());
+
+const DAY = 86_400_000;
+const inDays = (days: number, from = Date.now()) => new Date(from + days * DAY);
+
+async function expiryTransactions(memberId: string) {
+  return gw.sql<{ id: string; points: number; balanceAfter: number }>(
+    `SELECT id, points, balance_after AS "balanceAfter" FROM ledger_transaction WHERE member_id = $1 AND type = 'EXPIRY'`,
+    [memberId],
+  );
+}
+
+describe('program settings', () => {
+  it('admins set them; others read but may not change them; bad values name the field', async () => {
+    const cafe = await newPartner(gw);
+    expect((await gw.ok(ProgramSettingsDocument, {}, cafe.apiKey)).programSettings.pointsExpireAfterMonths).toBe(12);
+    const refused = await gw.gql(SetProgramSettingsDocument, { input: { pointsExpireAfterMonths: 1 } }, cafe.apiKey);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const bad = await gw.gql(SetProgramSettingsDocument, { input: { pointsExpireAfterMonths: 0 } }, gw.adminToken);
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.pointsExpireAfterMonths' });
+    expect((await gw.ok(ProgramSettingsDocument, {}, gw.adminToken)).programSettings).toMatchObject({ pointsExpireAfterMonths: 12, extendExpiryOnActivity: false });
+  });
+});
+
+describe('expiry', () => {
+  it('gives each lot its expiry when earned, and the job expires it on schedule (injected clock), once', async () => {
+    const cafe = await newPartner(gw);
+    const member = await newMember(gw, cafe);
+    const tx = await earn(gw, cafe, member, '100.00');
+    const [lot] = await lotsOf(gw, member.id);
+    const [{ createdAt }] = await gw.sql<{ createdAt: Date }>(`SELECT created_at AS "createdAt" FROM ledger_transaction WHERE id = $1`, [tx.id]);
+    const due = new Date(createdAt);
+    due.setUTCMonth(due.getUTCMonth() + 12);
+    expect(lot!.expiresAt!.getTime()).toBe(due.getTime());
+
+    // A day before: nothing; after: everything, once.
+    expect(await expirePoints(gw.db, new Date(due.getTime() - DAY))).toMatchObject({ ran: true });
+    expect(await expiryTransactions(member.id)).toEqual([]);
+    await expirePoints(gw.db, new Date(due.getTime() + 1000));
+    await expirePoints(gw.db, new Date(due.getTime() + 2000));
+    const expired = await expiryTransactions(member.id);
+    expect(expired).toEqual([{ id: expect.any(String), points: -100, balanceAfter: 0 }]);
+    expect((await lotsOf(gw, member.id)).map((l) => l.remaining)).toEqual([0]);
+
+    const { member: seen } = await gw.ok(MemberLifecycleDocument, { id: member.id, withinDays: 30 }, member.token);
+    expect(seen!.balance.available).toBe(0);
+    expect(seen!.transactions.edges[0]!.node).toMatchObject({ type: 'EXPIRY', points: -100, breakdown: [{ source: 'EXPIRY', points: -100 }] });
+    // Entries: wallet −100, the coalition's breakage account +100; the lot consumption logged.
+    const entries = await gw.sql<{ kind: string; amount: number }>(
+      `SELECT a.kind, e.amount FROM ledger_entry e JOIN account a ON a.id = e.account_id WHERE e.transaction_id = $1 ORDER BY e.amount`,
+      [expired[0]!.id],
+    );
+    expect(entries).toEqual([
+      { kind: 'MEMBER', amount: -100 },
+      { kind: 'COALITION_BREAKAGE', amount: 100 },
+    ]);
+    const [{ n }] = await gw.sql<{ n: number }>(`SELECT count(*)::int AS n FROM outbox_event WHERE topic = 'BALANCE_CHANGED' AND payload->>'transactionId' = $1`, [expired[0]!.id]);
+    expect(n).toBe(1);
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+
+  it('spends oldest-expiry first and expires only what is left of the lapsed lot; settlement counts it as breakage', async () => {
+    const cafe = await newPartner(gw);
+    const airline = await newPartner(gw);
+    const member = await newMember(gw, cafe);
+    const before = new Date(Date.now() - 1000);
+    await earn(gw, airline, member, '100.00');
+    await earn(gw, cafe, member, '50.00');
+    // The café's (later) lot expires first: spending takes it first.
+    const cafeExpiry = inDays(3);
+    await gw.sql(`UPDATE points_lot SET expires_at = $2 WHERE member_id = $1 AND partner_id = $3`, [member.id, cafeExpiry, cafe.id]);
+    await gw.sql(`UPDATE points_lot SET expires_at = $2 WHERE member_id = $1 AND partner_id = $3`, [member.id, inDays(40), airline.id]);
+    const reward = await newReward(gw, airline, { pointsCost: 30 });
+    await gw.ok(RedeemRewardDocument, { input: { memberId: member.id, rewardId: reward.id, quantity: 1, idempotencyKey: uniq('redeem') } }, member.token);
+    expect((await lotsOf(gw, member.id)).map((l) => [l.partnerId, l.remaining])).toEqual([
+      [airline.id, 100],
+      [cafe.id, 20],
+    ]);
+
+    const { member: soon } = await gw.ok(MemberLifecycleDocument, { id: member.id, withinDays: 7 }, member.token);
+    expect(soon!.expiringPoints.map((e) => [e.points, new Date(e.expiresAt).getTime()])).toEqual([[20, cafeExpiry.getTime()]]);
+    const { member: later } = await gw.ok(MemberLifecycleDocument, { id: member.id, withinDays: 60 }, member.token);
+    expect(later!.expiringPoints.map((e) => e.points)).toEqual([20, 100]);
+
+    const result = await expirePoints(gw.db, inDays(4));
+    expect(result.ran).toBe(true);
+    expect(await expiryTransactions(member.id)).toEqual([{ id: expect.any(String), points: -20, balanceAfter: 100 }]);
+    expect((await lotsOf(gw, member.id)).map((l) => [l.partnerId, l.remaining])).toEqual([
+      [airline.id, 100],
+      [cafe.id, 0],
+    ]);
+    const { settlement } = await gw.ok(SettlementBreakageDocument, { from: before.toISOString(), to: inDays(1).toISOString() }, gw.adminToken);
+    const line = (id: string) => settlement.find((l) => l.partner.id === id)!;
+    expect(line(cafe.id)).toMatchObject({ pointsIssued: 50, pointsExpired: 20 });
+    expect(line(airline.id)).toMatchObject({ pointsIssued: 100, pointsRedeemed: 30, pointsExpired: 0 });
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+
+  it('with extendExpiryOnActivity, an earn pushes the unexpired lots to now + the expiry period', async () => {
+    await gw.ok(SetProgramSettingsDocument, { input: { extendExpiryOnActivity: true } }, gw.adminToken);
+    try {
+      const cafe = await newPartner(gw);
+      const member = await newMember(gw, cafe);
+      await earn(gw, cafe, member, '10.00');
+      await gw.sql(`UPDATE points_lot SET expires_at = $2 WHERE member_id = $1`, [member.id, inDays(2)]);
+      await earn(gw, cafe, member, '5.00');
+      const lots = await lotsOf(gw, member.id);
+      expect(lots).toHaveLength(2);
+      for (const l of lots) expect(l.expiresAt!.getTime()).toBeGreaterThan(inDays(330).getTime());
+      const { member: seen } = await gw.ok(MemberLifecycleDocument, { id: member.id, withinDays: 30 }, member.token);
+      expect(seen!.expiringPoints).toEqual([]);
+    } finally {
+      await gw.ok(SetProgramSettingsDocument, { input: { extendExpiryOnActivity: false } }, gw.adminToken);
+    }
+  });
+
+  it('one instance at a time: a run finding the lock taken does nothing', async () => {
+    const runner = gw.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(`SELECT pg_advisory_lock($1)`, [0x65787069]);
+      expect(await expirePoints(gw.db, inDays(10_000))).toEqual({ ran: false, members: 0, points: 0 });
+    } finally {
+      await runner.query(`SELECT pg_advisory_unlock($1)`, [0x65787069]);
+      await runner.release();
+    }
+  });
+});
