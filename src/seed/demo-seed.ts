@@ -4,6 +4,7 @@
 import { queryOne } from '../db/sql';
 import type { Services } from '../services';
 import { Channel } from '../modules/ledger/points-transaction.entity';
+import { SYSTEM_ACTOR } from '../modules/audit/audit-trail';
 
 export const DEMO_PARTNERS = [
   // Rates chosen so 1 point is worth about 0.01 MYR everywhere.
@@ -65,7 +66,7 @@ export async function seedDemoCoalition(services: Services): Promise<void> {
         stock,
         minTierId: goldOnly ? (gold?.id ?? null) : null,
         active: true,
-      }),
+      }, undefined, SYSTEM_ACTOR),
     );
   }
   for (const [mi, pi, amount, ref] of DEMO_PURCHASES) {

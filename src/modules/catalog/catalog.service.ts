@@ -9,7 +9,7 @@ import type { Caller, Viewer } from '../auth/viewer';
 import { actingPartnerId, requireMemberAccess } from '../auth/policy';
 import { REWARD_COLUMNS, Reward } from './reward.entity';
 import { MAX_SEARCH_LENGTH, RewardFieldsInput, containsPattern, validRewardFields } from './reward-rules';
-import { AuditAction, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
+import { AuditAction, AuditActor, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
 
 export interface UpsertReward extends RewardFieldsInput {
   id?: string | null;
@@ -44,7 +44,8 @@ export class CatalogService {
   }
 
   /** No id: a new reward for the acting partner. With id: replace that reward's fields (its owner or an admin). */
-  async upsert(caller: Manager, input: UpsertReward, outer?: EntityManager): Promise<Reward> {
+  /** `actor`: who the audit trail names; the caller unless start-up work (the demo seed) says SYSTEM. */
+  async upsert(caller: Manager, input: UpsertReward, outer?: EntityManager, actor: AuditActor = auditActorOf(caller)): Promise<Reward> {
     const id = input.id == null ? null : requireId(input.id, 'input.id');
     // A partner key acts only as itself (FORBIDDEN otherwise) and not while suspended.
     const partnerId = id === null || caller.kind === 'partner' ? requireId(actingPartnerId(caller, input.partnerId), 'input.partnerId') : null;
@@ -62,7 +63,7 @@ export class CatalogService {
             [partnerId, fields.name, fields.description ?? null, fields.category ?? null, fields.pointsCost, fields.stock ?? null,
               fields.minTierId ?? null, fields.active],
           ))!;
-          await recordAudit(m, { ...rewardAudit(caller, AuditAction.REWARD_CREATED, created), previous: null });
+          await recordAudit(m, { ...rewardAudit(actor, AuditAction.REWARD_CREATED, created), previous: null });
           return created;
         }
         // Locked so a concurrent redemption's stock decrement is not overwritten by a stale read.
@@ -80,7 +81,7 @@ export class CatalogService {
           [id, fields.name, keep(fields.description, current.description), keep(fields.category, current.category), fields.pointsCost,
             keep(fields.stock, current.stock), keep(fields.minTierId, current.minTierId), fields.active],
         ))!;
-        await recordAudit(m, { ...rewardAudit(caller, AuditAction.REWARD_CHANGED, updated), previous: rewardValue(current) });
+        await recordAudit(m, { ...rewardAudit(actor, AuditAction.REWARD_CHANGED, updated), previous: rewardValue(current) });
         return updated;
       },
       outer,
@@ -150,9 +151,9 @@ function rewardValue(r: Reward): Record<string, unknown> {
   };
 }
 
-function rewardAudit(caller: Manager, action: AuditAction, reward: Reward) {
+function rewardAudit(actor: AuditActor, action: AuditAction, reward: Reward) {
   return {
-    actor: auditActorOf(caller),
+    actor,
     action,
     targetType: AuditTargetType.REWARD,
     targetId: reward.id,
