@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  LifecycleBalanceDocument,
   MemberLifecycleDocument,
+  ReverseTransactionDocument,
+  SetPartnerSettingsDocument,
   ProgramSettingsDocument,
   RedeemRewardDocument,
   SetProgramSettingsDocument,
@@ -9,6 +12,8 @@ import {
 import { startTestGateway, TestGateway } from './support/gateway';
 import { earn, ledgerViolations, lotsOf, newMember, newPartner, newReward, uniq } from './support/factories';
 import { expirePoints } from '../src/modules/lifecycle/expiry';
+import { releasePendingPoints } from '../src/modules/lifecycle/pending';
+import { liveClient, settle, subscribe } from './support/live-client';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -141,5 +146,79 @@ describe('expiry', () => {
       await runner.query(`SELECT pg_advisory_unlock($1)`, [0x65787069]);
       await runner.release();
     }
+  });
+});
+
+async function balance(memberId: string) {
+  const { member } = await gw.ok(MemberLifecycleDocument, { id: memberId, withinDays: 0 }, gw.adminToken);
+  return member!.balance;
+}
+
+const reverse = (transactionId: string, token: string, points?: number) =>
+  gw.ok(ReverseTransactionDocument, { input: { transactionId, points, idempotencyKey: uniq('rev') } }, token);
+
+describe('pending points', () => {
+  it('a partner sets its own return window; not another partner\'s', async () => {
+    const shop = await newPartner(gw);
+    const other = await newPartner(gw);
+    expect((await gw.ok(SetPartnerSettingsDocument, { partnerId: shop.id, pendingDays: 14 }, shop.apiKey)).setPartnerSettings.pendingDays).toBe(14);
+    const refused = await gw.gql(SetPartnerSettingsDocument, { partnerId: shop.id, pendingDays: 0 }, other.apiKey);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const bad = await gw.gql(SetPartnerSettingsDocument, { partnerId: shop.id, pendingDays: 366 }, gw.adminToken);
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'pendingDays' });
+  });
+
+  it('holds points earned inside the window out of the balance, then releases them once (injected clock) and says so live', async () => {
+    const shop = await newPartner(gw);
+    await gw.ok(SetPartnerSettingsDocument, { partnerId: shop.id, pendingDays: 14 }, gw.adminToken);
+    const member = await newMember(gw, shop);
+    const tx = await earn(gw, shop, member, '80.00');
+    expect(tx).toMatchObject({ points: 80, balanceAfter: 0 });
+    expect(await balance(member.id)).toMatchObject({ available: 0, pending: 80, lifetimeEarned: 80 });
+    // Not spendable.
+    const reward = await newReward(gw, shop, { pointsCost: 10 });
+    const refused = await gw.gql(RedeemRewardDocument, { input: { memberId: member.id, rewardId: reward.id, quantity: 1, idempotencyKey: uniq('redeem') } }, member.token);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('INSUFFICIENT_POINTS');
+    expect(await ledgerViolations(gw)).toEqual([]);
+
+    const sub = subscribe(liveClient(gw.wsUrl, member.token), LifecycleBalanceDocument, { memberId: member.id });
+    await settle();
+    await releasePendingPoints(gw.db, inDays(13));
+    expect(await balance(member.id)).toMatchObject({ available: 0, pending: 80 });
+    await releasePendingPoints(gw.db, inDays(15), () => gw.services.relay.nudge());
+    await releasePendingPoints(gw.db, inDays(16));
+    expect(await balance(member.id)).toMatchObject({ available: 80, pending: 0, lifetimeEarned: 80 });
+    const [event] = await sub.waitFor(1);
+    expect(event!.balanceChanged).toMatchObject({ balance: { available: 80, pending: 0 }, transaction: { id: tx.id, type: 'EARN' } });
+    await sub.stop();
+    expect((await lotsOf(gw, member.id)).map((l) => l.remaining)).toEqual([80]);
+    await gw.ok(RedeemRewardDocument, { input: { memberId: member.id, rewardId: reward.id, quantity: 1, idempotencyKey: uniq('redeem') } }, member.token);
+    expect(await balance(member.id)).toMatchObject({ available: 70, pending: 0 });
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+
+  it('a refund while pending cancels pending points only, partly or wholly; available points are untouched', async () => {
+    const cafe = await newPartner(gw);
+    const shop = await newPartner(gw);
+    await gw.ok(SetPartnerSettingsDocument, { partnerId: shop.id, pendingDays: 30 }, shop.apiKey);
+    const member = await newMember(gw, cafe);
+    await earn(gw, cafe, member, '100.00');
+    const first = await earn(gw, shop, member, '50.00');
+    const second = await earn(gw, shop, member, '40.00');
+    expect(await balance(member.id)).toMatchObject({ available: 100, pending: 90 });
+
+    const { reverseTransaction } = await reverse(first.id, shop.apiKey);
+    expect(reverseTransaction).toMatchObject({ type: 'REVERSAL', points: -50, balanceAfter: 100 });
+    await reverse(second.id, shop.apiKey, 15);
+    expect(await balance(member.id)).toMatchObject({ available: 100, pending: 25, lifetimeEarned: 125 });
+    expect(await ledgerViolations(gw)).toEqual([]);
+
+    await releasePendingPoints(gw.db, inDays(31));
+    expect(await balance(member.id)).toMatchObject({ available: 125, pending: 0 });
+    expect(await ledgerViolations(gw)).toEqual([]);
+    // After the window a refund is an ordinary clawback from available points.
+    await reverse(second.id, shop.apiKey, 25);
+    expect(await balance(member.id)).toMatchObject({ available: 100, pending: 0 });
+    expect(await ledgerViolations(gw)).toEqual([]);
   });
 });

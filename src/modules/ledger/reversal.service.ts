@@ -92,15 +92,35 @@ export class ReversalService {
     const balanceAfter = wallet.balance - n;
     // Each issuer of the earn (the partner, and the coalition for coalition-funded points) takes
     // back its share of the clawback, so settlement stays right for both.
-    const issuers = await query<{ accountId: string; issued: number }>(
+    const issuers = await query<{ accountId: string; partnerId: string; issued: number }>(
       m,
-      `SELECT e.account_id AS "accountId", -e.amount AS issued FROM ledger_entry e JOIN account a ON a.id = e.account_id
+      `SELECT e.account_id AS "accountId", a.partner_id AS "partnerId", -e.amount AS issued FROM ledger_entry e JOIN account a ON a.id = e.account_id
         WHERE e.transaction_id = $1 AND a.kind = 'PARTNER_ISSUANCE' AND e.amount < 0 ORDER BY e.id`,
       [earn.id],
     );
     const before = shareOut(issuers.map((i) => i.issued), done!.reversed);
     const after = shareOut(issuers.map((i) => i.issued), done!.reversed + n);
-    const counter = issuers.map((i, k) => ({ accountId: i.accountId, amount: after[k]! - before[k]! })).filter((c) => c.amount !== 0);
+    const shares = issuers.map((i, k) => ({ accountId: i.accountId, partnerId: i.partnerId, amount: after[k]! - before[k]! }));
+    const counter = shares.filter((c) => c.amount !== 0);
+    // Still inside the return window: the refund cancels pending points only — each issuer's lot
+    // of this earn loses that issuer's share — and the spendable balance is untouched.
+    const pending = await queryOne<{ pending: number }>(
+      m,
+      `SELECT coalesce(sum(pending), 0)::bigint AS pending FROM points_lot WHERE earn_transaction_id = $1`,
+      [earn.id],
+    );
+    if (pending!.pending > 0) {
+      const tx = await this.insertReversal(m, earn, wallet, -n, wallet.balance, reason, counter, -n);
+      await query(
+        m,
+        `UPDATE points_lot l SET pending = l.pending - s.points
+           FROM unnest($2::uuid[], $3::bigint[]) AS s(partner_id, points)
+          WHERE l.earn_transaction_id = $1 AND l.partner_id = s.partner_id`,
+        [earn.id, shares.map((s) => s.partnerId), shares.map((s) => s.amount)],
+      );
+      await announceBalance(m, earn.memberId, earn.partnerId, tx);
+      return tx;
+    }
     const tx = await this.insertReversal(m, earn, wallet, -n, balanceAfter, reason, counter);
     await consumeLotsOldestFirst(m, earn.memberId, n, tx, earn.id);
     await announceBalance(m, earn.memberId, earn.partnerId, tx);
@@ -137,6 +157,8 @@ export class ReversalService {
     balanceAfter: number,
     reason: string | null,
     counter: { accountId: string; amount: number }[],
+    /** The change to the wallet's pending points (a refund inside the return window). */
+    pendingDelta = 0,
   ): Promise<string> {
     const earnReversal = original.type === TransactionType.EARN;
     const row = await queryOne<{ id: string }>(
@@ -149,7 +171,7 @@ export class ReversalService {
          SELECT id, $9::uuid, $3::bigint FROM tx
          UNION ALL SELECT tx.id, c.account_id, c.amount FROM tx, unnest($10::uuid[], $12::bigint[]) AS c(account_id, amount)),
        wallet AS (
-         UPDATE account SET balance = $4, lifetime_earned = lifetime_earned + $11::bigint WHERE id = $9)
+         UPDATE account SET balance = $4, lifetime_earned = lifetime_earned + $11::bigint, pending = pending + $13::bigint WHERE id = $9)
        SELECT id FROM tx`,
       [
         original.memberId,
@@ -164,6 +186,7 @@ export class ReversalService {
         counter.map((c) => c.accountId),
         earnReversal ? delta : 0,
         counter.map((c) => c.amount),
+        pendingDelta,
       ],
     );
     return row!.id;

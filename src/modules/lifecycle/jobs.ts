@@ -1,14 +1,17 @@
-// The scheduled points-lifecycle jobs, in the order they must run: expiry first (a lot that
-// lapsed before a release is not made spendable by it). Each job takes its own advisory lock, so
-// every instance may schedule them and one runs each at a time.
+// The scheduled points-lifecycle jobs, in order: pending points are released first, so points
+// whose lot lapsed while still pending expire in the same run. Each job takes its own advisory
+// lock, so every instance may schedule them and one runs each at a time.
 import { DataSource } from 'typeorm';
 import { JobResult, expirePoints } from './expiry';
+import { releasePendingPoints } from './pending';
 
 export interface LifecycleResult {
+  released: JobResult;
   expired: JobResult;
 }
 
 export async function runLifecycleJobs(db: DataSource, now: Date = new Date(), afterCommit: () => void = () => undefined): Promise<LifecycleResult> {
+  const released = await releasePendingPoints(db, now, afterCommit);
   const expired = await expirePoints(db, now, afterCommit);
-  return { expired };
+  return { released, expired };
 }

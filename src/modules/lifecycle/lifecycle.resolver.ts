@@ -1,8 +1,10 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { badInput } from '../../errors/domain-error';
 import { requireAdmin, requireCaller } from '../auth/policy';
 import { Member } from '../member/member.entity';
+import { Partner } from '../partner/partner.entity';
+import { setPendingDays } from './pending';
 import { expiringPoints } from './expiry';
 import { ExpiringPoints, ProgramSettings, ProgramSettingsInput } from './program-settings.types';
 
@@ -20,6 +22,11 @@ export class ProgramSettingsResolver {
   programSettings(@Ctx() ctx: Context) {
     requireCaller(ctx.viewer);
     return ctx.services.programSettings.get();
+  }
+
+  @Mutation(() => Partner, { description: "Admin, or the partner itself: its return window (pendingDays), for earns from now on" })
+  setPartnerSettings(@Arg('partnerId', () => ID) partnerId: string, @Arg('pendingDays', () => Int) pendingDays: number, @Ctx() ctx: Context) {
+    return setPendingDays(ctx.services.db, requireCaller(ctx.viewer), partnerId, pendingDays);
   }
 }
 

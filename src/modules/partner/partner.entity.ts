@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export enum PartnerStatus {
@@ -38,9 +38,13 @@ export class Partner {
   @Column('boolean', { name: 'is_coalition' })
   isCoalition!: boolean;
 
+  @Field(() => Int, { description: 'Return window: points earned here stay pending (not spendable) this many days; 0: available at once' })
+  @Column('int', { name: 'pending_days' })
+  pendingDays!: number;
+
   @Field(() => Date)
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
 }
 
-export const PARTNER_COLUMNS = `id, seq, slug, name, currency_code AS "currencyCode", status, is_coalition AS "isCoalition", created_at AS "createdAt"`;
+export const PARTNER_COLUMNS = `id, seq, slug, name, currency_code AS "currencyCode", status, is_coalition AS "isCoalition", pending_days AS "pendingDays", created_at AS "createdAt"`;
