@@ -7,10 +7,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuditLogDocument,
   AuthzCatalogAffordableDocument,
+  AuthzMembershipPlansDocument,
   AuthzPublicAndMemberDocument,
   AuthzTwoReversalsDocument,
   BalanceChangedDocument,
+  CancelMembershipDocument,
   CatalogDocument,
+  CreateEarnRuleDocument,
+  CreateMembershipPlanDocument,
+  CreatePunchCardDocument,
+  EarnRulesDocument,
+  MemberLifecycleDocument,
+  MemberPerksDocument,
+  PreviewEarnDocument,
+  ProgramSettingsDocument,
+  SetPartnerSettingsDocument,
+  SetProgramSettingsDocument,
+  StartMembershipDocument,
+  UpdateEarnRuleDocument,
   ExchangeRateChangedDocument,
   MemberRedemptionsDocument,
   PartnerApiKeysDocument,
@@ -43,6 +57,7 @@ import {
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
 import { balanceOf, earn, earnInput, newMember, newPartner, newReward, TestMember, TestPartner, uniq } from './support/factories';
 import { liveClient, LiveSubscription, settle, subscribe } from './support/live-client';
+import { gatewaySchema } from '../src/graphql/schema';
 
 let gw: TestGateway;
 
@@ -76,6 +91,8 @@ interface World {
   hiddenRewardA: string; // inactive: only A and admins see it
   redemptionAtA: string;
   redemptionAtB: string;
+  inactiveRuleA: string; // an inactive earn rule of A: only A and admins see it
+  plan: string; // a membership plan the spender's membership cells use
   tokens: Record<CallerName | BadToken, string | null>;
 }
 let w: World;
@@ -107,6 +124,12 @@ async function snapshot() {
            (SELECT string_agg(concat_ws(':', id, name, points_cost, stock, active, updated_at), ',' ORDER BY seq) FROM reward) AS rewards,
            (SELECT string_agg(id::text || ':' || status, ',' ORDER BY seq) FROM redemption) AS redemptions,
            (SELECT count(*) FROM security_audit)::int AS audit_entries,
+           (SELECT string_agg(id::text || ':' || updated_at, ',' ORDER BY id) FROM earn_rule) AS earn_rules,
+           (SELECT count(*) FROM punch_card)::int AS punch_cards,
+           (SELECT count(*) FROM membership_plan)::int AS membership_plans,
+           (SELECT string_agg(concat_ws(':', id, status, current_period_end), ',' ORDER BY id) FROM membership) AS memberships,
+           (SELECT updated_at::text FROM program_settings) AS program_settings,
+           (SELECT string_agg(id::text || ':' || pending_days, ',' ORDER BY seq) FROM partner) AS pending_days,
            (SELECT count(*) FROM exchange_rate)::int AS rates,
            (SELECT count(*) FROM member)::int AS members,
            (SELECT count(*) FROM account)::int AS accounts,
@@ -141,6 +164,12 @@ beforeAll(async () => {
     (await gw.ok(RedeemRewardDocument, { input: { memberId: spender.id, rewardId, idempotencyKey: uniq('redeem') } }, spender.token)).redeemReward.id;
   const redemptionAtA = await redeem(rewardA);
   const redemptionAtB = await redeem(rewardB);
+  const inactiveRule = await gw.ok(CreateEarnRuleDocument, { input: { name: 'hidden rule', kind: 'MULTIPLIER', multiplier: '2', active: false } }, a.apiKey);
+  const plan = await gw.ok(
+    CreateMembershipPlanDocument,
+    { input: { name: uniq('plan'), price: '9.90', currencyCode: 'MYR', periodMonths: 1, earnMultiplier: '1.1' } },
+    gw.adminToken,
+  );
 
   await gw.ok(SetPartnerStatusDocument, { partnerId: suspended.id, status: 'SUSPENDED' }, gw.adminToken);
 
@@ -167,6 +196,8 @@ beforeAll(async () => {
     hiddenRewardA: hidden.upsertReward.id,
     redemptionAtA,
     redemptionAtB,
+    inactiveRuleA: inactiveRule.createEarnRule.id,
+    plan: plan.createMembershipPlan.id,
     tokens: {
       anonymous: null,
       admin: gw.adminToken,
@@ -544,6 +575,121 @@ const CELLS: Cell[] = [
     send: (t) => gw.gql(AuditLogDocument, { first: 5 }, t),
     check: (d) => expect(d.auditLog.edges.length).toBeGreaterThan(0),
   },
+
+  // ---- earning rules, punch cards, memberships, program settings --------------- anon admin A   B   susp member other
+  // Written so they change no earn the other cells check: rules inactive, cards out of reach.
+  {
+    name: 'query earnRules (inactive ones only for their owner and admins)',
+    field: 'earnRules',
+    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(EarnRulesDocument, { partnerId: w.a.id }, t),
+    check: (d, c) => {
+      const ids = d.earnRules.map((r: any) => r.id);
+      if (c === 'admin' || c === 'partnerA') expect(ids).toContain(w.inactiveRuleA);
+      else expect(ids).not.toContain(w.inactiveRuleA);
+    },
+  },
+  {
+    name: 'query previewEarn',
+    field: 'previewEarn',
+    expect: row(U, BAD, OK, OK, SUSP, F, F),
+    send: (t) => gw.gql(PreviewEarnDocument, { input: { memberId: w.shopper.id, amount: '10.00', currencyCode: 'MYR' } }, t),
+    check: (d) => expect(d.previewEarn.points).toBe(10),
+  },
+  {
+    name: 'mutation createEarnRule',
+    field: 'createEarnRule',
+    expect: row(U, OK, OK, OK, SUSP, F, F),
+    send: (t) => gw.gql(CreateEarnRuleDocument, { input: { name: uniq('rule'), kind: 'MULTIPLIER', multiplier: '2', active: false } }, t),
+    check: (d, c) => expect(d.createEarnRule.partner?.id ?? null).toBe({ admin: null, partnerA: w.a.id, partnerB: w.b.id }[c as string]),
+  },
+  {
+    // Object level: B passes A's rule id.
+    name: "mutation updateEarnRule (A's rule)",
+    field: 'updateEarnRule',
+    expect: row(U, OK, OK, F, SUSP, F, F),
+    send: (t) =>
+      gw.gql(UpdateEarnRuleDocument, { id: w.inactiveRuleA, input: { name: uniq('renamed'), kind: 'MULTIPLIER', multiplier: '2', active: false } }, t),
+    check: (d) => expect(d.updateEarnRule).toMatchObject({ id: w.inactiveRuleA, active: false }),
+  },
+  {
+    // Object level: B names A's reward (refused as bad input: a card's reward must be the partner's own).
+    name: "mutation createPunchCard (A's reward)",
+    field: 'createPunchCard',
+    expect: row(U, BAD, OK, BAD, SUSP, F, F),
+    send: (t) => gw.gql(CreatePunchCardDocument, { input: { name: uniq('card'), punchesRequired: 100, minSpend: '1000000', rewardId: w.rewardA } }, t),
+    check: (d) => expect(d.createPunchCard.reward.id).toBe(w.rewardA),
+  },
+  {
+    name: 'mutation createMembershipPlan',
+    field: 'createMembershipPlan',
+    expect: row(U, OK, F, F, F, F, F),
+    send: (t) =>
+      gw.gql(CreateMembershipPlanDocument, { input: { name: uniq('plan'), price: '5.00', currencyCode: 'MYR', periodMonths: 1, earnMultiplier: '1.1' } }, t),
+    check: (d) => expect(d.createMembershipPlan.periodMonths).toBe(1),
+  },
+  {
+    // A partner that took the payment (any partner) or an admin; not the member itself.
+    name: 'mutation startMembership (the spender)',
+    field: 'startMembership',
+    expect: row(U, OK, OK, OK, SUSP, F, F),
+    send: (t) => gw.gql(StartMembershipDocument, { memberId: w.spender.id, planId: w.plan, ref: uniq('pay'), key: uniq('key') }, t),
+    check: (d) => expect(d.startMembership).toMatchObject({ status: 'ACTIVE', plan: { id: w.plan } }),
+  },
+  {
+    name: 'mutation cancelMembership (the spender)',
+    field: 'cancelMembership',
+    expect: row(U, OK, OK, OK, SUSP, OK, F),
+    prepare: async () => {
+      await gw.ok(StartMembershipDocument, { memberId: w.spender.id, planId: w.plan, ref: uniq('pay'), key: uniq('key') }, gw.adminToken);
+    },
+    send: (t, c) => gw.gql(CancelMembershipDocument, { memberId: w.spender.id }, c === 'member' ? w.spender.token : t),
+    check: (d) => expect(d.cancelMembership.status).toBe('CANCELLED'),
+  },
+  {
+    name: 'Member.punchCards and Member.membership',
+    field: 'member',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    send: (t, c) => gw.gql(MemberPerksDocument, { id: w.spender.id }, c === 'member' ? w.spender.token : t),
+    check: (d) => expect(d.member.id).toBe(w.spender.id),
+  },
+  {
+    name: 'Member.expiringPoints',
+    field: 'member',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    send: (t) => gw.gql(MemberLifecycleDocument, { id: w.member.id, withinDays: 30 }, t),
+    check: (d) => expect(d.member).toMatchObject({ id: w.member.id, balance: { available: 30 } }),
+  },
+  {
+    name: 'query membershipPlans',
+    field: 'membershipPlans',
+    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(AuthzMembershipPlansDocument, {}, t),
+    check: (d) => expect(d.membershipPlans.map((p: any) => p.id)).toContain(w.plan),
+  },
+  {
+    name: 'query programSettings',
+    field: 'programSettings',
+    expect: row(U, OK, OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(ProgramSettingsDocument, {}, t),
+    check: (d) => expect(d.programSettings).toHaveProperty('pointsExpireAfterMonths'),
+  },
+  {
+    // Object level: B names A. pendingDays 0 keeps A's earns as the other cells expect them.
+    name: "mutation setPartnerSettings (A's)",
+    field: 'setPartnerSettings',
+    expect: row(U, OK, OK, F, F, F, F),
+    send: (t) => gw.gql(SetPartnerSettingsDocument, { partnerId: w.a.id, pendingDays: 0 }, t),
+    check: (d) => expect(d.setPartnerSettings).toEqual({ id: w.a.id, pendingDays: 0 }),
+  },
+  {
+    // Empty input: an allowed call changes nothing the other cells depend on.
+    name: 'mutation setProgramSettings',
+    field: 'setProgramSettings',
+    expect: row(U, OK, F, F, F, F, F),
+    send: (t) => gw.gql(SetProgramSettingsDocument, { input: {} }, t),
+    check: (d) => expect(d.setProgramSettings).toHaveProperty('birthdayBonusPoints'),
+  },
 ];
 let lastVictimKey = '';
 let lastEarnAtA = '';
@@ -585,6 +731,7 @@ describe.each(CELLS.map((cell) => [cell.name, cell] as const))('%s', (_name, cel
 
 interface SubCell {
   name: string;
+  field: string;
   expect: Record<CallerName, Outcome>;
   open(token: string | null): LiveSubscription<any>;
   /** Events an allowed caller receives: replayed (after: "0") or, with trigger, live. */
@@ -596,6 +743,7 @@ interface SubCell {
 const SUB_CELLS: SubCell[] = [
   {
     name: 'subscription balanceChanged',
+    field: 'balanceChanged',
     expect: row(U, OK, OK, OK, OK, OK, F),
     open: (t) => subscribe(liveClient(gw.wsUrl, t), BalanceChangedDocument, { memberId: w.member.id, after: '0' }),
     events: 2,
@@ -614,6 +762,7 @@ const SUB_CELLS: SubCell[] = [
   },
   {
     name: 'subscription tierChanged',
+    field: 'tierChanged',
     expect: row(U, OK, OK, OK, OK, OK, F),
     open: (t) => subscribe(liveClient(gw.wsUrl, t), TierChangedDocument, { memberId: w.member.id, after: '0' }),
     events: 1,
@@ -621,6 +770,7 @@ const SUB_CELLS: SubCell[] = [
   },
   {
     name: 'subscription exchangeRateChanged (public)',
+    field: 'exchangeRateChanged',
     expect: row(OK, OK, OK, OK, OK, OK, OK),
     open: (t) => subscribe(liveClient(gw.wsUrl, t), ExchangeRateChangedDocument, { partnerId: w.victim.id }),
     events: 1,
@@ -669,6 +819,16 @@ describe.each(SUB_CELLS.map((cell) => [cell.name, cell] as const))('%s over grap
     } finally {
       await sub.stop();
     }
+  });
+});
+
+describe('the table', () => {
+  it('has a cell for every Query, Mutation and Subscription field of the schema', async () => {
+    const schema = await gatewaySchema();
+    const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((t) => Object.keys(t?.getFields() ?? {}));
+    const covered = new Set([...CELLS.map((c) => c.field), ...SUB_CELLS.map((c) => c.field)]);
+    // A new operation needs its row here: who may call it, and what a refused call must not write.
+    expect(roots.filter((f) => !covered.has(f)), 'root fields with no cell in test/authorization.test.ts').toEqual([]);
   });
 });
 
