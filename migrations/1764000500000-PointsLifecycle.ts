@@ -54,6 +54,8 @@ export class PointsLifecycle1764000500000 implements MigrationInterface {
         created_at     timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (member_id, kind, period)
       );
+      -- A referral's two bonuses, found from the referred member when its first earn is refunded.
+      CREATE INDEX member_bonus_period ON member_bonus (kind, period);
     `);
   }
 

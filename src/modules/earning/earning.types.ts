@@ -21,6 +21,9 @@ export enum PointsSource {
   REVERSAL = 'REVERSAL',
   ADJUSTMENT = 'ADJUSTMENT',
   EXPIRY = 'EXPIRY',
+  BIRTHDAY = 'BIRTHDAY',
+  REFERRAL = 'REFERRAL',
+  CHALLENGE = 'CHALLENGE',
 }
 registerEnumType(PointsSource, { name: 'PointsSource' });
 

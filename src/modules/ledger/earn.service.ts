@@ -22,6 +22,7 @@ import { PunchCardService } from '../punch-card/punch-card.service';
 import { claimKey, requestHash, validKey } from './idempotency';
 import { LedgerService } from './ledger.service';
 import { extendExpiry } from '../lifecycle/expiry';
+import { grantReferralBonus } from '../lifecycle/referral';
 import { announceBalance, announceTierChange, coalitionAccountId, lockWallet } from './wallet';
 import { Channel, PointsTransaction, TRANSACTION_COLUMNS } from './points-transaction.entity';
 
@@ -65,6 +66,9 @@ interface EarningPartner {
   /** Program settings the lots need, read in the same query (see lifecycle/program-settings). */
   expireAfterMonths: number | null;
   extendExpiryOnActivity: boolean;
+  /** Set only when this may be a referred member's first earn with a referral bonus configured. */
+  referrerId: string | null;
+  referralBonus: number;
 }
 
 interface ValidPurchase {
@@ -128,7 +132,11 @@ export class EarnService {
       db,
       `SELECT p.id, p.status, p.is_coalition AS "isCoalition", p.currency_code AS "currencyCode", a.id AS "issuanceAccountId",
               r.id AS "rateId", r.earn_rate::text AS "earnRate", r.burn_rate::text AS "burnRate", p.pending_days AS "pendingDays",
-              s.points_expire_after_months AS "expireAfterMonths", s.extend_expiry_on_activity AS "extendExpiryOnActivity"
+              s.points_expire_after_months AS "expireAfterMonths", s.extend_expiry_on_activity AS "extendExpiryOnActivity",
+              s.referral_bonus_points AS "referralBonus",
+              (SELECT mb.referred_by FROM member mb
+                WHERE mb.id = $2 AND mb.referred_by IS NOT NULL AND s.referral_bonus_points > 0
+                  AND NOT EXISTS (SELECT 1 FROM ledger_transaction t WHERE t.member_id = mb.id AND t.type = 'EARN')) AS "referrerId"
          FROM partner p
          JOIN account a ON a.partner_id = p.id AND a.kind = 'PARTNER_ISSUANCE'
          CROSS JOIN program_settings s
@@ -137,7 +145,7 @@ export class EarnService {
             WHERE partner_id = p.id AND effective_from <= now()
             ORDER BY effective_from DESC, version DESC LIMIT 1) r ON true
         WHERE p.id = $1`,
-      [p.partnerId],
+      [p.partnerId, p.memberId],
     );
     if (!partner || partner.isCoalition) throw notFound('input.partnerId', 'partner');
     if (partner.status !== 'ACTIVE') throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended and cannot issue points');
@@ -221,6 +229,7 @@ export class EarnService {
           balance: tx.balanceAfter,
           redemptionAccountId: await coalitionAccountId(m, 'COALITION_REDEMPTION'),
         });
+        if (partner.referrerId) await grantReferralBonus(m, this.coalition, p.memberId, partner.referrerId, partner.referralBonus);
         const upgrade = await this.upgradeTier(m, p.memberId, wallet.tierId);
         await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, tx.id]);
         await announceBalance(m, p.memberId, p.partnerId, tx.id);

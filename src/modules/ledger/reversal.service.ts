@@ -9,6 +9,7 @@ import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { Caller, callerScope } from '../auth/viewer';
+import { clawBackReferralBonus } from '../lifecycle/referral';
 import { claimKey, requestHash, validKey } from './idempotency';
 import { LedgerService } from './ledger.service';
 import { consumeLotsOldestFirst, restoreConsumedLots } from './lots';
@@ -68,7 +69,10 @@ export class ReversalService {
       }
       const wallet = await lockWallet(m, original.memberId, 'input.transactionId');
       let reversal: string;
-      if (original.type === TransactionType.EARN) reversal = await this.reverseEarn(m, original, wallet, points, reason);
+      if (original.type === TransactionType.EARN) {
+        reversal = await this.reverseEarn(m, original, wallet, points, reason);
+        await clawBackReferralBonus(m, original);
+      }
       else if (original.type === TransactionType.REDEEM) reversal = await this.reverseRedeem(m, original, wallet, points, reason);
       else throw badInput('input.transactionId', `only EARN and REDEEM transactions can be reversed, not ${original.type}`);
       await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, reversal]);

@@ -1,17 +1,26 @@
 // The scheduled points-lifecycle jobs, in order: pending points are released first, so points
-// whose lot lapsed while still pending expire in the same run. Each job takes its own advisory
-// lock, so every instance may schedule them and one runs each at a time.
+// whose lot lapsed while still pending expire in the same run; birthday bonuses last. Each job
+// takes its own advisory lock, so every instance may schedule them and one runs each at a time.
 import { DataSource } from 'typeorm';
+import type { CoalitionIssuer } from '../partner/coalition';
+import { grantBirthdayBonuses } from './birthday';
 import { JobResult, expirePoints } from './expiry';
 import { releasePendingPoints } from './pending';
 
 export interface LifecycleResult {
   released: JobResult;
   expired: JobResult;
+  birthdays: JobResult;
 }
 
-export async function runLifecycleJobs(db: DataSource, now: Date = new Date(), afterCommit: () => void = () => undefined): Promise<LifecycleResult> {
+export async function runLifecycleJobs(
+  db: DataSource,
+  coalition: CoalitionIssuer,
+  now: Date = new Date(),
+  afterCommit: () => void = () => undefined,
+): Promise<LifecycleResult> {
   const released = await releasePendingPoints(db, now, afterCommit);
   const expired = await expirePoints(db, now, afterCommit);
-  return { released, expired };
+  const birthdays = await grantBirthdayBonuses(db, coalition, now, afterCommit);
+  return { released, expired, birthdays };
 }

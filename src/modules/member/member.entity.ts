@@ -23,6 +23,13 @@ export class Member {
   @Column('uuid', { name: 'tier_id' })
   tierId!: string;
 
+  @Field(() => String, { description: 'Give it to friends: enrolling with it (enrollMember referralCode) earns you both the referral bonus on their first purchase' })
+  @Column('text', { name: 'referral_code' })
+  referralCode!: string;
+
+  @Column('uuid', { name: 'referred_by', nullable: true })
+  referredById!: string | null;
+
   @Column('uuid', { name: 'enrolled_by_partner', nullable: true })
   enrolledByPartnerId!: string | null;
 
@@ -32,7 +39,7 @@ export class Member {
 }
 
 export const MEMBER_COLUMNS = `id, email, display_name AS "displayName", to_char(birth_date, 'YYYY-MM-DD') AS "birthDate",
-  tier_id AS "tierId", enrolled_by_partner AS "enrolledByPartnerId", enrolled_at AS "enrolledAt"`;
+  tier_id AS "tierId", enrolled_by_partner AS "enrolledByPartnerId", referral_code AS "referralCode", referred_by AS "referredById", enrolled_at AS "enrolledAt"`;
 
 /** What a member holds. available is the wallet's running balance (always = sum of entries). */
 @ObjectType({ simpleResolvers: true })

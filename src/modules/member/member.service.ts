@@ -37,18 +37,19 @@ export class MemberService {
     const displayName = requireText(input.displayName.trim(), 'input.displayName');
     if (displayName.length < 1 || displayName.length > 255) throw badInput('input.displayName', 'must be 1 to 255 characters');
     const birthDate = input.birthDate ? validBirthDate(input.birthDate) : null;
-    if (input.referralCode) {
-      // Referral rewards are not part of the program yet; refusing beats silently dropping it.
-      throw badInput('input.referralCode', 'referral codes are not supported yet');
-    }
+    // Codes are printed in upper case; accept them however they are typed (see lifecycle/referral.ts).
+    const referralCode = input.referralCode ? requireText(input.referralCode.trim(), 'input.referralCode').toUpperCase() : null;
+    if (referralCode !== null && !/^[0-9A-F]{1,64}$/.test(referralCode)) throw badInput('input.referralCode', 'no member has this referral code');
     try {
       return await withTransaction(this.db, async (m) => {
+        const referrer = referralCode ? await queryOne<{ id: string }>(m, `SELECT id FROM member WHERE referral_code = $1`, [referralCode]) : null;
+        if (referralCode && !referrer) throw badInput('input.referralCode', 'no member has this referral code');
         const member = (await queryOne<Member>(
           m,
-          `INSERT INTO member (email, display_name, birth_date, tier_id, enrolled_by_partner)
-           VALUES ($1, $2, $3, (SELECT id FROM tier ORDER BY rank LIMIT 1), $4)
+          `INSERT INTO member (email, display_name, birth_date, tier_id, enrolled_by_partner, referred_by)
+           VALUES ($1, $2, $3, (SELECT id FROM tier ORDER BY rank LIMIT 1), $4, $5)
            RETURNING ${MEMBER_COLUMNS}`,
-          [email, displayName, birthDate, enrolledByPartnerId],
+          [email, displayName, birthDate, enrolledByPartnerId, referrer?.id ?? null],
         ))!;
         await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) VALUES ('MEMBER', $1, 0, 0, 0)`, [member.id]);
         return member;

@@ -56,7 +56,7 @@ export class SettlementService {
               WHERE (a.partner_id = t.partner_id AND x.id = t.exchange_rate_id)
                  OR (a.partner_id <> t.partner_id AND x.partner_id = a.partner_id AND x.effective_from <= t.created_at AND x.created_at <= t.created_at)
               ORDER BY x.effective_from DESC, x.version DESC LIMIT 1) r ON true
-          WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type = 'EARN' OR o.type = 'EARN')
+          WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type IN ('EARN', 'BONUS') OR o.type IN ('EARN', 'BONUS'))
             AND ($3::uuid IS NULL OR a.partner_id = $3)),
        redeemed AS (
          SELECT t.partner_id, -t.points AS points, -t.points * r.burn_rate AS value

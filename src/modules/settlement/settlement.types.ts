@@ -6,7 +6,7 @@ import { Money } from '../../graphql/money.type';
 export class SettlementLine {
   partnerId!: string;
 
-  @Field(() => Int, { description: 'Points issued at this partner (earns net of their reversals)' })
+  @Field(() => Int, { description: "Points issued by this partner (earns net of their reversals; on the coalition's line also its BONUS transactions: birthday, referral, challenge)" })
   pointsIssued!: number;
 
   @Field(() => Int, { description: 'Points redeemed at this partner (redemptions net of cancellations)' })
