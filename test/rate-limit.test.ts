@@ -12,7 +12,7 @@ import {
   ViewerDocument,
 } from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
-import { earn, earnInput, newMember, newPartner, newReward, uniq } from './support/factories';
+import { earn, earnInput, newMember, newPartner, newReward, TestPartner, uniq } from './support/factories';
 import { liveClient, subscribe } from './support/live-client';
 import { ChildGateway, startChildGateway } from './support/child-gateway';
 
@@ -36,10 +36,27 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-/** Waits for the start of the next window (by the database's clock, which the counters use). */
-async function freshWindow(): Promise<void> {
+/** Milliseconds left in the current window, by the database's clock (which the counters use). */
+async function leftInWindow(): Promise<number> {
   const [{ now }] = await gw.sql<{ now: string }>(`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::text AS now`);
-  await new Promise((r) => setTimeout(r, WINDOW_MS - (Number(now) % WINDOW_MS) + 20));
+  return WINDOW_MS - (Number(now) % WINDOW_MS);
+}
+
+/** Waits for the next window. */
+async function nextWindow(): Promise<void> {
+  const left = await leftInWindow();
+  await new Promise((r) => setTimeout(r, left + 20));
+}
+
+/** Makes sure the steps that follow fall in one window: waits for the next one only if this one is nearly over. */
+async function roomInWindow(ms = 600): Promise<void> {
+  if ((await leftInWindow()) < ms) await nextWindow();
+}
+
+/** A fresh key of the partner (admins are not limited): a write budget no setup step has touched. */
+async function freshKey(partner: TestPartner): Promise<TestPartner> {
+  const { createPartnerApiKey } = await gw.ok(CreatePartnerApiKeyDocument, { partnerId: partner.id }, gw.adminToken);
+  return { ...partner, apiKey: createPartnerApiKey };
 }
 
 /** A raw POST, to see the status and headers. */
@@ -57,9 +74,10 @@ const countOf = async (table: string, where = 'true', params: unknown[] = []) =>
 
 describe('writes per partner API key', () => {
   it('the 4th write in a window is refused with 429 RATE_LIMITED and writes nothing; reads go on; the next window recovers', async () => {
-    const cafe = await newPartner(gw);
-    const member = await newMember(gw, cafe);
-    await freshWindow();
+    const partner = await newPartner(gw);
+    const member = await newMember(gw, partner);
+    const cafe = await freshKey(partner);
+    await roomInWindow();
     for (let i = 0; i < 3; i++) expect((await post(gw.url, EarnPointsDocument, { input: earnInput(member, '1.00') }, cafe.apiKey)).status).toBe(200);
 
     const refused = await post(gw.url, EarnPointsDocument, { input: earnInput(member, '1.00') }, cafe.apiKey);
@@ -70,28 +88,29 @@ describe('writes per partner API key', () => {
     expect(refused.body.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 1 });
     expect(refused.body.errors![0].message).toMatch(/at most 3 every 1 s/);
     expect(await countOf('ledger_transaction', 'member_id = $1', [member.id])).toBe(3);
-    expect(await countOf('idempotency_key', `caller = $1`, [`partner:${cafe.id}`])).toBe(3);
     // Reads are not writes.
     expect((await post(gw.url, ViewerDocument, {}, cafe.apiKey)).status).toBe(200);
 
-    await freshWindow();
+    await nextWindow();
     expect((await post(gw.url, EarnPointsDocument, { input: earnInput(member, '1.00') }, cafe.apiKey)).status).toBe(200);
   });
 
   it('each key has its own budget', async () => {
-    const cafe = await newPartner(gw);
-    const member = await newMember(gw, cafe);
-    const { createPartnerApiKey: second } = await gw.ok(CreatePartnerApiKeyDocument, { partnerId: cafe.id }, gw.adminToken);
-    await freshWindow();
+    const partner = await newPartner(gw);
+    const member = await newMember(gw, partner);
+    const cafe = await freshKey(partner);
+    const { apiKey: second } = await freshKey(partner);
+    await roomInWindow();
     for (let i = 0; i < 3; i++) await earn(gw, cafe, member, '1.00');
     expect((await post(gw.url, EarnPointsDocument, { input: earnInput(member, '1.00') }, cafe.apiKey)).status).toBe(429);
     expect((await post(gw.url, EarnPointsDocument, { input: earnInput(member, '1.00') }, second)).status).toBe(200);
   });
 
   it('every root field is a write: two aliased enrolments after two earns go over, and neither is written', async () => {
-    const cafe = await newPartner(gw);
-    const member = await newMember(gw, cafe);
-    await freshWindow();
+    const partner = await newPartner(gw);
+    const member = await newMember(gw, partner);
+    const cafe = await freshKey(partner);
+    await roomInWindow();
     await earn(gw, cafe, member, '1.00');
     await earn(gw, cafe, member, '1.00');
     const members = await countOf('member');
@@ -103,9 +122,10 @@ describe('writes per partner API key', () => {
   });
 
   it('over graphql-ws too: a mutation past the limit gets RATE_LIMITED', async () => {
-    const cafe = await newPartner(gw);
-    const member = await newMember(gw, cafe);
-    await freshWindow();
+    const partner = await newPartner(gw);
+    const member = await newMember(gw, partner);
+    const cafe = await freshKey(partner);
+    await roomInWindow();
     await earn(gw, cafe, member, '1.00');
     await earn(gw, cafe, member, '1.00');
     const third = subscribe(liveClient(gw.wsUrl, cafe.apiKey), EarnPointsDocument, { input: earnInput(member, '1.00') });
@@ -125,23 +145,24 @@ describe('writes per member', () => {
     await earn(gw, cafe, member, '100.00');
     const reward = await newReward(gw, cafe, { pointsCost: 10 });
     const redeem = () => post(gw.url, RedeemRewardDocument, { input: { memberId: member.id, rewardId: reward.id, idempotencyKey: uniq('r') } }, member.token);
-    await freshWindow();
+    await roomInWindow();
     expect((await redeem()).status).toBe(200);
     expect((await redeem()).status).toBe(200);
     const refused = await redeem();
     expect(refused.status).toBe(429);
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     expect(await countOf('redemption', 'member_id = $1', [member.id])).toBe(2);
-    await freshWindow();
+    await nextWindow();
     expect((await redeem()).status).toBe(200);
   });
 });
 
 describe('shared by every instance', () => {
   it('writes on one instance count on the other', async () => {
-    const cafe = await newPartner(gw);
-    const member = await newMember(gw, cafe);
-    await freshWindow();
+    const partner = await newPartner(gw);
+    const member = await newMember(gw, partner);
+    const cafe = await freshKey(partner);
+    await roomInWindow();
     for (let i = 0; i < 3; i++) await earn(gw, cafe, member, '1.00');
     const r = await post(child.url, EarnPointsDocument, { input: earnInput(member, '1.00') }, cafe.apiKey);
     expect(r.status).toBe(429);
@@ -152,7 +173,7 @@ describe('shared by every instance', () => {
 describe('failed authentications per address', () => {
   it('past the limit the address is refused, a valid key included, until the window ends; anonymous reads go on', async () => {
     const cafe = await newPartner(gw);
-    await freshWindow();
+    await roomInWindow(800);
     for (let i = 0; i < 2; i++) expect((await post(gw.url, ViewerDocument, {}, `wrong-${i}`)).status).toBe(401);
     // Failures add up across instances.
     expect((await post(child.url, ViewerDocument, {}, 'wrong-2')).status).toBe(401);
@@ -171,7 +192,7 @@ describe('failed authentications per address', () => {
     expect((await post(gw.url, ViewerDocument, {}, 'wrong-4')).status).toBe(429);
     expect((await post(gw.url, ViewerDocument, {}, null)).body.data).toEqual({ viewer: 'anonymous' });
 
-    await freshWindow();
+    await nextWindow();
     expect((await post(child.url, ViewerDocument, {}, cafe.apiKey)).body.data).toEqual({ viewer: `partner:${cafe.slug}` });
   });
 });
