@@ -10,6 +10,7 @@ import { DomainError, rateLimited } from '../../errors/domain-error';
 import type { Viewer } from '../auth/viewer';
 
 const CLEANUP_INTERVAL_MS = 10 * 60_000;
+const MAX_BLOCKED_REMEMBERED = 100_000;
 
 // A statement that read the clock just before a window rolled over must not reset the newer one.
 const HIT = `
@@ -81,6 +82,7 @@ export class RateLimitService {
     if (this.limits.authFailures === 0) return null;
     const hit = await this.hit(`auth-ip:${ip}`, 1);
     if (hit.hits <= this.limits.authFailures) return null;
+    if (this.blockedIps.size >= MAX_BLOCKED_REMEMBERED) this.forgetExpiredBlocks();
     this.blockedIps.set(ip, Date.now() + hit.retryAfterMs);
     return this.tooManyFailures(hit.retryAfterMs);
   }
@@ -99,9 +101,15 @@ export class RateLimitService {
     return { hits: Number(rows[0]!.hits), retryAfterMs: Math.max(0, Number(rows[0]!.retryAfterMs)) };
   }
 
-  private async forgetOldWindows(): Promise<void> {
+  private forgetExpiredBlocks(): void {
     const now = Date.now();
     for (const [ip, until] of this.blockedIps) if (until <= now) this.blockedIps.delete(ip);
+    // Still full: the shared counter keeps refusing these addresses on their next failure anyway.
+    if (this.blockedIps.size >= MAX_BLOCKED_REMEMBERED) this.blockedIps.clear();
+  }
+
+  private async forgetOldWindows(): Promise<void> {
+    this.forgetExpiredBlocks();
     try {
       await this.pool.query(`DELETE FROM rate_limit_counter WHERE window_start < clock_timestamp() - make_interval(secs => $1::int)`, [
         2 * this.limits.windowSeconds,
