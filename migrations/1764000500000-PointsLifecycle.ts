@@ -56,12 +56,61 @@ export class PointsLifecycle1764000500000 implements MigrationInterface {
       );
       -- A referral's two bonuses, found from the referred member when its first earn is refunded.
       CREATE INDEX member_bonus_period ON member_bonus (kind, period);
+
+      -- Challenges: coalition-wide (partner_id NULL, coalition-funded) or a partner's own (counting
+      -- only its purchases, funded by it). Windows: fixed periods of window_days from created_at,
+      -- or the one window [starts_at, ends_at).
+      CREATE TABLE challenge (
+        id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        seq           bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        partner_id    uuid REFERENCES partner(id),
+        name          text NOT NULL CHECK (length(name) BETWEEN 1 AND 255),
+        kind          text NOT NULL CHECK (kind IN ('DISTINCT_PARTNERS', 'EARN_COUNT', 'SPEND_TOTAL')),
+        target        numeric NOT NULL CHECK (target > 0),
+        currency_code char(3),  -- SPEND_TOTAL: purchases in this currency count
+        window_days   int CHECK (window_days BETWEEN 1 AND 366),
+        starts_at     timestamptz,
+        ends_at       timestamptz,
+        bonus_points  bigint NOT NULL CHECK (bonus_points >= 0),
+        badge_name    text NOT NULL CHECK (length(badge_name) BETWEEN 1 AND 100),
+        active        boolean NOT NULL DEFAULT true,
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        CHECK ((window_days IS NULL) = (starts_at IS NOT NULL AND ends_at IS NOT NULL AND ends_at > starts_at)),
+        CHECK ((kind = 'SPEND_TOTAL') = (currency_code IS NOT NULL))
+      );
+      CREATE INDEX challenge_partner ON challenge (partner_id) WHERE active;
+
+      -- One row per member, challenge and window; kind and target copied so the earn's single
+      -- upsert can complete it without another read.
+      CREATE TABLE challenge_progress (
+        member_id      uuid NOT NULL REFERENCES member(id),
+        challenge_id   uuid NOT NULL REFERENCES challenge(id),
+        window_start   timestamptz NOT NULL,
+        kind           text NOT NULL,
+        target         numeric NOT NULL,
+        progress       numeric NOT NULL,
+        partners       uuid[] NOT NULL DEFAULT '{}',
+        completed_at   timestamptz,
+        updated_at     timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (member_id, challenge_id, window_start)
+      );
+
+      -- A badge per completed challenge window: the primary key makes it once per member and window.
+      CREATE TABLE badge (
+        member_id      uuid NOT NULL REFERENCES member(id),
+        challenge_id   uuid NOT NULL REFERENCES challenge(id),
+        window_start   timestamptz NOT NULL,
+        name           text NOT NULL,
+        transaction_id uuid REFERENCES ledger_transaction(id),
+        awarded_at     timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (member_id, challenge_id, window_start)
+      );
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-      DROP TABLE member_bonus, program_settings;
+      DROP TABLE badge, challenge_progress, challenge, member_bonus, program_settings;
       ALTER TABLE member DROP COLUMN referred_by, DROP COLUMN referral_code;
       ALTER TABLE points_lot DROP CONSTRAINT points_lot_within, DROP COLUMN pending_until, DROP COLUMN pending;
       ALTER TABLE account DROP CONSTRAINT account_member_pending, DROP COLUMN pending;

@@ -25,6 +25,7 @@ import { MembershipService } from './modules/membership/membership.service';
 import { PunchCardService } from './modules/punch-card/punch-card.service';
 import { CoalitionIssuer, ensureCoalitionIssuer } from './modules/partner/coalition';
 import { ProgramSettingsService } from './modules/lifecycle/program-settings.service';
+import { ChallengeService } from './modules/challenge/challenge.service';
 
 export interface Services {
   db: DataSource;
@@ -50,6 +51,7 @@ export interface Services {
   memberships: MembershipService;
   punchCards: PunchCardService;
   programSettings: ProgramSettingsService;
+  challenges: ChallengeService;
 }
 
 export async function createServices(db: DataSource, config: Config, logger: Logger): Promise<Services> {
@@ -80,6 +82,7 @@ export async function createServices(db: DataSource, config: Config, logger: Log
     memberships: new MembershipService(db),
     punchCards: new PunchCardService(db),
     programSettings: new ProgramSettingsService(db),
+    challenges: new ChallengeService(db),
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),
     audit: new AuditService(db),
     rateLimits: new RateLimitService((db.options as { url: string }).url, config.rateLimits, logger),

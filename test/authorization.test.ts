@@ -6,6 +6,9 @@ import { DocumentNode, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuditLogDocument,
+  ChallengeCompletedDocument,
+  ChallengesDocument,
+  CreateChallengeDocument,
   AuthzCatalogAffordableDocument,
   AuthzMembershipPlansDocument,
   AuthzPublicAndMemberDocument,
@@ -155,6 +158,20 @@ beforeAll(async () => {
     `INSERT INTO outbox_event (topic, member_id, payload)
      SELECT 'TIER_CHANGED', $1, jsonb_build_object('fromTierId', b.id, 'toTierId', s.id) FROM tier b, tier s WHERE b.name = 'Bronze' AND s.name = 'Silver'`,
     [member.id],
+  );
+
+  // A completed challenge for `member`, likewise only as the outbox row challengeCompleted replays
+  // (the challenge itself inactive, so no other cell's earn counts towards it).
+  const { createChallenge: done } = await gw.ok(
+    CreateChallengeDocument,
+    { input: { name: 'done', kind: 'EARN_COUNT', target: '1', windowDays: 7, bonusPoints: 0, badgeName: 'Done' } },
+    gw.adminToken,
+  );
+  await gw.sql(`UPDATE challenge SET active = false WHERE id = $1`, [done.id]);
+  await gw.sql(
+    `INSERT INTO outbox_event (topic, member_id, payload) VALUES ('CHALLENGE_COMPLETED', $1,
+       jsonb_build_object('challengeId', $2::uuid, 'transactionId', null, 'badgeName', 'Done', 'bonusPoints', 0, 'windowStart', now(), 'completedAt', now()))`,
+    [member.id, done.id],
   );
 
   await earn(gw, a, spender, '1000.00');
@@ -690,6 +707,22 @@ const CELLS: Cell[] = [
     send: (t) => gw.gql(SetProgramSettingsDocument, { input: {} }, t),
     check: (d) => expect(d.setProgramSettings).toHaveProperty('birthdayBonusPoints'),
   },
+  {
+    name: 'query challenges (public)',
+    field: 'challenges',
+    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(ChallengesDocument, {}, t),
+    check: (d) => expect(Array.isArray(d.challenges)).toBe(true),
+  },
+  {
+    // Out of reach (a million purchases) and without a bonus: changes no earn the other cells check.
+    name: 'mutation createChallenge',
+    field: 'createChallenge',
+    expect: row(U, OK, OK, OK, SUSP, F, F),
+    send: (t) =>
+      gw.gql(CreateChallengeDocument, { input: { name: uniq('challenge'), kind: 'EARN_COUNT', target: '1000000', windowDays: 1, bonusPoints: 0, badgeName: 'Never' } }, t),
+    check: (d, c) => expect(d.createChallenge.partner?.id ?? null).toBe({ admin: null, partnerA: w.a.id, partnerB: w.b.id }[c as string]),
+  },
 ];
 let lastVictimKey = '';
 let lastEarnAtA = '';
@@ -767,6 +800,14 @@ const SUB_CELLS: SubCell[] = [
     open: (t) => subscribe(liveClient(gw.wsUrl, t), TierChangedDocument, { memberId: w.member.id, after: '0' }),
     events: 1,
     check: (events) => expect(events[0].tierChanged).toMatchObject({ member: { id: w.member.id }, from: { name: 'Bronze' }, to: { name: 'Silver' } }),
+  },
+  {
+    name: 'subscription challengeCompleted',
+    field: 'challengeCompleted',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    open: (t) => subscribe(liveClient(gw.wsUrl, t), ChallengeCompletedDocument, { memberId: w.member.id, after: '0' }),
+    events: 1,
+    check: (events) => expect(events[0].challengeCompleted).toMatchObject({ member: { id: w.member.id }, badgeName: 'Done', transaction: null }),
   },
   {
     name: 'subscription exchangeRateChanged (public)',

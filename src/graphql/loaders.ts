@@ -10,6 +10,7 @@ import type { PointsTransaction } from '../modules/ledger/points-transaction.ent
 import type { Balance, Member } from '../modules/member/member.entity';
 import type { Partner } from '../modules/partner/partner.entity';
 import type { Tier } from '../modules/tier/tier.entity';
+import type { Challenge } from '../modules/challenge/challenge.types';
 
 export interface Loaders {
   partner: DataLoader<string, Partner | null>;
@@ -25,6 +26,7 @@ export interface Loaders {
   membershipPlan: DataLoader<string, MembershipPlan | null>;
   latestMembership: DataLoader<string, Membership | null>;
   punchCard: DataLoader<string, PunchCard | null>;
+  challenge: DataLoader<string, Challenge | null>;
 }
 
 /** Batch by key: results come back in the order of the keys, null where none was found. */
@@ -61,5 +63,6 @@ export function createLoaders(s: Services): Loaders {
     membershipPlan: byKey((ids) => s.memberships.plansByIds(ids), 'id'),
     latestMembership: byKey((ids) => s.memberships.latestFor(ids), 'memberId'),
     punchCard: byKey((ids) => s.punchCards.byIds(ids), 'id'),
+    challenge: byKey((ids) => s.challenges.byIds(ids), 'id'),
   };
 }

@@ -30,6 +30,13 @@ import {
 import { DateTimeScalar } from './scalars';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { MemberLifecycleResolver, ProgramSettingsResolver } from '../modules/lifecycle/lifecycle.resolver';
+import {
+  BadgeResolver,
+  ChallengeCompletionResolver,
+  ChallengeProgressResolver,
+  ChallengeResolver,
+  MemberChallengesResolver,
+} from '../modules/challenge/challenge.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -64,6 +71,11 @@ export const resolvers = [
   PartnerPunchCardsResolver,
   ProgramSettingsResolver,
   MemberLifecycleResolver,
+  ChallengeResolver,
+  ChallengeProgressResolver,
+  BadgeResolver,
+  MemberChallengesResolver,
+  ChallengeCompletionResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

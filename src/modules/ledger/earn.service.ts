@@ -23,6 +23,7 @@ import { claimKey, requestHash, validKey } from './idempotency';
 import { LedgerService } from './ledger.service';
 import { extendExpiry } from '../lifecycle/expiry';
 import { grantReferralBonus } from '../lifecycle/referral';
+import { trackChallenges } from '../challenge/challenge.service';
 import { announceBalance, announceTierChange, coalitionAccountId, lockWallet } from './wallet';
 import { Channel, PointsTransaction, TRANSACTION_COLUMNS } from './points-transaction.entity';
 
@@ -69,6 +70,8 @@ interface EarningPartner {
   /** Set only when this may be a referred member's first earn with a referral bonus configured. */
   referrerId: string | null;
   referralBonus: number;
+  /** Whether any active challenge counts purchases here (saves the progress upsert when none does). */
+  hasChallenges: boolean;
 }
 
 interface ValidPurchase {
@@ -136,7 +139,8 @@ export class EarnService {
               s.referral_bonus_points AS "referralBonus",
               (SELECT mb.referred_by FROM member mb
                 WHERE mb.id = $2 AND mb.referred_by IS NOT NULL AND s.referral_bonus_points > 0
-                  AND NOT EXISTS (SELECT 1 FROM ledger_transaction t WHERE t.member_id = mb.id AND t.type = 'EARN')) AS "referrerId"
+                  AND NOT EXISTS (SELECT 1 FROM ledger_transaction t WHERE t.member_id = mb.id AND t.type = 'EARN')) AS "referrerId",
+              EXISTS (SELECT 1 FROM challenge c WHERE c.active AND (c.partner_id IS NULL OR c.partner_id = p.id)) AS "hasChallenges"
          FROM partner p
          JOIN account a ON a.partner_id = p.id AND a.kind = 'PARTNER_ISSUANCE'
          CROSS JOIN program_settings s
@@ -230,6 +234,15 @@ export class EarnService {
           redemptionAccountId: await coalitionAccountId(m, 'COALITION_REDEMPTION'),
         });
         if (partner.referrerId) await grantReferralBonus(m, this.coalition, p.memberId, partner.referrerId, partner.referralBonus);
+        if (partner.hasChallenges) {
+          await trackChallenges(m, this.coalition, {
+            memberId: p.memberId,
+            partnerId: p.partnerId,
+            partnerIssuanceAccountId: partner.issuanceAccountId,
+            amount: p.amount.toString(),
+            currencyCode: p.currencyCode,
+          });
+        }
         const upgrade = await this.upgradeTier(m, p.memberId, wallet.tierId);
         await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, tx.id]);
         await announceBalance(m, p.memberId, p.partnerId, tx.id);

@@ -16,9 +16,12 @@ export interface Bonus {
   points: number;
   ruleId?: string | null;
   reason: string;
+  funder?: Funder;
 }
 
-export async function creditBonus(m: EntityManager, coalition: CoalitionIssuer, memberId: string, wallet: LockedWallet, bonus: Bonus): Promise<string> {
+/** `issuer`: the coalition for program bonuses; a partner for its own challenge's bonus. */
+export async function creditBonus(m: EntityManager, issuer: CoalitionIssuer, memberId: string, wallet: LockedWallet, bonus: Bonus): Promise<string> {
+  const coalition = issuer;
   const balanceAfter = wallet.balance + bonus.points;
   // A wallet in debt (after a clawback) is paid first; only the surplus lands in the lot.
   const spendable = Math.min(bonus.points, Math.max(0, balanceAfter));
@@ -45,7 +48,7 @@ export async function creditBonus(m: EntityManager, coalition: CoalitionIssuer, 
       bonus.points,
       balanceAfter,
       bonus.reason,
-      JSON.stringify([{ source: bonus.source, ruleId: bonus.ruleId ?? null, points: bonus.points, funder: Funder.COALITION }]),
+      JSON.stringify([{ source: bonus.source, ruleId: bonus.ruleId ?? null, points: bonus.points, funder: bonus.funder ?? Funder.COALITION }]),
       wallet.accountId,
       coalition.issuanceAccountId,
       spendable,
