@@ -3,6 +3,7 @@ import { ChallengeCompletedDocument, ChallengesDocument, CreateChallengeDocument
 import { startTestGateway, TestGateway } from './support/gateway';
 import { earn, ledgerViolations, newMember, newPartner } from './support/factories';
 import { liveClient, settle, subscribe } from './support/live-client';
+import { seedDemoCoalition } from '../src/seed/demo-seed';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -146,5 +147,11 @@ describe('challenges', () => {
     const m = await seen(member.id);
     expect(m.challenges[0]).toMatchObject({ progress: '105.5', completedAt: expect.any(String) });
     expect(m.badges.map((b) => b.name)).toEqual(['Big spender']);
+  });
+
+  it('the demo seed includes a running coalition challenge', async () => {
+    await seedDemoCoalition(gw.services);
+    const { challenges } = await gw.ok(ChallengesDocument, {}, null);
+    expect(challenges).toContainEqual(expect.objectContaining({ name: 'Shop at three different partners this month', kind: 'DISTINCT_PARTNERS', target: '3' }));
   });
 });

@@ -1,6 +1,7 @@
 // A small demo coalition for an empty database: a café in MYR, a fashion store in THB and an
 // airline in IDR, with rates, and three members with some history. Written through the same
 // services the API uses, so the demo exercises the real ledger.
+import { ChallengeKind } from '../modules/challenge/challenge.types';
 import { queryOne } from '../db/sql';
 import type { Services } from '../services';
 import { Channel } from '../modules/ledger/points-transaction.entity';
@@ -83,6 +84,18 @@ export async function seedDemoCoalition(services: Services): Promise<void> {
   }
   // Aisyah (earned at all three) spends at the café: a cross-partner redemption in the history.
   await services.redemptions.redeem(admin, { memberId: members[0]!.id, rewardId: rewards[0]!.id, idempotencyKey: 'demo-seed-redeem-1' });
+  // A running coalition challenge, created after the demo purchases so it starts from zero: the
+  // next purchases at three different partners this month complete it (bonus and badge).
+  const now = new Date();
+  await services.challenges.create(admin, {
+    name: 'Shop at three different partners this month',
+    kind: ChallengeKind.DISTINCT_PARTNERS,
+    target: '3',
+    startsAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)),
+    endsAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)),
+    bonusPoints: 500,
+    badgeName: 'Coalition explorer',
+  });
 }
 
 export interface DemoCredentials {
