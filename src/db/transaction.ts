@@ -1,6 +1,10 @@
 // withTransaction(): the one way services get a transaction. It reuses a caller's manager when
-// given one, and retries serialization failures and deadlocks so they never reach a client.
+// given one, and retries serialization failures and deadlocks so they never reach a client — and
+// so a transaction whose connection died before it asked to COMMIT (it cannot have committed).
+// A connection lost during COMMIT is not retried: that outcome is unknown, and the caller gets
+// SERVICE_UNAVAILABLE to retry with its idempotency key.
 import { DataSource, EntityManager } from 'typeorm';
+import { isConnectTimeout, isConnectionError } from './connection-errors';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const MAX_ATTEMPTS = 5;
@@ -24,13 +28,21 @@ export async function withTransaction<T>(
 ): Promise<T> {
   if (outer) return work(outer);
   for (let attempt = 1; ; attempt++) {
+    let committing = false;
     try {
-      return await db.transaction(work);
+      return await db.transaction(async (m) => {
+        const result = await work(m);
+        committing = true;
+        return result;
+      });
     } catch (err) {
       const code = pgErrorCode(err);
-      if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw err;
-      // Jittered backoff so the retried transactions do not collide again in lockstep.
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      const conflict = code !== undefined && RETRYABLE.has(code);
+      const lostBeforeCommit = !committing && isConnectionError(err) && !isConnectTimeout(err);
+      if ((!conflict && !lostBeforeCommit) || attempt >= MAX_ATTEMPTS) throw err;
+      // Jittered backoff so the retried transactions do not collide again in lockstep; a lost
+      // connection gets a little longer for the pool (or the server) to come back.
+      await new Promise((r) => setTimeout(r, Math.random() * (conflict ? 10 : 50) * attempt));
     }
   }
 }

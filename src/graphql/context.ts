@@ -2,6 +2,8 @@
 import type { Services } from '../services';
 import type { Viewer } from '../modules/auth/viewer';
 import { Loaders, createLoaders } from './loaders';
+import { serviceUnavailable } from '../errors/domain-error';
+import { isConnectionError } from '../db/connection-errors';
 
 export interface Context {
   viewer: Viewer;
@@ -11,6 +13,9 @@ export interface Context {
 }
 
 export async function createContext(services: Services, authorization: string | undefined | null): Promise<Context> {
-  const viewer = await services.authenticator.authenticate(authorization);
+  const viewer = await services.authenticator.authenticate(authorization).catch((err: unknown) => {
+    // An API key cannot be checked while the database is away: a retryable 503, not a 500.
+    throw isConnectionError(err) ? serviceUnavailable() : err;
+  });
   return { viewer, loaders: createLoaders(services), services };
 }

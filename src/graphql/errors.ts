@@ -4,7 +4,8 @@ import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
-import { DomainError, ErrorCode } from '../errors/domain-error';
+import { DomainError, ErrorCode, serviceUnavailable } from '../errors/domain-error';
+import { isConnectionError } from '../db/connection-errors';
 import type { Logger } from 'pino';
 import type { QueryLimits } from '../config';
 import { CodedValidationError, asTokenLimitError, withoutSuggestions } from './validation';
@@ -22,6 +23,7 @@ const HTTP_STATUS: Record<ErrorCode, number | undefined> = {
   TIER_REQUIRED: undefined,
   SUBSCRIBER_TOO_SLOW: undefined,
   RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
 };
 
 export function domainToGraphQLError(err: DomainError): GraphQLError {
@@ -83,6 +85,11 @@ function formatWith(logger: Logger, { production, limits }: ErrorEdgeOptions) {
     let original = unwrapResolverError(error);
     // Errors thrown by a subscription's event stream arrive wrapped without a path.
     while (original instanceof GraphQLError && original.originalError) original = original.originalError;
+    // A lost or refused database connection is the server's trouble, not a bug: say so, retryably.
+    if (!(original instanceof DomainError) && isConnectionError(original)) {
+      logger.warn({ err: original }, 'database unavailable while serving a GraphQL request');
+      original = serviceUnavailable();
+    }
     const base = { locations: formatted.locations, path: formatted.path };
     if (original instanceof DomainError) {
       const gql = domainToGraphQLError(original);

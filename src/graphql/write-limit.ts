@@ -3,7 +3,8 @@
 // transaction the mutation will open.
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DocumentNode, FragmentDefinitionNode, Kind, OperationDefinitionNode, SelectionSetNode } from 'graphql';
-import { DomainError } from '../errors/domain-error';
+import { DomainError, serviceUnavailable } from '../errors/domain-error';
+import { isConnectionError } from '../db/connection-errors';
 import type { Services } from '../services';
 import type { Context } from './context';
 import { domainToGraphQLError } from './errors';
@@ -33,7 +34,9 @@ export function writeRateLimitPlugin(services: Services): ApolloServerPlugin<Con
           try {
             await services.rateLimits.consumeWrites(contextValue.viewer, mutationFieldCount(operation, document));
           } catch (err) {
-            throw err instanceof DomainError ? domainToGraphQLError(err) : err;
+            // The counters live in PostgreSQL: while it is away, a retryable 503 rather than a 500.
+            const domain = err instanceof DomainError ? err : isConnectionError(err) ? serviceUnavailable() : null;
+            throw domain ? domainToGraphQLError(domain) : err;
           }
         },
       };

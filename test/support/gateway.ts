@@ -53,6 +53,16 @@ async function cloneTemplate(): Promise<{ url: string; name: string }> {
 
 export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
   const { url: dbUrl, name } = await cloneTemplate();
+  return startGatewayOn(dbUrl, env, async () => {
+    const admin = new Client({ connectionString: inject('serverUrl') });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+}
+
+/** A gateway on a database the caller made (and migrated); `cleanup` runs after it stops. */
+export async function startGatewayOn(dbUrl: string, env: Record<string, string> = {}, cleanup: () => Promise<void> = async () => undefined): Promise<TestGateway> {
   const adminToken = `adm_test_${randomBytes(12).toString('hex')}`;
   const config = loadConfig({ NODE_ENV: 'test', ADMIN_TOKEN: adminToken, DATABASE_URL: dbUrl, PORT: '0', ...env });
   const db = createDataSource(dbUrl, config.dbPoolSize);
@@ -86,10 +96,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     async stop() {
       await gateway.stop();
       await db.destroy();
-      const admin = new Client({ connectionString: inject('serverUrl') });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await cleanup();
     },
   };
 }
