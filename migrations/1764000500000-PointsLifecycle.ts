@@ -27,6 +27,8 @@ export class PointsLifecycle1764000500000 implements MigrationInterface {
 
       -- A partner's return window: points earned there stay pending this many days.
       ALTER TABLE partner ADD COLUMN pending_days int NOT NULL DEFAULT 0 CHECK (pending_days BETWEEN 0 AND 365);
+      -- A partner's own birthday reward (partner-funded) for its customers; 0: none.
+      ALTER TABLE partner ADD COLUMN birthday_bonus_points bigint NOT NULL DEFAULT 0 CHECK (birthday_bonus_points BETWEEN 0 AND 1000000);
 
       ALTER TABLE account ADD COLUMN pending bigint;
       UPDATE account SET pending = 0 WHERE kind = 'MEMBER';
@@ -114,7 +116,7 @@ export class PointsLifecycle1764000500000 implements MigrationInterface {
       ALTER TABLE member DROP COLUMN referred_by, DROP COLUMN referral_code;
       ALTER TABLE points_lot DROP CONSTRAINT points_lot_within, DROP COLUMN pending_until, DROP COLUMN pending;
       ALTER TABLE account DROP CONSTRAINT account_member_pending, DROP COLUMN pending;
-      ALTER TABLE partner DROP COLUMN pending_days;
+      ALTER TABLE partner DROP COLUMN birthday_bonus_points, DROP COLUMN pending_days;
     `);
   }
 }

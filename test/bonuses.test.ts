@@ -4,6 +4,7 @@ import {
   IssueMemberTokenDocument,
   MemberLifecycleDocument,
   ReverseTransactionDocument,
+  SetPartnerBirthdayRewardDocument,
   SetProgramSettingsDocument,
   SettlementBreakageDocument,
 } from './generated/graphql';
@@ -59,6 +60,33 @@ describe('birthday bonus', () => {
     // Counted in settlement as issuance by the coalition.
     const { settlement } = await gw.ok(SettlementBreakageDocument, { from: before.toISOString(), to: new Date(Date.now() + 60_000).toISOString() }, gw.adminToken);
     expect(settlement.find((l) => l.partner.id === gw.services.coalition.partnerId)!.pointsIssued).toBeGreaterThanOrEqual(1000);
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+
+  it("adds a partner's own birthday reward (partner-funded) for its customers, once a year too", async () => {
+    const cafe = await newPartner(gw);
+    const shop = await newPartner(gw);
+    const set = await gw.ok(SetPartnerBirthdayRewardDocument, { partnerId: cafe.id, points: 100 }, cafe.apiKey);
+    expect(set.setPartnerSettings).toMatchObject({ birthdayBonusPoints: 100, pendingDays: 0 });
+    const refused = await gw.gql(SetPartnerBirthdayRewardDocument, { partnerId: cafe.id, points: 5 }, shop.apiKey);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const enrolledThere = await enroll(cafe, { birthDate: '1985-09-10' });
+    const shoppedThere = await enroll(shop, { birthDate: '1985-09-10' });
+    const neither = await enroll(shop, { birthDate: '1985-09-10' });
+    await earn(gw, cafe, shoppedThere, '1.00');
+    for (let i = 0; i < 2; i++) await grantBirthdayBonuses(gw.db, gw.services.coalition, new Date(`2027-09-10T0${i}:00:00Z`));
+
+    const gifts = async (id: string) =>
+      (await history(id)).txs.filter((t) => t.type === 'BONUS').map((t) => [t.points, t.breakdown[0]!.source, t.breakdown[0]!.funder]);
+    expect(await gifts(enrolledThere.id)).toEqual([
+      [500, 'BIRTHDAY', 'COALITION'],
+      [100, 'BIRTHDAY', 'PARTNER'],
+    ]);
+    expect(await gifts(shoppedThere.id)).toEqual([
+      [500, 'BIRTHDAY', 'COALITION'],
+      [100, 'BIRTHDAY', 'PARTNER'],
+    ]);
+    expect(await gifts(neither.id)).toEqual([[500, 'BIRTHDAY', 'COALITION']]);
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 

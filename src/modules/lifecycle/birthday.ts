@@ -1,12 +1,15 @@
 // The birthday bonus: members with a birthDate get program_settings.birthday_bonus_points,
 // coalition-funded, on their birthday (UTC date of `now`; a 29 February birthday is celebrated on
 // 28 February in other years), once per member and year — member_bonus (member, BIRTHDAY, year),
-// checked under the wallet lock, so a second run (or instance) writes nothing. The job runs with
-// the others (jobs.ts) every POINTS_LIFECYCLE_INTERVAL_SECONDS, so any run on the day gives it.
+// checked under the wallet lock, so a second run (or instance) writes nothing. A partner that
+// configures its own birthday reward (partner.birthday_bonus_points) gives it too, partner-funded,
+// to its customers — members it enrolled or who earned there in the last 12 months — once per
+// year as well (period "<year>:<partner id>"). The job runs with the others (jobs.ts) every
+// POINTS_LIFECYCLE_INTERVAL_SECONDS, so any run on the day gives it.
 import { DataSource } from 'typeorm';
 import { query } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
-import { PointsSource } from '../earning/earning.types';
+import { Funder, PointsSource } from '../earning/earning.types';
 import { lockWallet } from '../ledger/wallet';
 import type { CoalitionIssuer } from '../partner/coalition';
 import { bonusGiven, creditBonus, recordBonus } from './bonus';
@@ -28,30 +31,54 @@ export async function grantBirthdayBonuses(
   afterCommit: () => void = () => undefined,
 ): Promise<JobResult> {
   return withJobLock<JobResult>(db, BIRTHDAY_LOCK, { ran: false, members: 0, points: 0 }, async () => {
-    const { birthdayBonusPoints: points } = await ProgramSettingsService.read(db);
-    if (points <= 0) return { ran: true, members: 0, points: 0 };
+    const { birthdayBonusPoints } = await ProgramSettingsService.read(db);
     const year = now.getUTCFullYear();
     const monthDay = now.toISOString().slice(5, 10);
     const days = monthDay === '02-28' && !isLeap(year) ? ['02-28', '02-29'] : [monthDay];
-    const members = await query<{ id: string }>(
+    // Every gift due today and not given yet: the coalition's (issuer NULL) and each partner's.
+    const gifts = await query<{ memberId: string; partnerId: string | null; accountId: string | null; points: number }>(
       db,
-      `SELECT m.id FROM member m
-        WHERE m.birth_date IS NOT NULL AND to_char(m.birth_date, 'MM-DD') = ANY($1::text[])
-          AND NOT EXISTS (SELECT 1 FROM member_bonus b WHERE b.member_id = m.id AND b.kind = 'BIRTHDAY' AND b.period = $2)`,
-      [days, String(year)],
+      `WITH due AS (
+         SELECT m.id, m.enrolled_by_partner FROM member m
+          WHERE m.birth_date IS NOT NULL AND to_char(m.birth_date, 'MM-DD') = ANY($1::text[])),
+       gifts AS (
+         SELECT due.id AS member_id, NULL::uuid AS partner_id, NULL::uuid AS account_id, $3::bigint AS points FROM due WHERE $3::bigint > 0
+         UNION ALL
+         SELECT due.id, p.id, a.id, p.birthday_bonus_points FROM due
+           JOIN partner p ON p.birthday_bonus_points > 0 AND p.status = 'ACTIVE' AND NOT p.is_coalition
+           JOIN account a ON a.partner_id = p.id AND a.kind = 'PARTNER_ISSUANCE'
+          WHERE due.enrolled_by_partner = p.id
+             OR EXISTS (SELECT 1 FROM ledger_transaction t WHERE t.member_id = due.id AND t.partner_id = p.id AND t.type = 'EARN'
+                          AND t.created_at > $4::timestamptz - interval '12 months'))
+       SELECT g.member_id AS "memberId", g.partner_id AS "partnerId", g.account_id AS "accountId", g.points FROM gifts g
+        WHERE NOT EXISTS (SELECT 1 FROM member_bonus b WHERE b.member_id = g.member_id AND b.kind = 'BIRTHDAY'
+                            AND b.period = $2 || coalesce(':' || g.partner_id::text, ''))
+        ORDER BY g.member_id, g.partner_id NULLS FIRST`,
+      [days, String(year), birthdayBonusPoints, now],
     );
-    let done = 0;
-    for (const { id } of members) {
+    const members = new Set<string>();
+    let points = 0;
+    for (const gift of gifts) {
+      const period = gift.partnerId ? `${year}:${gift.partnerId}` : String(year);
       const given = await withTransaction(db, async (m) => {
-        const wallet = await lockWallet(m, id, 'memberId');
-        if (await bonusGiven(m, id, 'BIRTHDAY', String(year))) return false;
-        const tx = await creditBonus(m, coalition, id, wallet, { source: PointsSource.BIRTHDAY, points, reason: `birthday ${year}` });
-        await recordBonus(m, id, 'BIRTHDAY', String(year), tx);
+        const wallet = await lockWallet(m, gift.memberId, 'memberId');
+        if (await bonusGiven(m, gift.memberId, 'BIRTHDAY', period)) return false;
+        const issuer = gift.partnerId ? { partnerId: gift.partnerId, issuanceAccountId: gift.accountId! } : coalition;
+        const tx = await creditBonus(m, issuer, gift.memberId, wallet, {
+          source: PointsSource.BIRTHDAY,
+          points: gift.points,
+          reason: `birthday ${year}`,
+          funder: gift.partnerId ? Funder.PARTNER : Funder.COALITION,
+        });
+        await recordBonus(m, gift.memberId, 'BIRTHDAY', period, tx);
         return true;
       });
-      if (given) done++;
+      if (given) {
+        members.add(gift.memberId);
+        points += gift.points;
+      }
     }
-    if (done > 0) afterCommit();
-    return { ran: true, members: done, points: done * points };
+    if (members.size > 0) afterCommit();
+    return { ran: true, members: members.size, points };
   });
 }

@@ -4,7 +4,7 @@ import { badInput } from '../../errors/domain-error';
 import { requireAdmin, requireCaller } from '../auth/policy';
 import { Member } from '../member/member.entity';
 import { Partner } from '../partner/partner.entity';
-import { setPendingDays } from './pending';
+import { setPartnerSettings } from './partner-settings';
 import { expiringPoints } from './expiry';
 import { ExpiringPoints, ProgramSettings, ProgramSettingsInput } from './program-settings.types';
 
@@ -24,9 +24,16 @@ export class ProgramSettingsResolver {
     return ctx.services.programSettings.get();
   }
 
-  @Mutation(() => Partner, { description: "Admin, or the partner itself: its return window (pendingDays), for earns from now on" })
-  setPartnerSettings(@Arg('partnerId', () => ID) partnerId: string, @Arg('pendingDays', () => Int) pendingDays: number, @Ctx() ctx: Context) {
-    return setPendingDays(ctx.services.db, requireCaller(ctx.viewer), partnerId, pendingDays);
+  @Mutation(() => Partner, {
+    description: 'Admin, or the partner itself: its return window (pendingDays, for earns from now on) and its own birthday reward; omitted arguments keep their value',
+  })
+  setPartnerSettings(
+    @Arg('partnerId', () => ID) partnerId: string,
+    @Arg('pendingDays', () => Int, { nullable: true }) pendingDays: number | undefined,
+    @Arg('birthdayBonusPoints', () => Int, { nullable: true }) birthdayBonusPoints: number | undefined,
+    @Ctx() ctx: Context,
+  ) {
+    return setPartnerSettings(ctx.services.db, requireCaller(ctx.viewer), partnerId, { pendingDays, birthdayBonusPoints });
   }
 }
 

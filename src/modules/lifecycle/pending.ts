@@ -8,35 +8,12 @@
 import { DataSource } from 'typeorm';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
-import { badInput, forbidden, notFound } from '../../errors/domain-error';
-import { requireId } from '../../errors/ids';
-import { Caller } from '../auth/viewer';
 import { announceBalance, lockWallet } from '../ledger/wallet';
-import { PARTNER_COLUMNS, Partner } from '../partner/partner.entity';
 import { JobResult } from './expiry';
 import { withJobLock } from './job-lock';
 
 // Arbitrary, fixed: the advisory lock key of this job ("pend" in ASCII).
 const RELEASE_LOCK = 0x70656e64;
-const MAX_PENDING_DAYS = 365;
-
-/** Admin, or the partner itself: its return window, for earns from now on. */
-export async function setPendingDays(db: DataSource, caller: Caller, partnerIdInput: string, pendingDays: number): Promise<Partner> {
-  const partnerId = requireId(partnerIdInput, 'partnerId');
-  if (caller.kind === 'member' || (caller.kind === 'partner' && caller.partnerId !== partnerId)) {
-    throw forbidden('Only an admin or the partner itself may change its settings', 'partnerId');
-  }
-  if (!Number.isInteger(pendingDays) || pendingDays < 0 || pendingDays > MAX_PENDING_DAYS) {
-    throw badInput('pendingDays', `must be 0 to ${MAX_PENDING_DAYS} days`);
-  }
-  const partner = await queryOne<Partner>(
-    db,
-    `UPDATE partner SET pending_days = $2 WHERE id = $1 AND NOT is_coalition RETURNING ${PARTNER_COLUMNS}`,
-    [partnerId, pendingDays],
-  );
-  if (!partner) throw notFound('partnerId', 'partner');
-  return partner;
-}
 
 async function releaseMember(db: DataSource, memberId: string, now: Date): Promise<number> {
   return withTransaction(db, async (m) => {

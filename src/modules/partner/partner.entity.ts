@@ -42,9 +42,13 @@ export class Partner {
   @Column('int', { name: 'pending_days' })
   pendingDays!: number;
 
+  @Field(() => Int, { description: "Its own birthday reward: points it gives its customers (enrolled here, or earned here in the last 12 months) on their birthday; 0: none" })
+  @Column('bigint', { name: 'birthday_bonus_points' })
+  birthdayBonusPoints!: number;
+
   @Field(() => Date)
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
 }
 
-export const PARTNER_COLUMNS = `id, seq, slug, name, currency_code AS "currencyCode", status, is_coalition AS "isCoalition", pending_days AS "pendingDays", created_at AS "createdAt"`;
+export const PARTNER_COLUMNS = `id, seq, slug, name, currency_code AS "currencyCode", status, is_coalition AS "isCoalition", pending_days AS "pendingDays", birthday_bonus_points AS "birthdayBonusPoints", created_at AS "createdAt"`;
