@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AuditLogDocument,
   CancelMembershipDocument,
   CreateEarnRuleDocument,
   CreateMembershipPlanDocument,
@@ -322,5 +323,29 @@ describe('who may manage rules', () => {
     const badKind = await gw.gql(CreateEarnRuleDocument, { input: { name: 'x', kind: 'BONUS', multiplier: '2' } }, cafe.apiKey);
     expect(badKind.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.bonusPoints' });
     expect(await gw.sql(`SELECT 1 FROM earn_rule WHERE partner_id = $1`, [cafe.id])).toHaveLength(0);
+  });
+});
+
+describe('audit trail', () => {
+  it('records rule, punch card and plan changes with who, what and the previous value', async () => {
+    const cafe = await newPartner(gw);
+    const r = await rule(cafe.apiKey, { name: 'x2', kind: 'MULTIPLIER', multiplier: '2' });
+    await gw.ok(UpdateEarnRuleDocument, { id: r.id, input: { name: 'x3', kind: 'MULTIPLIER', multiplier: '3' } }, cafe.apiKey);
+    const reward = await newReward(gw, cafe, { pointsCost: 10 });
+    await gw.ok(CreatePunchCardDocument, { input: { name: 'card', punchesRequired: 5, rewardId: reward.id } }, cafe.apiKey);
+    const { auditLog } = await gw.ok(AuditLogDocument, { filter: { partnerId: cafe.id }, first: 10 }, gw.adminToken);
+    const entries = auditLog.edges.map((e) => e.node);
+    const changed = entries.find((e) => e.action === 'EARN_RULE_CHANGED')!;
+    expect(changed).toMatchObject({ actorKind: 'PARTNER', targetId: r.id, partner: { id: cafe.id } });
+    expect(changed.previousValue).toMatchObject({ name: 'x2', multiplier: '2' });
+    expect(changed.newValue).toMatchObject({ name: 'x3', multiplier: '3' });
+    expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['EARN_RULE_CREATED', 'EARN_RULE_CHANGED', 'PUNCH_CARD_CREATED']));
+    const { createMembershipPlan: plan } = await gw.ok(
+      CreateMembershipPlanDocument,
+      { input: { name: uniq('Audit plan'), price: '5.00', currencyCode: 'MYR', periodMonths: 1, earnMultiplier: '1.2' } },
+      gw.adminToken,
+    );
+    const plans = (await gw.ok(AuditLogDocument, { filter: { action: 'MEMBERSHIP_PLAN_CREATED' }, first: 50 }, gw.adminToken)).auditLog;
+    expect(plans.edges.map((e) => e.node)).toEqual(expect.arrayContaining([expect.objectContaining({ actorKind: 'ADMIN', targetId: plan.id })]));
   });
 });

@@ -8,9 +8,13 @@ export type AuditAction =
   | 'API_KEY_CREATED'
   | 'API_KEY_REVOKED'
   | 'API_KEY_ROTATED'
+  | 'EARN_RULE_CHANGED'
+  | 'EARN_RULE_CREATED'
   | 'EXCHANGE_RATE_SET'
+  | 'MEMBERSHIP_PLAN_CREATED'
   | 'PARTNER_CREATED'
   | 'PARTNER_STATUS_CHANGED'
+  | 'PUNCH_CARD_CREATED'
   | 'REWARD_CHANGED'
   | 'REWARD_CREATED';
 
@@ -33,8 +37,11 @@ export type AuditFilter = {
 
 export type AuditTargetType =
   | 'API_KEY'
+  | 'EARN_RULE'
   | 'EXCHANGE_RATE'
+  | 'MEMBERSHIP_PLAN'
   | 'PARTNER'
+  | 'PUNCH_CARD'
   | 'REWARD';
 
 /** All given conditions must hold */

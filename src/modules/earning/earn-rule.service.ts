@@ -8,6 +8,7 @@ import { withTransaction } from '../../db/transaction';
 import type { Caller } from '../auth/viewer';
 import { requireActivePartnerOrAdmin } from '../auth/policy';
 import { Channel } from '../ledger/points-transaction.entity';
+import { AuditAction, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
 import { EARN_RULE_COLUMNS, EarnRule } from './earn-rule.entity';
 import { EarnRuleConditionsInput, EarnRuleKind } from './earning.types';
 import type { RuleForEarn } from './points-calculator';
@@ -109,12 +110,22 @@ export class EarnRuleService {
       if (partnerId && !(await queryOne(m, `SELECT 1 FROM partner WHERE id = $1 AND NOT is_coalition`, [partnerId]))) {
         throw notFound('input.partnerId', 'partner');
       }
-      return (await queryOne<EarnRule>(
+      const created = (await queryOne<EarnRule>(
         m,
         `INSERT INTO earn_rule (partner_id, name, kind, active, multiplier, percent, bonus_points, max_points, conditions)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${EARN_RULE_COLUMNS}`,
         [partnerId, rule.name, rule.kind, rule.active, rule.multiplier, rule.percent, rule.bonusPoints, rule.maxPoints, rule.conditions],
       ))!;
+      await recordAudit(m, {
+        actor: auditActorOf(requireActivePartnerOrAdmin(caller)),
+        action: AuditAction.EARN_RULE_CREATED,
+        targetType: AuditTargetType.EARN_RULE,
+        targetId: created.id,
+        partnerId,
+        previous: null,
+        current: rule,
+      });
+      return created;
     });
   }
 
@@ -124,17 +135,28 @@ export class EarnRuleService {
     const manager = requireActivePartnerOrAdmin(caller);
     const rule = validRule(input);
     return withTransaction(this.db, async (m) => {
-      const existing = await queryOne<{ partnerId: string | null }>(m, `SELECT partner_id AS "partnerId" FROM earn_rule WHERE id = $1 FOR UPDATE`, [id]);
+      const existing = await queryOne<EarnRule>(m, `SELECT ${EARN_RULE_COLUMNS} FROM earn_rule WHERE id = $1 FOR UPDATE`, [id]);
       if (!existing) throw notFound('id', 'earn rule');
       if (manager.kind === 'partner' && existing.partnerId !== manager.partnerId) throw forbidden('A partner may only change its own rules', 'id');
       if (input.partnerId && input.partnerId !== existing.partnerId) throw badInput('input.partnerId', 'a rule cannot move to another partner');
       if (rule.conditions.minTierId) await this.requireTier(m, rule.conditions.minTierId as string);
-      return (await queryOne<EarnRule>(
+      const updated = (await queryOne<EarnRule>(
         m,
         `UPDATE earn_rule SET name = $2, kind = $3, active = $4, multiplier = $5, percent = $6, bonus_points = $7, max_points = $8,
                 conditions = $9, updated_at = now() WHERE id = $1 RETURNING ${EARN_RULE_COLUMNS}`,
         [id, rule.name, rule.kind, rule.active, rule.multiplier, rule.percent, rule.bonusPoints, rule.maxPoints, rule.conditions],
       ))!;
+      const { seq: _a, createdAt: _b, ...previous } = existing;
+      await recordAudit(m, {
+        actor: auditActorOf(manager),
+        action: AuditAction.EARN_RULE_CHANGED,
+        targetType: AuditTargetType.EARN_RULE,
+        targetId: id,
+        partnerId: existing.partnerId,
+        previous: previous as unknown as Record<string, unknown>,
+        current: rule,
+      });
+      return updated;
     });
   }
 

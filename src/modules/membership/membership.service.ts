@@ -13,6 +13,7 @@ import { callerScope } from '../auth/viewer';
 import { requireActivePartnerOrAdmin } from '../auth/policy';
 import { claimKey, requestHash, validKey } from '../ledger/idempotency';
 import { lockWallet } from '../ledger/wallet';
+import { AuditAction, AuditActor, AuditTargetType, recordAudit } from '../audit/audit-trail';
 import { MEMBERSHIP_COLUMNS, Membership, MembershipPlan, MembershipPlanInput, PLAN_COLUMNS } from './membership.types';
 
 export interface StartMembership {
@@ -25,7 +26,7 @@ export interface StartMembership {
 export class MembershipService {
   constructor(private readonly db: DataSource) {}
 
-  async createPlan(input: MembershipPlanInput): Promise<MembershipPlan> {
+  async createPlan(input: MembershipPlanInput, actor: AuditActor = { kind: 'ADMIN' }): Promise<MembershipPlan> {
     const name = requireText(input.name.trim(), 'input.name');
     if (name.length < 1 || name.length > 255) throw badInput('input.name', 'must be 1 to 255 characters');
     const currencyCode = input.currencyCode.trim().toUpperCase();
@@ -35,11 +36,23 @@ export class MembershipService {
     if (!Number.isInteger(input.periodMonths) || input.periodMonths < 1 || input.periodMonths > 36) throw badInput('input.periodMonths', 'must be 1 to 36');
     const multiplier = new Exact(input.earnMultiplier);
     if (multiplier.lt(1) || multiplier.gt(10)) throw badInput('input.earnMultiplier', 'must be from 1 to 10');
-    return (await queryOne<MembershipPlan>(
-      this.db,
-      `INSERT INTO membership_plan (name, price, currency_code, period_months, earn_multiplier) VALUES ($1, $2, $3, $4, $5) RETURNING ${PLAN_COLUMNS}`,
-      [name, price.toString(), currencyCode, input.periodMonths, multiplier.toString()],
-    ))!;
+    return withTransaction(this.db, async (m) => {
+      const plan = (await queryOne<MembershipPlan>(
+        m,
+        `INSERT INTO membership_plan (name, price, currency_code, period_months, earn_multiplier) VALUES ($1, $2, $3, $4, $5) RETURNING ${PLAN_COLUMNS}`,
+        [name, price.toString(), currencyCode, input.periodMonths, multiplier.toString()],
+      ))!;
+      await recordAudit(m, {
+        actor,
+        action: AuditAction.MEMBERSHIP_PLAN_CREATED,
+        targetType: AuditTargetType.MEMBERSHIP_PLAN,
+        targetId: plan.id,
+        partnerId: null,
+        previous: null,
+        current: { ...plan },
+      });
+      return plan;
+    });
   }
 
   async plans(): Promise<MembershipPlan[]> {

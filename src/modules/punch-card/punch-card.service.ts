@@ -11,6 +11,9 @@ import { query, queryOne } from '../../db/sql';
 import type { Caller } from '../auth/viewer';
 import { actingPartnerId } from '../auth/policy';
 import { newRedemptionCode } from '../redemption/redemption-code';
+import { AuditAction, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
+import { requireActivePartnerOrAdmin } from '../auth/policy';
+import { withTransaction } from '../../db/transaction';
 import { PUNCH_CARD_COLUMNS, PunchCard, PunchCardInput, PunchCardProgress } from './punch-card.types';
 
 export interface Punch {
@@ -35,11 +38,23 @@ export class PunchCardService {
     const reward = await queryOne<{ partnerId: string }>(this.db, `SELECT partner_id AS "partnerId" FROM reward WHERE id = $1`, [rewardId]);
     if (!reward) throw notFound('input.rewardId', 'reward');
     if (reward.partnerId !== partnerId) throw badInput('input.rewardId', "a punch card gives one of its partner's own rewards");
-    return (await queryOne<PunchCard>(
-      this.db,
-      `INSERT INTO punch_card (partner_id, name, punches_required, reward_id, min_spend) VALUES ($1, $2, $3, $4, $5) RETURNING ${PUNCH_CARD_COLUMNS}`,
-      [partnerId, name, input.punchesRequired, rewardId, minSpend.toString()],
-    ))!;
+    return withTransaction(this.db, async (m) => {
+      const card = (await queryOne<PunchCard>(
+        m,
+        `INSERT INTO punch_card (partner_id, name, punches_required, reward_id, min_spend) VALUES ($1, $2, $3, $4, $5) RETURNING ${PUNCH_CARD_COLUMNS}`,
+        [partnerId, name, input.punchesRequired, rewardId, minSpend.toString()],
+      ))!;
+      await recordAudit(m, {
+        actor: auditActorOf(requireActivePartnerOrAdmin(caller)),
+        action: AuditAction.PUNCH_CARD_CREATED,
+        targetType: AuditTargetType.PUNCH_CARD,
+        targetId: card.id,
+        partnerId,
+        previous: null,
+        current: { ...card },
+      });
+      return card;
+    });
   }
 
   async byIds(ids: readonly string[]): Promise<PunchCard[]> {
