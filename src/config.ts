@@ -53,6 +53,8 @@ export interface Config {
   readonly rateLimits: RateLimits;
   /** Proxies in front of the gateway whose X-Forwarded-For entries are trusted to name the client IP. */
   readonly trustProxyHops: number;
+  /** Days outbox events stay replayable for subscribers resuming with `after` (≥ 1). */
+  readonly outboxRetentionDays: number;
   /** Currency the coalition's own (program-funded) points are valued in, and a point's value in it. */
   readonly coalitionCurrency: string;
   readonly coalitionPointValue: string;
@@ -142,6 +144,7 @@ export function loadConfig(env: Env = process.env): Config {
       authFailures: integer(env, 'RATE_LIMIT_AUTH_FAILURES', 30, 0, 100_000_000),
     }),
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
+    outboxRetentionDays: integer(env, 'OUTBOX_RETENTION_DAYS', 7, 1, 3650),
     coalitionCurrency: currency(env, 'COALITION_CURRENCY', 'MYR'),
     coalitionPointValue: decimal(env, 'COALITION_POINT_VALUE', '0.01'),
   });

@@ -55,7 +55,7 @@ export interface Services {
 }
 
 export async function createServices(db: DataSource, config: Config, logger: Logger): Promise<Services> {
-  const relay = new OutboxRelay(db, (db.options as { url: string }).url, new LocalBus(config.liveQueueLimit), logger);
+  const relay = new OutboxRelay(db, (db.options as { url: string }).url, new LocalBus(config.liveQueueLimit), logger, config.outboxRetentionDays);
   const afterCommit = () => relay.nudge();
   const coalition = await ensureCoalitionIssuer(db, config.coalitionCurrency, config.coalitionPointValue);
   const ledger = new LedgerService(db);

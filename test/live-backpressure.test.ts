@@ -33,3 +33,16 @@ it('ends a subscription that falls too far behind, and after: replays everything
   expect([...sub.events, ...rest].map((e) => e.balanceChanged.balance.available)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   await resumed.stop();
 });
+
+it('purges outbox events past the retention, keeping recent ones replayable', async () => {
+  const cafe = await newPartner(gw);
+  const member = await newMember(gw, cafe);
+  await gw.ok(EarnPointsDocument, { input: earnInput(member, '1.00') }, cafe.apiKey);
+  await gw.ok(EarnPointsDocument, { input: earnInput(member, '2.00') }, cafe.apiKey);
+  const [old] = await gw.sql<{ id: number }>(`SELECT min(id)::int AS id FROM outbox_event WHERE member_id = $1`, [member.id]);
+  await gw.sql(`UPDATE outbox_event SET created_at = now() - interval '8 days' WHERE id = $1`, [old!.id]);
+  expect(await gw.services.relay.purge()).toBeGreaterThanOrEqual(1);
+  const left = await gw.sql<{ id: number }>(`SELECT id::int FROM outbox_event WHERE member_id = $1 AND topic = 'BALANCE_CHANGED'`, [member.id]);
+  expect(left.map((r) => r.id)).not.toContain(old!.id);
+  expect(left).toHaveLength(1);
+});

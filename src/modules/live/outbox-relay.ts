@@ -21,6 +21,7 @@ const GAP_TIMEOUT_MS = 30_000;
 const POLL_INTERVAL_MS = 1_000;
 const RECONNECT_MS = 1_000;
 const MAX_HOLES = 10_000;
+const PURGE_INTERVAL_MS = 3_600_000;
 
 export class OutboxRelay {
   /** Highest id delivered. */
@@ -32,6 +33,7 @@ export class OutboxRelay {
   private notifyQueued = false;
   private listener: Client | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private purgeTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
@@ -39,6 +41,8 @@ export class OutboxRelay {
     private readonly databaseUrl: string,
     readonly bus: LocalBus,
     private readonly logger: Logger,
+    /** How long events stay replayable with `after`. */
+    private readonly retentionDays = 7,
   ) {}
 
   async start(): Promise<void> {
@@ -46,14 +50,28 @@ export class OutboxRelay {
     this.high = (await queryOne<{ max: number }>(this.db, `SELECT coalesce(max(id), 0)::bigint AS max FROM outbox_event`))!.max;
     await this.listen();
     this.timer = setInterval(() => this.poll(), POLL_INTERVAL_MS);
+    this.purgeTimer = setInterval(() => void this.purge().catch((err) => this.logger.warn({ err }, 'outbox purge failed')), PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
     await this.polling;
     await this.listener?.end().catch(() => undefined);
+  }
+
+  /**
+   * Forget events older than the retention (resuming subscribers can replay up to that far back).
+   * Every instance may run it; deleting the same old rows twice is harmless.
+   */
+  async purge(): Promise<number> {
+    const gone = await query(this.db, `DELETE FROM outbox_event WHERE created_at < now() - make_interval(days => $1) RETURNING id`, [
+      this.retentionDays,
+    ]);
+    return gone.length;
   }
 
   /** Called after a write commits: deliver here at once, and wake the other instances. */
