@@ -136,6 +136,32 @@ describe('expiry', () => {
     }
   });
 
+  it('concurrent runs (two instances) write each expiry once, and a redemption racing the job never spends expired points twice', async () => {
+    const cafe = await newPartner(gw);
+    const members = await Promise.all([newMember(gw, cafe), newMember(gw, cafe), newMember(gw, cafe)]);
+    for (const m of members) await earn(gw, cafe, m, '40.00');
+    const ids = members.map((m) => m.id);
+    await gw.sql(`UPDATE points_lot SET expires_at = now() - interval '1 minute' WHERE member_id = ANY($1::uuid[])`, [ids]);
+    const reward = await newReward(gw, cafe, { pointsCost: 40 });
+    const [r1, r2, redeem] = await Promise.all([
+      expirePoints(gw.db),
+      expirePoints(gw.db),
+      gw.gql(RedeemRewardDocument, { input: { memberId: members[0]!.id, rewardId: reward.id, quantity: 1, idempotencyKey: uniq('redeem') } }, members[0]!.token),
+    ]);
+    const expired = await gw.sql<{ memberId: string; points: number }>(
+      `SELECT member_id AS "memberId", points FROM ledger_transaction WHERE member_id = ANY($1::uuid[]) AND type = 'EXPIRY'`,
+      [ids],
+    );
+    // Each member's 40 points went exactly one way: expired once, or (member 0) redeemed first.
+    const redeemed = !redeem.errors;
+    expect(expired.length).toBe(redeemed ? 2 : 3);
+    expect(expired.every((e) => e.points === -40)).toBe(true);
+    expect(r1.points + r2.points).toBe(redeemed ? 80 : 120);
+    if (!redeemed) expect(redeem.errors?.[0]?.extensions?.code).toBe('INSUFFICIENT_POINTS');
+    for (const id of ids) expect(await balance(id)).toMatchObject({ available: 0 });
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+
   it('one instance at a time: a run finding the lock taken does nothing', async () => {
     const runner = gw.db.createQueryRunner();
     await runner.connect();
