@@ -113,8 +113,9 @@ describe('expiry', () => {
     ]);
     const { settlement } = await gw.ok(SettlementBreakageDocument, { from: before.toISOString(), to: inDays(1).toISOString() }, gw.adminToken);
     const line = (id: string) => settlement.find((l) => l.partner.id === id)!;
-    expect(line(cafe.id)).toMatchObject({ pointsIssued: 50, pointsExpired: 20 });
-    expect(line(airline.id)).toMatchObject({ pointsIssued: 100, pointsRedeemed: 30, pointsExpired: 0 });
+    // Valued at the café's burn rate when it issued them: 20 × 0.01 MYR.
+    expect(line(cafe.id)).toMatchObject({ pointsIssued: 50, pointsExpired: 20, breakage: { amount: '0.20', currencyCode: 'MYR' } });
+    expect(line(airline.id)).toMatchObject({ pointsIssued: 100, pointsRedeemed: 30, pointsExpired: 0, breakage: { amount: '0.00' } });
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 

@@ -6,7 +6,7 @@
 // earn time, and the books' rule is sum(entries) = balance + pending. A refund inside the window
 // cancels pending points only (see ledger/reversal.service.ts).
 import { DataSource } from 'typeorm';
-import { query, queryOne } from '../../db/sql';
+import { query } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { announceBalance, lockWallet } from '../ledger/wallet';
 import { JobResult } from './expiry';

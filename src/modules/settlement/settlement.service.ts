@@ -40,6 +40,7 @@ export class SettlementService {
       redeemed: number;
       redeemedValue: string;
       expired: number;
+      expiredValue: string;
     }>(
       this.db,
       `WITH issued AS (
@@ -66,11 +67,19 @@ export class SettlementService {
           WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type = 'REDEEM' OR o.type = 'REDEEM')
             AND ($3::uuid IS NULL OR t.partner_id = $3)),
        expired AS (
-         -- Breakage: the issuer's points that lapsed unspent (EXPIRY transactions, by the lots they took).
-         SELECT l.partner_id, c.points
+         -- Breakage: the issuer's points that lapsed unspent (EXPIRY transactions, by the lots they
+         -- took), valued as they were when issued: at the rate of the transaction that issued the
+         -- lot (another issuer's — the coalition's — at its version in force then).
+         SELECT l.partner_id, c.points, c.points * r.burn_rate AS value
            FROM ledger_transaction t
            JOIN lot_consumption c ON c.transaction_id = t.id
            JOIN points_lot l ON l.id = c.lot_id
+           JOIN ledger_transaction et ON et.id = l.earn_transaction_id
+           JOIN LATERAL (
+             SELECT x.burn_rate FROM exchange_rate x
+              WHERE (l.partner_id = et.partner_id AND x.id = et.exchange_rate_id)
+                 OR (l.partner_id <> et.partner_id AND x.partner_id = l.partner_id AND x.effective_from <= et.created_at AND x.created_at <= et.created_at)
+              ORDER BY x.effective_from DESC, x.version DESC LIMIT 1) r ON true
           WHERE t.created_at >= $1 AND t.created_at < $2 AND t.type = 'EXPIRY'
             AND ($3::uuid IS NULL OR l.partner_id = $3))
        SELECT p.id AS "partnerId", p.currency_code AS "currencyCode",
@@ -78,7 +87,8 @@ export class SettlementService {
               coalesce((SELECT sum(value) FROM issued i WHERE i.partner_id = p.id), 0)::text AS "issuedValue",
               coalesce((SELECT sum(points) FROM redeemed d WHERE d.partner_id = p.id), 0)::bigint AS redeemed,
               coalesce((SELECT sum(value) FROM redeemed d WHERE d.partner_id = p.id), 0)::text AS "redeemedValue",
-              coalesce((SELECT sum(points) FROM expired x WHERE x.partner_id = p.id), 0)::bigint AS expired
+              coalesce((SELECT sum(points) FROM expired x WHERE x.partner_id = p.id), 0)::bigint AS expired,
+              coalesce((SELECT sum(value) FROM expired x WHERE x.partner_id = p.id), 0)::text AS "expiredValue"
          FROM partner p
         WHERE $3::uuid IS NULL OR p.id = $3
         ORDER BY p.is_coalition, p.seq`,
@@ -92,6 +102,7 @@ export class SettlementService {
         pointsIssued: r.issued,
         pointsRedeemed: r.redeemed,
         pointsExpired: r.expired,
+        breakage: money(r.expiredValue, r.currencyCode),
         owedByPartner: owedBy,
         owedToPartner: owedTo,
         net: money(new Exact(owedTo.amount).minus(owedBy.amount).toString(), r.currencyCode),

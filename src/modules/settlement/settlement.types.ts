@@ -17,6 +17,9 @@ export class SettlementLine {
   })
   pointsExpired!: number;
 
+  @Field(() => Money, { description: 'pointsExpired valued as when issued (the rate each lot was issued at): what the partner paid for points that will never be redeemed' })
+  breakage!: Money;
+
   @Field(() => Money, { description: 'Issued points × the burn rate of the version each earn used: what the partner pays the coalition' })
   owedByPartner!: Money;
 
