@@ -17,14 +17,21 @@ export class GatewayProcess {
     private readonly port: number,
     private readonly env: Record<string, string>,
     private readonly root = projectRoot(),
+    /** Extra node flags for the server, e.g. --cpu-prof to profile it under load. */
+    private readonly nodeArgs: string[] = [],
   ) {}
+
+  /** The server's process id, for reading its memory (undefined before start). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/graphql`;
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
-    const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: this.root, env: { ...process.env, ...this.env, PORT: String(this.port) } });
+    const child = spawn(process.execPath, [...this.nodeArgs, 'dist/src/main.js'], { cwd: this.root, env: { ...process.env, ...this.env, PORT: String(this.port) } });
     this.child = child;
     this.starts++;
     let seen = '';

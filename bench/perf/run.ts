@@ -1,0 +1,179 @@
+// npm run bench — throughput and latency of the gateway against PostgreSQL's own limit, in one
+// run on one machine (see bench/README.md). Environment:
+//   DATABASE_URL      a PostgreSQL server to create the run's fresh databases on; unset: embedded
+//   BENCH_SECONDS     seconds per HTTP load step (10)     BENCH_MEMBERS   members (10000)
+//   BENCH_SUBSCRIBERS live subscribers (10000)            BENCH_LIVE_RATE earns/s during live push (200)
+//   BENCH_GATEWAY_NODE_ARGS node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { Client } from 'pg';
+import { freshDatabase } from '../chaos/database';
+import { GatewayProcess } from '../chaos/gateway-process';
+import { buildCoalition } from './coalition';
+import { LoadResult, load } from './load';
+import { livePush } from './live-push';
+import { DASHBOARD, EARN, TRIVIAL } from './operations';
+import { pgbenchAvailable, pgbenchTpcb } from './pgbench';
+import { freePort } from '../../src/db/embedded-postgres';
+
+function whole(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+async function postgresSettings(url: string): Promise<Record<string, string>> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ name: string; setting: string }>(
+      `SELECT name, setting || coalesce(unit, '') AS setting FROM pg_settings
+        WHERE name IN ('server_version', 'shared_buffers', 'max_connections', 'fsync', 'synchronous_commit', 'wal_level', 'commit_delay', 'max_wal_size')`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
+  } finally {
+    await c.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const seconds = whole('BENCH_SECONDS', 10);
+  const memberCount = whole('BENCH_MEMBERS', 10_000);
+  const subscribers = Math.min(memberCount, whole('BENCH_SUBSCRIBERS', 10_000));
+  const liveRate = whole('BENCH_LIVE_RATE', 200);
+  const runId = randomBytes(3).toString('hex');
+  const serverUrl = process.env.DATABASE_URL || null;
+
+  const database = await freshDatabase(serverUrl);
+  const pgServer = new URL(database.url);
+  pgServer.pathname = '/postgres';
+  const adminToken = `adm_bench_${randomBytes(12).toString('hex')}`;
+  const gateway = new GatewayProcess(await freePort(), {
+    DATABASE_URL: database.url,
+    ADMIN_TOKEN: adminToken,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    // The limiter still counts every write (its cost is part of the figures) but never refuses one.
+    RATE_LIMIT_PARTNER_WRITES: '100000000',
+    RATE_LIMIT_MEMBER_WRITES: '100000000',
+  }, undefined, process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean));
+  try {
+    log(`database ${serverUrl ? 'on DATABASE_URL' : 'embedded PostgreSQL'}; starting the gateway (NODE_ENV=production)`);
+    await gateway.start();
+    const settings = await postgresSettings(database.url);
+
+    log(`seeding ${memberCount} members across 3 partners, 200 of them with 21 transactions`);
+    const t = Date.now();
+    const coalition = await buildCoalition(gateway.url, adminToken, { members: memberCount, dashboardMembers: 200, historyLength: 21, runId });
+    log(`seeded in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+    let pgbench = null;
+    if (await pgbenchAvailable()) {
+      log('pgbench TPC-B, scale 10, 8 clients, prepared protocol');
+      pgbench = await pgbenchTpcb(pgServer.toString(), { scale: 10, clients: 8, seconds: 15, protocol: 'prepared' });
+    } else log('pgbench is not on the PATH: no reference figure');
+
+    const { members, partners } = coalition;
+    const earnRequest = (pickMember: (n: number) => number, tag: string) => (n: number) => {
+      const partner = partners[n % partners.length]!;
+      const ref = `${tag}-${runId}-${n}`;
+      const member = members[pickMember(n)]!;
+      return {
+        token: partner.apiKey,
+        body: JSON.stringify({
+          query: EARN,
+          variables: { input: { memberId: member.id, amount: partner.amount, currencyCode: partner.currencyCode, externalRef: ref, idempotencyKey: ref } },
+        }),
+      };
+    };
+    const http: LoadResult[] = [];
+    for (const c of [8, 32, 64]) {
+      log(`earnPoints, ${c} clients, distinct members`);
+      // Consecutive requests go to members far apart, so the requests in flight never share one.
+      http.push(await load(`earn c=${c}`, gateway.url, c, seconds, earnRequest((n) => (n * 7919) % members.length, `e${c}`)));
+    }
+    log('earnPoints, 64 clients on 10 hot members');
+    http.push(await load('earn hot c=64/10', gateway.url, 64, seconds, earnRequest((n) => n % 10, 'hot')));
+
+    const dash = coalition.dashboardMembers;
+    log('member dashboard (balance, tier, next tier, 20 transactions with partners), 32 clients');
+    http.push(
+      await load('dashboard c=32', gateway.url, 32, seconds, (n) => {
+        const m = dash[n % dash.length]!;
+        return { token: m.token, body: JSON.stringify({ query: DASHBOARD, variables: { id: m.id } }) };
+      }),
+    );
+    log('trivial query { viewer }, 32 clients');
+    http.push(
+      await load('trivial c=32', gateway.url, 32, seconds, (n) => {
+        const m = dash[n % dash.length]!;
+        return { token: m.token, body: JSON.stringify({ query: TRIVIAL }) };
+      }),
+    );
+
+    log(`live push: ${subscribers} graphql-ws subscribers, ${liveRate} earns/s for ${seconds} s`);
+    const live = await livePush(gateway.url, gateway.pid!, coalition, { subscribers, earnsPerSecond: liveRate, seconds, runId });
+
+    const byLabel = (l: string) => http.find((r) => r.label === l)!;
+    const earn32 = byLabel('earn c=32');
+    const ratios = {
+      earnTps32OverPgbench: pgbench ? earn32.rps / pgbench.tps : null,
+      dashboardOverTrivial: byLabel('dashboard c=32').rps / byLabel('trivial c=32').rps,
+    };
+    const targets = {
+      earnAtLeastPgbench: ratios.earnTps32OverPgbench === null ? null : ratios.earnTps32OverPgbench >= 1,
+      dashboardAtLeastHalfTrivial: ratios.dashboardOverTrivial >= 0.5,
+      livePushP99Under100ms: live.p99Ms < 100 && live.delivered === live.earns,
+    };
+
+    console.log('');
+    console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}`);
+    console.log(`postgres: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    console.log('');
+    console.log('| step | clients | requests | per second | p50 ms | p99 ms | failures |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    if (pgbench) console.log(`| pgbench TPC-B s=10 (${pgbench.protocol}) | ${pgbench.clients} | | ${pgbench.tps.toFixed(0)} | | | |`);
+    for (const r of http) {
+      console.log(`| ${r.label} | ${r.connections} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50Ms} | ${r.p99Ms} | ${r.failures} |`);
+    }
+    console.log(
+      `| live push, ${live.subscribers} subscribers | ${live.earnsPerSecond}/s | ${live.earns} | delivered ${live.delivered} | ${live.p50Ms.toFixed(1)} | ${live.p99Ms.toFixed(1)} | ${live.earns - live.delivered} |`,
+    );
+    console.log('');
+    console.log(
+      `memory per idle subscriber: ${(live.bytesPerSubscriber / 1024).toFixed(1)} KiB (server RSS ${live.serverRssBeforeMb.toFixed(0)} → ${live.serverRssAfterMb.toFixed(0)} MiB; ${live.connectSeconds.toFixed(1)} s to connect)`,
+    );
+    console.log(`ratios: earn c=32 / pgbench = ${ratios.earnTps32OverPgbench?.toFixed(2) ?? 'n/a'}; dashboard / trivial = ${ratios.dashboardOverTrivial.toFixed(2)}`);
+    console.log(`targets: ${Object.entries(targets).map(([k, v]) => `${k}=${v === null ? 'n/a' : v ? 'met' : 'NOT met'}`).join(' ')}`);
+    for (const r of http) if (r.firstFailure) console.log(`first failure in ${r.label}: ${r.firstFailure}`);
+    const errors = gateway.errorLines.slice(0, 5);
+    if (errors.length) console.log(`server errors logged (${gateway.errorLines.length}):\n${errors.join('\n')}`);
+    console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(
+      JSON.stringify({
+        machine: { cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+        postgres: settings,
+        pgbench,
+        http: http.map(({ firstFailure: _, ...r }) => r),
+        live,
+        ratios,
+        targets,
+      }),
+    );
+  } finally {
+    await gateway.stop();
+    await database.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error('bench failed:', err);
+    process.exit(1);
+  },
+);
