@@ -152,7 +152,7 @@ export class EarnService {
       [p.partnerId, p.memberId],
     );
     if (!partner || partner.isCoalition) throw notFound('input.partnerId', 'partner');
-    if (partner.status !== 'ACTIVE') throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended and cannot issue points');
+    if (partner.status !== 'ACTIVE') throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended and cannot issue points', 'input.partnerId');
     if (p.currencyCode !== partner.currencyCode) {
       throw badInput('input.currencyCode', `this partner takes ${partner.currencyCode}, not ${p.currencyCode}`);
     }
