@@ -169,6 +169,29 @@ describe('stacking', () => {
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 
+  it('BASE + TIER is floor(amount × earnRate × tier multiplier), rounded once: 10.99 MYR at 2.5 gives Silver 34 and Gold 41', async () => {
+    const cafe = await newPartner(gw, { earnRate: '2.5' });
+    const tiers = await gw.sql<{ name: string; id: string }>(`SELECT name, id FROM tier WHERE name IN ('Silver', 'Gold')`);
+    // base 27.475: Silver ×1.25 = 34.34375 → 34 (27 + 7), Gold ×1.5 = 41.2125 → 41 (27 + 14);
+    // rounding the tier's extra on its own would give 27 + 6 and 27 + 13.
+    for (const [name, points, tier] of [['Silver', 34, 7], ['Gold', 41, 14]] as const) {
+      const member = await newMember(gw, cafe);
+      await gw.sql(`UPDATE member SET tier_id = $2 WHERE id = $1`, [member.id, tiers.find((t) => t.name === name)!.id]);
+      const purchase = { memberId: member.id, amount: '10.99', currencyCode: 'MYR' };
+      const { previewEarn } = await gw.ok(PreviewEarnDocument, { input: purchase }, cafe.apiKey);
+      const tx = await earnWith(cafe, member, '10.99');
+      expect(tx.points, name).toBe(points);
+      expect(tx.balanceAfter, name).toBe(points);
+      expect(parts(tx.breakdown), name).toEqual([
+        ['BASE', 27],
+        ['TIER', tier],
+      ]);
+      expect(previewEarn.points, name).toBe(points);
+      expect(previewEarn.breakdown, name).toEqual(tx.breakdown);
+    }
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+
   it('previewEarn shows exactly what the earn then records, and writes nothing', async () => {
     const cafe = await newPartner(gw);
     const member = await newMember(gw, cafe);

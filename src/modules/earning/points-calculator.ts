@@ -4,14 +4,17 @@
 // Stacking (documented in the README):
 //   base       = amount × earnRate (exact)
 //   BASE       = ⌊base⌋                                   partner-funded
-//   TIER       = ⌊base × (tier multiplier − 1)⌋           partner-funded
+//   TIER       = ⌊base × tier multiplier⌋ − ⌊base⌋        partner-funded
 //   MEMBERSHIP = ⌊base × (plan multiplier − 1)⌋           coalition-funded
 //   CAMPAIGN   = ⌊eligible × earnRate × (m − 1)⌋ per matching MULTIPLIER rule
 //   CASHBACK   = ⌊eligible × percent / 100 / burnRate⌋ per matching CASHBACK rule
 //   BONUS      = bonusPoints per matching BONUS rule
 // Multipliers add (each adds its own extra on the base; none compounds another); each rule's
-// component is capped by its maxPoints; every component is rounded down on its own. A rule is
-// funded by its owner: a partner's rule by that partner, a coalition-wide rule by the coalition.
+// component is capped by its maxPoints. BASE + TIER is rounded once, so it is exactly
+// ⌊amount × earnRate × tier multiplier⌋ (rounding the tier's extra on its own would lose a point,
+// e.g. 10.99 × 2.5 at Silver: 27 + 6 instead of 34); every other component is rounded down on
+// its own. A rule is funded by its owner: a partner's rule by that partner, a coalition-wide
+// rule by the coalition.
 import { Exact, toPointsRoundingDown } from '../../money/decimal';
 import type { Channel } from '../ledger/points-transaction.entity';
 import { EarnRuleKind, Funder, PointsSource } from './earning.types';
@@ -93,10 +96,12 @@ function capped(points: number, max: number | null): number {
 
 export function computeEarn(input: EarnInputs): Component[] {
   const base = new Exact(input.amount).times(input.earnRate);
-  const components: Component[] = [{ source: PointsSource.BASE, ruleId: null, points: toPointsRoundingDown(base), funder: Funder.PARTNER }];
+  const basePoints = toPointsRoundingDown(base);
+  const components: Component[] = [{ source: PointsSource.BASE, ruleId: null, points: basePoints, funder: Funder.PARTNER }];
   const extra = (multiplier: string) => toPointsRoundingDown(base.times(new Exact(multiplier).minus(1)));
-  const tier = extra(input.tierMultiplier);
-  if (tier > 0) components.push({ source: PointsSource.TIER, ruleId: null, points: tier, funder: Funder.PARTNER });
+  // Negative for a multiplier below 1, so BASE + TIER is still the tier's own formula.
+  const tier = toPointsRoundingDown(base.times(input.tierMultiplier)) - basePoints;
+  if (tier !== 0) components.push({ source: PointsSource.TIER, ruleId: null, points: tier, funder: Funder.PARTNER });
   if (input.membership) {
     const points = extra(input.membership.multiplier);
     if (points > 0) components.push({ source: PointsSource.MEMBERSHIP, ruleId: input.membership.planId, points, funder: Funder.COALITION });
