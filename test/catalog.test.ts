@@ -226,6 +226,40 @@ describe('catalog', () => {
     expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'filter.affordableFor' });
   });
 
+  it("affordableFor also hides rewards above the member's tier and sold-out ones; without it they stay listed", async () => {
+    const cafe = await newPartner(gw, { earnRate: '1' });
+    const member = await newMember(gw, cafe);
+    await earn(gw, cafe, member, '1000.00'); // 1,000 points, still Bronze
+    const { tiers } = await gw.ok(TiersDocument);
+    const tier = (name: string) => tiers.find((t) => t.name === name)!.id;
+    const category = uniq('Gated');
+    const open = await reward(cafe, { category, pointsCost: 100 });
+    const bronze = await reward(cafe, { category, pointsCost: 100, minTierId: tier('Bronze') });
+    const silver = await reward(cafe, { category, pointsCost: 100, minTierId: tier('Silver') });
+    const gold = await reward(cafe, { category, pointsCost: 100, minTierId: tier('Gold') });
+    const stocked = await reward(cafe, { category, pointsCost: 100, stock: 3 });
+    const soldOut = await reward(cafe, { category, pointsCost: 100, stock: 0 });
+
+    expect(ids(await catalog({ category }))).toEqual([open.id, bronze.id, silver.id, gold.id, stocked.id, soldOut.id]);
+    const bronzeView = await catalog({ category, affordableFor: member.id }, member.token);
+    expect(ids(bronzeView)).toEqual([open.id, bronze.id, stocked.id]);
+    expect(bronzeView.totalCount).toBe(3);
+
+    // Silver now: the Silver reward becomes affordable, Gold still not; sold out stays hidden.
+    await gw.sql(`UPDATE member SET tier_id = $2 WHERE id = $1`, [member.id, tier('Silver')]);
+    expect(ids(await catalog({ category, affordableFor: member.id }, cafe.apiKey))).toEqual([open.id, bronze.id, silver.id, stocked.id]);
+    await gw.sql(`UPDATE member SET tier_id = $2 WHERE id = $1`, [member.id, tier('Gold')]);
+    const goldView = await catalog({ category, affordableFor: member.id }, gw.adminToken, 2);
+    expect(ids(goldView)).toEqual([open.id, bronze.id]);
+    expect(goldView.totalCount).toBe(5);
+    const rest = await catalog({ category, affordableFor: member.id }, gw.adminToken, 10, goldView.pageInfo.endCursor!);
+    expect(ids(rest)).toEqual([silver.id, gold.id, stocked.id]);
+
+    // Restocked, it is affordable again.
+    await upsert(cafe.apiKey, { id: soldOut.id, name: 'Back in stock', pointsCost: 100, stock: 1 });
+    expect(ids(await catalog({ category, affordableFor: member.id }, member.token))).toContain(soldOut.id);
+  });
+
   it('search: a case-insensitive substring of name or description, where % and _ match only themselves', async () => {
     const shop = await newPartner(gw);
     const half = await reward(shop, { name: '50% off a Scarf' });

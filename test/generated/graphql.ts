@@ -46,7 +46,7 @@ export type AuditTargetType =
 
 /** All given conditions must hold */
 export type CatalogFilter = {
-  /** A member id: only rewards its available balance covers (needs access to that member) */
+  /** A member id: only rewards it could redeem now: its available balance covers the cost, its tier reaches minTier and stock is not 0 (needs access to that member) */
   affordableFor?: string | number | null | undefined;
   /** Exact category, ignoring case */
   category?: string | null | undefined;

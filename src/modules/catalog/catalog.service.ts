@@ -34,7 +34,9 @@ const CATALOG_WHERE = `${LISTED}
   AND ($1::uuid IS NULL OR partner_id = $1)
   AND ($2::text IS NULL OR lower(category) = lower($2))
   AND ($3::bigint IS NULL OR points_cost <= $3)
-  AND ($4::text IS NULL OR name ILIKE $4 ESCAPE '\\' OR description ILIKE $4 ESCAPE '\\')`;
+  AND ($4::text IS NULL OR name ILIKE $4 ESCAPE '\\' OR description ILIKE $4 ESCAPE '\\')
+  AND ($5::int IS NULL OR min_tier_id IS NULL OR (SELECT t.rank FROM tier t WHERE t.id = reward.min_tier_id) <= $5)
+  AND ($6::boolean IS NOT TRUE OR stock IS NULL OR stock > 0)`;
 
 export class CatalogService {
   constructor(private readonly db: DataSource) {}
@@ -97,13 +99,16 @@ export class CatalogService {
     const search = f.search ? requireText(f.search.trim(), 'filter.search') || null : null;
     if (search && search.length > MAX_SEARCH_LENGTH) throw badInput('filter.search', `must be at most ${MAX_SEARCH_LENGTH} characters`);
     let maxCost = f.maxPointsCost ?? null;
+    // affordableFor: what that member could redeem now — within its balance and tier, in stock.
+    let tierRank: number | null = null;
     if (f.affordableFor != null) {
       const memberId = requireId(f.affordableFor, 'filter.affordableFor');
       requireMemberAccess(viewer, memberId);
-      const balance = await this.balanceOf(this.db, memberId);
-      maxCost = maxCost === null ? balance : Math.min(maxCost, balance);
+      const member = await this.redeemerOf(this.db, memberId);
+      maxCost = maxCost === null ? member.balance : Math.min(maxCost, member.balance);
+      tierRank = member.tierRank;
     }
-    const params = [partnerId, category, maxCost, search && containsPattern(search)];
+    const params = [partnerId, category, maxCost, search && containsPattern(search), tierRank, f.affordableFor != null];
     return this.page(CATALOG_WHERE, params, first, after);
   }
 
@@ -127,10 +132,16 @@ export class CatalogService {
     return toPage('reward', rows, size, total!.count);
   }
 
-  private async balanceOf(db: Db, memberId: string): Promise<number> {
-    const account = await queryOne<{ balance: number }>(db, `SELECT balance FROM account WHERE member_id = $1`, [memberId]);
-    if (!account) throw notFound('filter.affordableFor', 'member');
-    return account.balance;
+  private async redeemerOf(db: Db, memberId: string): Promise<{ balance: number; tierRank: number }> {
+    const member = await queryOne<{ balance: number; tierRank: number }>(
+      db,
+      `SELECT a.balance, t.rank AS "tierRank"
+         FROM account a JOIN member m ON m.id = a.member_id JOIN tier t ON t.id = m.tier_id
+        WHERE a.member_id = $1`,
+      [memberId],
+    );
+    if (!member) throw notFound('filter.affordableFor', 'member');
+    return member;
   }
 
   private async requireTier(db: Db, tierId: string): Promise<void> {
