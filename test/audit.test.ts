@@ -5,12 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuditLogDocument,
   AuditLogQuery,
+  CreateChallengeDocument,
   CreatePartnerApiKeyDocument,
   CreatePartnerDocument,
   RevokePartnerApiKeyDocument,
   RotatePartnerApiKeyDocument,
   SetExchangeRateDocument,
+  SetPartnerBirthdayRewardDocument,
+  SetPartnerSettingsDocument,
   SetPartnerStatusDocument,
+  SetProgramSettingsDocument,
   UpsertRewardDocument,
 } from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
@@ -23,6 +27,12 @@ beforeAll(async () => {
 afterAll(() => gw?.stop());
 
 type Entry = AuditLogQuery['auditLog']['edges'][number]['node'];
+
+/** Entries of one action across the program, newest first. */
+async function entriesOf(action: string): Promise<Entry[]> {
+  const r = await gw.ok(AuditLogDocument, { filter: { action: action as never }, first: 100 }, gw.adminToken);
+  return r.auditLog.edges.map((e) => e.node);
+}
 
 /** The partner's audit entries, newest first. */
 async function entriesFor(partnerId: string, action?: string): Promise<Entry[]> {
@@ -112,6 +122,80 @@ describe('each configuration change leaves one entry with the previous value', (
     });
   });
 
+  it('setProgramSettings (admin): the whole settings before and after each change', async () => {
+    const full = { pointsExpireAfterMonths: 24, extendExpiryOnActivity: true, birthdayBonusPoints: 500, referralBonusPoints: 200 };
+    await gw.ok(SetProgramSettingsDocument, { input: full }, gw.adminToken);
+    await gw.ok(SetProgramSettingsDocument, { input: { pointsExpireAfterMonths: null, birthdayBonusPoints: 0 } }, gw.adminToken);
+    const [second, first] = await entriesOf('PROGRAM_SETTINGS_CHANGED');
+    const target = { actorKind: 'ADMIN', actorPartner: null, actorKeyPrefix: null, targetType: 'PROGRAM_SETTINGS', targetId: 'program', partner: null };
+    expect(first).toMatchObject({
+      ...target,
+      previousValue: { pointsExpireAfterMonths: null, extendExpiryOnActivity: false, birthdayBonusPoints: 0, referralBonusPoints: 0 },
+      newValue: full,
+    });
+    expect(second).toMatchObject({
+      ...target,
+      previousValue: full,
+      newValue: { pointsExpireAfterMonths: null, extendExpiryOnActivity: true, birthdayBonusPoints: 0, referralBonusPoints: 200 },
+    });
+    // Back to the defaults, so no other test here earns under this policy.
+    await gw.ok(SetProgramSettingsDocument, { input: { extendExpiryOnActivity: false, referralBonusPoints: 0 } }, gw.adminToken);
+  });
+
+  it('setPartnerSettings: by the partner itself (its key) and by an admin, each with the settings before', async () => {
+    const p = await newPartner(gw);
+    await gw.ok(SetPartnerSettingsDocument, { partnerId: p.id, pendingDays: 14 }, p.apiKey);
+    await gw.ok(SetPartnerBirthdayRewardDocument, { partnerId: p.id, points: 100 }, gw.adminToken);
+    const [byAdmin, byPartner] = await entriesFor(p.id, 'PARTNER_SETTINGS_CHANGED');
+    expect(byPartner).toMatchObject({
+      actorKind: 'PARTNER',
+      actorPartner: { id: p.id },
+      actorKeyPrefix: prefixOf(p.apiKey),
+      targetType: 'PARTNER',
+      targetId: p.id,
+      partner: { id: p.id },
+      previousValue: { pendingDays: 0, birthdayBonusPoints: 0 },
+      newValue: { pendingDays: 14, birthdayBonusPoints: 0 },
+    });
+    expect(byAdmin).toMatchObject({
+      actorKind: 'ADMIN',
+      actorPartner: null,
+      targetId: p.id,
+      previousValue: { pendingDays: 14, birthdayBonusPoints: 0 },
+      newValue: { pendingDays: 14, birthdayBonusPoints: 100 },
+    });
+  });
+
+  it("createChallenge: an admin's (coalition-wide) and a partner's own, with the definition created", async () => {
+    const p = await newPartner(gw);
+    // Out of reach, so nothing else in this file completes them.
+    const definition = { kind: 'EARN_COUNT', target: '1000000', windowDays: 7, bonusPoints: 50 } as const;
+    const { createChallenge: coalitionWide } = await gw.ok(
+      CreateChallengeDocument,
+      { input: { ...definition, name: uniq('coalition challenge'), badgeName: 'Everywhere' } },
+      gw.adminToken,
+    );
+    const { createChallenge: own } = await gw.ok(CreateChallengeDocument, { input: { ...definition, name: uniq('own challenge'), badgeName: 'Regular' } }, p.apiKey);
+    const byTarget = new Map((await entriesOf('CHALLENGE_CREATED')).map((e) => [e.targetId, e]));
+    expect(byTarget.get(coalitionWide.id)).toMatchObject({
+      actorKind: 'ADMIN',
+      targetType: 'CHALLENGE',
+      partner: null,
+      previousValue: null,
+      newValue: { ...definition, id: coalitionWide.id, partnerId: null, name: coalitionWide.name, badgeName: 'Everywhere', active: true, startsAt: null, endsAt: null },
+    });
+    expect(byTarget.get(own.id)).toMatchObject({
+      actorKind: 'PARTNER',
+      actorPartner: { id: p.id },
+      actorKeyPrefix: prefixOf(p.apiKey),
+      targetType: 'CHALLENGE',
+      partner: { id: p.id },
+      previousValue: null,
+      newValue: { ...definition, id: own.id, partnerId: p.id, name: own.name, badgeName: 'Regular', active: true },
+    });
+    expect((await entriesFor(p.id, 'CHALLENGE_CREATED')).map((e) => e.targetId)).toEqual([own.id]);
+  });
+
   it('a refused change writes no entry (same transaction)', async () => {
     const a = await newPartner(gw);
     const b = await newPartner(gw);
@@ -121,6 +205,18 @@ describe('each configuration change leaves one entry with the previous value', (
     expect(stolen.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const badRate = await gw.gql(SetExchangeRateDocument, { input: { partnerId: a.id, earnRate: '0', burnRate: '1' } }, gw.adminToken);
     expect(badRate.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const settingsOfA = await gw.gql(SetPartnerSettingsDocument, { partnerId: a.id, pendingDays: 7 }, b.apiKey);
+    expect(settingsOfA.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const program = await gw.gql(SetProgramSettingsDocument, { input: { birthdayBonusPoints: 100 } }, a.apiKey);
+    expect(program.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const badExpiry = await gw.gql(SetProgramSettingsDocument, { input: { pointsExpireAfterMonths: 0 } }, gw.adminToken);
+    expect(badExpiry.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const badChallenge = await gw.gql(
+      CreateChallengeDocument,
+      { input: { name: 'no window', kind: 'EARN_COUNT', target: '1', bonusPoints: 0, badgeName: 'Never' } },
+      a.apiKey,
+    );
+    expect(badChallenge.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const [{ n: after }] = await gw.sql<{ n: number }>('SELECT count(*)::int AS n FROM security_audit');
     expect(after).toBe(before);
   });

@@ -87,6 +87,8 @@ interface World {
   shopper: TestMember; // the member the earnPoints cells credit
   /** Earned at A, redeemed at A and at B: the redemption cells act on it (as "member", its own token). */
   spender: TestMember;
+  /** Completed A's own challenge: its bonus is a transaction made at A. */
+  achiever: TestMember;
   txAtA: string;
   txAtB: string;
   rewardA: string; // listed, 10 points
@@ -132,7 +134,14 @@ async function snapshot() {
            (SELECT count(*) FROM membership_plan)::int AS membership_plans,
            (SELECT string_agg(concat_ws(':', id, status, current_period_end), ',' ORDER BY id) FROM membership) AS memberships,
            (SELECT updated_at::text FROM program_settings) AS program_settings,
-           (SELECT string_agg(id::text || ':' || pending_days, ',' ORDER BY seq) FROM partner) AS pending_days,
+           (SELECT string_agg(concat_ws(':', id, pending_days, birthday_bonus_points), ',' ORDER BY seq) FROM partner) AS partner_settings,
+           (SELECT string_agg(concat_ws(':', member_id, punch_card_id, punches, completed_count), ',' ORDER BY member_id, punch_card_id) FROM punch_card_progress) AS punch_card_progress,
+           (SELECT string_agg(id::text || ':' || active, ',' ORDER BY seq) FROM challenge) AS challenges,
+           (SELECT string_agg(concat_ws(':', member_id, challenge_id, window_start, progress, completed_at), ',' ORDER BY member_id, challenge_id, window_start)
+              FROM challenge_progress) AS challenge_progress,
+           (SELECT count(*) FROM badge)::int AS badges,
+           (SELECT count(*) FROM member_bonus)::int AS member_bonuses,
+           (SELECT count(*) FROM lot_consumption)::int AS lot_consumptions,
            (SELECT count(*) FROM exchange_rate)::int AS rates,
            (SELECT count(*) FROM member)::int AS members,
            (SELECT count(*) FROM account)::int AS accounts,
@@ -141,7 +150,8 @@ async function snapshot() {
            (SELECT count(*) FROM points_lot)::int AS lots,
            (SELECT count(*) FROM idempotency_key)::int AS idempotency_keys,
            (SELECT count(*) FROM outbox_event)::int AS events,
-           (SELECT coalesce(sum(balance), 0)::text FROM account WHERE kind = 'MEMBER') AS balances`);
+           (SELECT coalesce(sum(balance), 0)::text || '/' || coalesce(sum(pending), 0)::text FROM account WHERE kind = 'MEMBER') AS balances,
+           (SELECT coalesce(sum(remaining), 0)::text || '/' || coalesce(sum(pending), 0)::text FROM points_lot) AS lots_left`);
   return row!;
 }
 
@@ -173,6 +183,17 @@ beforeAll(async () => {
        jsonb_build_object('challengeId', $2::uuid, 'transactionId', null, 'badgeName', 'Done', 'bonusPoints', 0, 'windowStart', now(), 'completedAt', now()))`,
     [member.id, done.id],
   );
+  // And one completed for real: A's own challenge, whose bonus is a transaction made at A, which
+  // another partner must not see through challengeCompleted. Deactivated at once, so no other
+  // cell's earn at A counts towards it.
+  const achiever = await newMember(gw, a);
+  const { createChallenge: own } = await gw.ok(
+    CreateChallengeDocument,
+    { input: { name: 'own', kind: 'EARN_COUNT', target: '1', windowDays: 7, bonusPoints: 5, badgeName: 'Regular' } },
+    a.apiKey,
+  );
+  await earn(gw, a, achiever, '10.00');
+  await gw.sql(`UPDATE challenge SET active = false WHERE id = $1`, [own.id]);
 
   await earn(gw, a, spender, '1000.00');
   const [rewardA, rewardB] = [(await newReward(gw, a, { pointsCost: 10 })).id, (await newReward(gw, b, { pointsCost: 10 })).id];
@@ -206,6 +227,7 @@ beforeAll(async () => {
     other,
     shopper,
     spender,
+    achiever,
     txAtA,
     txAtB,
     rewardA,
@@ -532,6 +554,22 @@ const CELLS: Cell[] = [
     send: (t) => gw.gql(ReverseTransactionDocument, { input: { transactionId: lastEarnAtA, idempotencyKey: uniq('refund') } }, t),
     check: (d) => expect(d.reverseTransaction).toMatchObject({ type: 'REVERSAL', points: -5, reverses: { id: lastEarnAtA } }),
   },
+  {
+    // Object level: B cancels a redemption of A's reward (its REDEEM was made at A). A fresh one for each call.
+    name: "mutation reverseTransaction (a redemption of A's reward)",
+    field: 'reverseTransaction',
+    expect: row(U, OK, OK, F, SUSP, F, F),
+    prepare: async () => {
+      const { redeemReward } = await gw.ok(
+        RedeemRewardDocument,
+        { input: { memberId: w.spender.id, rewardId: w.rewardA, idempotencyKey: uniq('redeem') } },
+        w.spender.token,
+      );
+      lastRedeemAtA = redeemReward.transaction.id;
+    },
+    send: (t) => gw.gql(ReverseTransactionDocument, { input: { transactionId: lastRedeemAtA, idempotencyKey: uniq('cancel') } }, t),
+    check: (d) => expect(d.reverseTransaction).toMatchObject({ type: 'REVERSAL', points: 10, reverses: { id: lastRedeemAtA, type: 'REDEEM' } }),
+  },
 
   // ---- settlement: admins all, a partner its own line, row and column -------- anon admin A   B   susp member other
   {
@@ -700,6 +738,15 @@ const CELLS: Cell[] = [
     check: (d) => expect(d.setPartnerSettings).toEqual({ id: w.a.id, pendingDays: 0 }),
   },
   {
+    // Each partner its own (an admin B's): a suspended partner writes nothing, its own settings included.
+    name: 'mutation setPartnerSettings (its own)',
+    field: 'setPartnerSettings',
+    expect: row(U, OK, OK, OK, SUSP, F, F),
+    send: (t, c) =>
+      gw.gql(SetPartnerSettingsDocument, { partnerId: { partnerA: w.a.id, suspended: w.suspended.id }[c as string] ?? w.b.id, pendingDays: 0 }, t),
+    check: (d, c) => expect(d.setPartnerSettings).toEqual({ id: c === 'partnerA' ? w.a.id : w.b.id, pendingDays: 0 }),
+  },
+  {
     // Empty input: an allowed call changes nothing the other cells depend on.
     name: 'mutation setProgramSettings',
     field: 'setProgramSettings',
@@ -726,6 +773,7 @@ const CELLS: Cell[] = [
 ];
 let lastVictimKey = '';
 let lastEarnAtA = '';
+let lastRedeemAtA = '';
 const period = () => ({ from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() });
 
 /** Reads write nothing whoever calls them: the snapshot is for mutations (and costs a query each way). */
@@ -769,7 +817,7 @@ interface SubCell {
   name: string;
   field: string;
   expect: Record<CallerName, Outcome>;
-  open(token: string | null): LiveSubscription<any>;
+  open(token: string | null, caller: CallerName | BadToken): LiveSubscription<any>;
   /** Events an allowed caller receives: replayed (after: "0") or, with trigger, live. */
   events: number;
   trigger?(): Promise<void>;
@@ -813,6 +861,22 @@ const SUB_CELLS: SubCell[] = [
     check: (events) => expect(events[0].challengeCompleted).toMatchObject({ member: { id: w.member.id }, badgeName: 'Done', transaction: null }),
   },
   {
+    // Nested object level: the bonus of A's own challenge is a transaction at A. Every partner
+    // sees the completion (as it sees balances), only A the transaction. "member" is the achiever.
+    name: "subscription challengeCompleted (A's challenge, its bonus paid at A)",
+    field: 'challengeCompleted',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    open: (t, c) =>
+      subscribe(liveClient(gw.wsUrl, c === 'member' ? w.achiever.token : t), ChallengeCompletedDocument, { memberId: w.achiever.id, after: '0' }),
+    events: 1,
+    check: (events, c) => {
+      const completion = events[0].challengeCompleted;
+      expect(completion).toMatchObject({ member: { id: w.achiever.id }, badgeName: 'Regular', bonusPoints: 5 });
+      const bonus = { type: 'BONUS', points: 5, breakdown: [{ source: 'CHALLENGE', points: 5, funder: 'PARTNER' }] };
+      expect(completion.transaction).toEqual(c === 'partnerB' || c === 'suspended' ? null : bonus);
+    },
+  },
+  {
     name: 'subscription exchangeRateChanged (public)',
     field: 'exchangeRateChanged',
     expect: row(OK, OK, OK, OK, OK, OK, OK),
@@ -835,7 +899,7 @@ async function until(done: () => boolean, ms = 10_000): Promise<void> {
 
 describe.each(SUB_CELLS.map((cell) => [cell.name, cell] as const))('%s over graphql-ws', (_name, cell) => {
   it.each(CALLERS.map((caller) => [caller, cell.expect[caller]] as const))('%s → %s', async (caller, outcome) => {
-    const sub = cell.open(w.tokens[caller]);
+    const sub = cell.open(w.tokens[caller], caller);
     try {
       if (outcome === OK) {
         if (cell.trigger) {
@@ -855,7 +919,7 @@ describe.each(SUB_CELLS.map((cell) => [cell.name, cell] as const))('%s over grap
   });
 
   it.each([...BAD_TOKENS])('%s → socket closed 4403, nothing delivered', async (bad) => {
-    const sub = cell.open(w.tokens[bad]);
+    const sub = cell.open(w.tokens[bad], bad);
     try {
       await until(() => sub.closed !== null);
       expect(sub.closed!.code).toBe(4403);

@@ -62,8 +62,8 @@ async function post(query: string, variables?: Record<string, unknown>) {
 }
 
 /** One operation over graphql-ws: its result, or the errors it was refused with. */
-async function overWs(query: string) {
-  const sub = subscribe(liveClient(gw.wsUrl, null), parse(query) as TypedDocumentNode<unknown, Record<string, never>>, {});
+async function overWs(query: string, variables: Record<string, unknown> = {}) {
+  const sub = subscribe(liveClient(gw.wsUrl, null), parse(query) as TypedDocumentNode<unknown, Record<string, unknown>>, variables);
   try {
     await Promise.race([sub.waitFor(1), sub.waitForError()]);
     return { data: sub.events[0], errors: sub.errors };
@@ -159,5 +159,21 @@ describe('page size cap: first is at most 100 on every list', () => {
     const r = await post(`query($n: Int) { ${field('$n')} }`, { n: 101 });
     expect(r.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
     expect(JSON.stringify(r.body.data ?? null)).not.toContain('totalCount');
+  });
+
+  it.each(lists)('%s over graphql-ws: first 100 is served, a literal 101 is refused at validation', async (_name, field) => {
+    const ok = await overWs(`{ ${field('100')} }`);
+    expect(ok.errors).toEqual([]);
+    expect(JSON.stringify(ok.data)).toContain('totalCount');
+    const r = await overWs(`{ ${field('101')} }`);
+    expect(r.data).toBeUndefined();
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+  });
+
+  it.each(lists)('%s over graphql-ws: 101 in a variable is refused as BAD_USER_INPUT before the list resolves', async (_name, field) => {
+    const r = await overWs(`query($n: Int) { ${field('$n')} }`, { n: 101 });
+    expect(r.errors[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    expect(JSON.stringify(r.data ?? null)).not.toContain('totalCount');
   });
 });

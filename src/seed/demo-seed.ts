@@ -95,7 +95,7 @@ export async function seedDemoCoalition(services: Services): Promise<void> {
     endsAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)),
     bonusPoints: 500,
     badgeName: 'Coalition explorer',
-  });
+  }, SYSTEM_ACTOR);
 }
 
 export interface DemoCredentials {

@@ -10,11 +10,13 @@
 // creation; startsAt/endsAt give one window. A repeat purchase at a partner already counted does
 // not advance DISTINCT_PARTNERS. SPEND_TOTAL counts purchase amounts in the challenge's currency.
 import { DataSource, EntityManager } from 'typeorm';
-import { DomainError, ErrorCode, badInput, forbidden } from '../../errors/domain-error';
+import { badInput, forbidden } from '../../errors/domain-error';
 import { requireText } from '../../errors/text';
 import { Exact } from '../../money/decimal';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
+import { AuditAction, AuditActor, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
+import { requireActivePartnerOrAdmin } from '../auth/policy';
 import { Caller } from '../auth/viewer';
 import { Funder, PointsSource } from '../earning/earning.types';
 import { creditBonus } from '../lifecycle/bonus';
@@ -44,9 +46,10 @@ export interface Purchase {
 export class ChallengeService {
   constructor(private readonly db: DataSource) {}
 
-  async create(caller: Caller, input: ChallengeInput): Promise<Challenge> {
+  /** actor: who the audit trail names (start-up work such as the demo seed passes SYSTEM_ACTOR). */
+  async create(caller: Caller, input: ChallengeInput, actor?: AuditActor): Promise<Challenge> {
     if (caller.kind === 'member') throw forbidden('Only admins (coalition-wide) and partners (their own) create challenges');
-    if (caller.kind === 'partner' && caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended');
+    const manager = requireActivePartnerOrAdmin(caller);
     const partnerId = caller.kind === 'partner' ? caller.partnerId : null;
     const name = requireText(input.name.trim(), 'input.name');
     if (name.length < 1 || name.length > 255) throw badInput('input.name', 'must be 1 to 255 characters');
@@ -77,12 +80,22 @@ export class ChallengeService {
         if (!currencyCode || !/^[A-Z]{3}$/.test(currencyCode)) throw badInput('input.currencyCode', 'SPEND_TOTAL needs an ISO 4217 currency code');
         if (own && currencyCode !== own) throw badInput('input.currencyCode', `purchases here are in ${own}`);
       }
-      return (await queryOne<Challenge>(
+      const challenge = (await queryOne<Challenge>(
         m,
         `INSERT INTO challenge (partner_id, name, kind, target, currency_code, window_days, starts_at, ends_at, bonus_points, badge_name)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
         [partnerId, name, input.kind, target.toString(), currencyCode, windowDays, startsAt, endsAt, input.bonusPoints, badgeName],
       ))!;
+      await recordAudit(m, {
+        actor: actor ?? auditActorOf(manager),
+        action: AuditAction.CHALLENGE_CREATED,
+        targetType: AuditTargetType.CHALLENGE,
+        targetId: challenge.id,
+        partnerId,
+        previous: null,
+        current: { ...challenge },
+      });
+      return challenge;
     });
   }
 

@@ -15,7 +15,7 @@ export class ProgramSettingsResolver {
   @Mutation(() => ProgramSettings, { description: 'Admin: expiry policy and coalition-funded bonuses; omitted fields keep their value' })
   setProgramSettings(@Arg('input', () => ProgramSettingsInput) input: ProgramSettingsInput, @Ctx() ctx: Context) {
     requireAdmin(ctx.viewer);
-    return ctx.services.programSettings.set(input);
+    return ctx.services.programSettings.set(input, { kind: 'ADMIN' });
   }
 
   @Query(() => ProgramSettings, { description: "The program's lifecycle settings (any authenticated caller)" })

@@ -1,9 +1,12 @@
 // The program's single settings row: expiry policy and the coalition-funded bonuses. Omitted
 // input fields keep their value; pointsExpireAfterMonths: null switches expiry off (for lots
 // earned from then on: a lot's expiry is fixed when it is earned, or pushed by activity).
+// Every change is audited in its own transaction, with the settings as they were.
 import { DataSource } from 'typeorm';
 import { badInput } from '../../errors/domain-error';
 import { Db, queryOne } from '../../db/sql';
+import { withTransaction } from '../../db/transaction';
+import { AuditAction, AuditActor, AuditTargetType, PROGRAM_SETTINGS_TARGET_ID, recordAudit } from '../audit/audit-trail';
 import { ProgramSettings, ProgramSettingsInput } from './program-settings.types';
 
 const COLUMNS = `points_expire_after_months AS "pointsExpireAfterMonths", extend_expiry_on_activity AS "extendExpiryOnActivity",
@@ -28,23 +31,37 @@ export class ProgramSettingsService {
     return ProgramSettingsService.read(this.db);
   }
 
-  async set(input: ProgramSettingsInput): Promise<ProgramSettings> {
+  async set(input: ProgramSettingsInput, actor: AuditActor): Promise<ProgramSettings> {
     const months = input.pointsExpireAfterMonths;
     if (months !== undefined && months !== null && (!Number.isInteger(months) || months < 1 || months > 120)) {
       throw badInput('input.pointsExpireAfterMonths', 'must be 1 to 120 months, or null for no expiry');
     }
     const birthday = bonus(input.birthdayBonusPoints, 'input.birthdayBonusPoints');
     const referral = bonus(input.referralBonusPoints, 'input.referralBonusPoints');
-    return (await queryOne<ProgramSettings>(
-      this.db,
-      `UPDATE program_settings SET
-         points_expire_after_months = CASE WHEN $1 THEN $2::int ELSE points_expire_after_months END,
-         extend_expiry_on_activity = coalesce($3, extend_expiry_on_activity),
-         birthday_bonus_points = coalesce($4, birthday_bonus_points),
-         referral_bonus_points = coalesce($5, referral_bonus_points),
-         updated_at = now()
-       RETURNING ${COLUMNS}`,
-      [months !== undefined, months ?? null, input.extendExpiryOnActivity ?? null, birthday, referral],
-    ))!;
+    return withTransaction(this.db, async (m) => {
+      const { updatedAt: _before, ...previous } = (await queryOne<ProgramSettings>(m, `SELECT ${COLUMNS} FROM program_settings FOR UPDATE`))!;
+      const updated = (await queryOne<ProgramSettings>(
+        m,
+        `UPDATE program_settings SET
+           points_expire_after_months = CASE WHEN $1 THEN $2::int ELSE points_expire_after_months END,
+           extend_expiry_on_activity = coalesce($3, extend_expiry_on_activity),
+           birthday_bonus_points = coalesce($4, birthday_bonus_points),
+           referral_bonus_points = coalesce($5, referral_bonus_points),
+           updated_at = now()
+         RETURNING ${COLUMNS}`,
+        [months !== undefined, months ?? null, input.extendExpiryOnActivity ?? null, birthday, referral],
+      ))!;
+      const { updatedAt: _after, ...current } = updated;
+      await recordAudit(m, {
+        actor,
+        action: AuditAction.PROGRAM_SETTINGS_CHANGED,
+        targetType: AuditTargetType.PROGRAM_SETTINGS,
+        targetId: PROGRAM_SETTINGS_TARGET_ID,
+        partnerId: null,
+        previous: { ...previous },
+        current: { ...current },
+      });
+      return updated;
+    });
   }
 }
