@@ -1,5 +1,6 @@
 // HTTP edge: Express 5 + Apollo Server 5 on one http.Server (graphql-ws will share the port),
 // plus /healthz (process up) and /readyz (database answers).
+import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import express from 'express';
@@ -8,6 +9,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -30,6 +32,30 @@ export interface Gateway {
   services: Services;
   stop(): Promise<void>;
 }
+
+/**
+ * A JSON body that is not valid UTF-8 is refused (400) rather than decoded with U+FFFD in place of
+ * the bad bytes, which would store strings the client never sent.
+ */
+function requireUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: string): void {
+  if (/^utf-?8$/i.test(encoding) && !isUtf8(body)) {
+    throw Object.assign(new Error('The request body is not valid UTF-8'), { status: 400, type: 'encoding.invalid' });
+  }
+}
+
+/** Subscriptions are served over graphql-ws; over HTTP there is no event stream to run one on. */
+const subscriptionsOverWebSocketOnly = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }: { operation?: { operation: string } | null }) {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws, on this same URL), not over HTTP', {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
+      },
+    };
+  },
+};
 
 async function databaseAnswers(db: DataSource): Promise<boolean> {
   try {
@@ -78,6 +104,7 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
           };
         },
       },
+      subscriptionsOverWebSocketOnly,
       writeRateLimitPlugin(services),
       config.nodeEnv === 'development' ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
@@ -93,7 +120,7 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
   });
   app.use(
     '/graphql',
-    express.json({ limit: '256kb' }),
+    express.json({ limit: '256kb', verify: requireUtf8 }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const ip = clientIp(req, config.trustProxyHops);

@@ -1,12 +1,14 @@
 // Serialization failures (40001) and deadlocks (40P01) are retried inside the server, a bounded
 // number of times, and never reach a client; and the lock order (wallet first, then a limited
 // reward's row) keeps earns, redemptions and reversals on one member from deadlocking at all.
+// When a conflict outlasts the retries, the client gets SERVICE_UNAVAILABLE (retryable) and
+// nothing was written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'pg';
 import { EarnPointsDocument, RedeemRewardDocument, ReverseTransactionDocument } from './generated/graphql';
 import { withTransaction } from '../src/db/transaction';
 import { query } from '../src/db/sql';
-import { startTestGateway, TestGateway } from './support/gateway';
+import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
 import { balanceOf, earn, earnInput, ledgerViolations, newMember, newPartner, newReward, TestPartner, uniq } from './support/factories';
 import { cleanOutcome, eventually, injector } from './support/faults';
 
@@ -175,6 +177,106 @@ describe('through the server', () => {
     );
     expect(stock).toBeGreaterThanOrEqual(0);
     expect(stock + held).toBe(6);
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+});
+
+describe('retries exhausted, through the server', () => {
+  // Every attempt of a write on a doomed member fails with the SQLSTATE given for it, raised by a
+  // trigger on ledger_transaction (past the idempotency claim, the wallet lock and the lots). The
+  // attempts are counted in a sequence, which a rollback does not undo.
+  beforeAll(async () => {
+    await gw.sql(`
+      CREATE TABLE doomed (member_id uuid PRIMARY KEY, errcode text NOT NULL);
+      CREATE SEQUENCE doomed_attempts;
+      CREATE FUNCTION doom() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE code text;
+      BEGIN
+        SELECT errcode INTO code FROM doomed WHERE member_id = NEW.member_id;
+        IF code IS NOT NULL THEN
+          PERFORM nextval('doomed_attempts');
+          RAISE EXCEPTION 'forced conflict' USING ERRCODE = code;
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER doom BEFORE INSERT ON ledger_transaction FOR EACH ROW EXECUTE FUNCTION doom();`);
+  });
+  afterAll(async () => {
+    await gw?.sql(`DROP TRIGGER IF EXISTS doom ON ledger_transaction; DROP FUNCTION IF EXISTS doom(); DROP TABLE IF EXISTS doomed; DROP SEQUENCE IF EXISTS doomed_attempts`);
+  });
+
+  async function attempts(): Promise<number> {
+    const [row] = await gw.sql<{ n: string }>(`SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS n FROM doomed_attempts`);
+    return Number(row!.n);
+  }
+
+  /** What a refused write could have left behind on this member, with this key. */
+  async function traces(memberId: string, key: string) {
+    const [row] = await gw.sql(
+      `SELECT (SELECT count(*)::int FROM ledger_transaction WHERE member_id = $1) AS transactions,
+              (SELECT count(*)::int FROM points_lot WHERE member_id = $1) AS lots,
+              (SELECT count(*)::int FROM redemption WHERE member_id = $1) AS redemptions,
+              (SELECT count(*)::int FROM outbox_event) AS events,
+              (SELECT count(*)::int FROM idempotency_key WHERE key = $2) AS keys,
+              (SELECT balance::int FROM account WHERE member_id = $1) AS balance`,
+      [memberId, key],
+    );
+    return row!;
+  }
+
+  function expectUnavailable(r: GqlResult<unknown>): void {
+    expect(cleanOutcome(r)).toBe('SERVICE_UNAVAILABLE');
+    const err = r.errors![0]!;
+    expect(err.message).toMatch(/conflicting concurrent writes.*retry/);
+    expect(err.extensions?.retryAfterSeconds).toBe(1);
+  }
+
+  it('an earn failing with a serialization failure (40001) on every attempt: 5 attempts, then SERVICE_UNAVAILABLE, nothing written; the same key later applies it once', async () => {
+    const member = await newMember(gw, cafe);
+    const input = earnInput(member, '10.00');
+    await gw.sql(`INSERT INTO doomed VALUES ($1, '40001')`, [member.id]);
+    const before = await traces(member.id, input.idempotencyKey);
+    const tried = await attempts();
+
+    const r = await gw.gql(EarnPointsDocument, { input }, cafe.apiKey);
+    expectUnavailable(r);
+    expect(r.data?.earnPoints ?? null).toBeNull();
+    // Bounded: withTransaction's 5 attempts (an earn may first get one try in a group-commit batch).
+    expect((await attempts()) - tried).toBeGreaterThanOrEqual(5);
+    expect((await attempts()) - tried).toBeLessThanOrEqual(6);
+    expect(await traces(member.id, input.idempotencyKey)).toEqual(before);
+
+    // The client retries with its key once the conflict is gone: applied exactly once.
+    await gw.sql(`DELETE FROM doomed WHERE member_id = $1`, [member.id]);
+    const again = await gw.ok(EarnPointsDocument, { input }, cafe.apiKey);
+    expect(again.earnPoints.points).toBe(10);
+    expect((await gw.ok(EarnPointsDocument, { input }, cafe.apiKey)).earnPoints.id).toBe(again.earnPoints.id);
+    expect(await balanceOf(gw, member.id)).toBe(10);
+    expect(await gw.sql(`SELECT count(*)::int AS n FROM ledger_transaction WHERE member_id = $1`, [member.id])).toEqual([{ n: 1 }]);
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+
+  it('a redemption deadlocked (40P01) on every attempt: SERVICE_UNAVAILABLE, no points spent, no stock taken, no key stored; the same key later redeems once', async () => {
+    const member = await newMember(gw, cafe);
+    await earn(gw, cafe, member, '100.00');
+    const reward = await newReward(gw, cafe, { pointsCost: 30, stock: 5 });
+    const input = { memberId: member.id, rewardId: reward.id, idempotencyKey: uniq('key') };
+    await gw.sql(`INSERT INTO doomed VALUES ($1, '40P01')`, [member.id]);
+    const before = await traces(member.id, input.idempotencyKey);
+    const tried = await attempts();
+
+    const r = await gw.gql(RedeemRewardDocument, { input }, cafe.apiKey);
+    expectUnavailable(r);
+    expect((await attempts()) - tried).toBe(5);
+    expect(await traces(member.id, input.idempotencyKey)).toEqual(before);
+    expect(await gw.sql(`SELECT stock FROM reward WHERE id = $1`, [reward.id])).toEqual([{ stock: 5 }]);
+    expect(await gw.sql(`SELECT sum(remaining)::int AS n FROM points_lot WHERE member_id = $1`, [member.id])).toEqual([{ n: 100 }]);
+
+    await gw.sql(`DELETE FROM doomed WHERE member_id = $1`, [member.id]);
+    const ok = await gw.ok(RedeemRewardDocument, { input }, cafe.apiKey);
+    expect(ok.redeemReward.transaction.balanceAfter).toBe(70);
+    expect(await gw.sql(`SELECT stock FROM reward WHERE id = $1`, [reward.id])).toEqual([{ stock: 4 }]);
+    expect(await gw.sql(`SELECT count(*)::int AS n FROM redemption WHERE member_id = $1`, [member.id])).toEqual([{ n: 1 }]);
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 });

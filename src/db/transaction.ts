@@ -2,7 +2,9 @@
 // given one, and retries serialization failures and deadlocks so they never reach a client — and
 // so a transaction whose connection died before it asked to COMMIT (it cannot have committed).
 // A connection lost during COMMIT is not retried: that outcome is unknown, and the caller gets
-// SERVICE_UNAVAILABLE to retry with its idempotency key.
+// SERVICE_UNAVAILABLE to retry with its idempotency key. A conflict still failing after the last
+// attempt is rethrown as it is; the GraphQL edge answers it SERVICE_UNAVAILABLE too (nothing of
+// it was committed, so the client may retry).
 import { DataSource, EntityManager } from 'typeorm';
 import { isConnectTimeout, isConnectionError } from './connection-errors';
 
@@ -13,6 +15,12 @@ export function pgErrorCode(err: unknown): string | undefined {
   const e = err as { code?: unknown; driverError?: { code?: unknown } };
   const code = e?.driverError?.code ?? e?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** A serialization failure or deadlock: the transaction was rolled back and may simply be run again. */
+export function isRetryableConflict(err: unknown): boolean {
+  const code = pgErrorCode(err);
+  return code !== undefined && RETRYABLE.has(code);
 }
 
 export function pgConstraint(err: unknown): string | undefined {
@@ -36,8 +44,7 @@ export async function withTransaction<T>(
         return result;
       });
     } catch (err) {
-      const code = pgErrorCode(err);
-      const conflict = code !== undefined && RETRYABLE.has(code);
+      const conflict = isRetryableConflict(err);
       const lostBeforeCommit = !committing && isConnectionError(err) && !isConnectTimeout(err);
       if ((!conflict && !lostBeforeCommit) || attempt >= MAX_ATTEMPTS) throw err;
       // Jittered backoff so the retried transactions do not collide again in lockstep; a lost

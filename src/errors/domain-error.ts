@@ -15,7 +15,11 @@ export const ErrorCode = {
   SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
   /** Too many writes or failed sign-ins in the current window; retry after extensions.retryAfterSeconds. */
   RATE_LIMITED: 'RATE_LIMITED',
-  /** The database could not be reached or the connection was lost: retry (writes with the same idempotencyKey). */
+  /**
+   * The database could not be reached, the connection was lost, or conflicting concurrent writes
+   * (serialization failures, deadlocks) outlasted the server's own retries: retry (writes with the
+   * same idempotencyKey).
+   */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -42,10 +46,10 @@ export const rateLimited = (message: string, retryAfterSeconds: number) =>
   new DomainError(ErrorCode.RATE_LIMITED, message, undefined, { retryAfterSeconds });
 export const unauthenticated = (message = 'Sign in: send Authorization: Bearer <admin token, partner API key or member token>') =>
   new DomainError(ErrorCode.UNAUTHENTICATED, message);
-export const serviceUnavailable = () =>
+export const serviceUnavailable = (reason = 'The database is unavailable right now') =>
   new DomainError(
     ErrorCode.SERVICE_UNAVAILABLE,
-    'The database is unavailable right now; retry shortly (a write retried with the same idempotencyKey is never applied twice)',
+    `${reason}; retry shortly (a write retried with the same idempotencyKey is never applied twice)`,
     undefined,
     { retryAfterSeconds: 1 },
   );

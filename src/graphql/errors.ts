@@ -6,6 +6,7 @@ import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { DomainError, ErrorCode, serviceUnavailable } from '../errors/domain-error';
 import { isConnectionError } from '../db/connection-errors';
+import { isRetryableConflict } from '../db/transaction';
 import type { Logger } from 'pino';
 import type { QueryLimits } from '../config';
 import { CodedValidationError, asTokenLimitError, withoutSuggestions } from './validation';
@@ -89,6 +90,12 @@ function formatWith(logger: Logger, { production, limits }: ErrorEdgeOptions) {
     if (!(original instanceof DomainError) && isConnectionError(original)) {
       logger.warn({ err: original }, 'database unavailable while serving a GraphQL request');
       original = serviceUnavailable();
+    }
+    // A serialization failure or deadlock that outlasted withTransaction's retries: rolled back,
+    // so as retryable as a lost connection, and no bug of the request's either.
+    if (!(original instanceof DomainError) && isRetryableConflict(original)) {
+      logger.warn({ err: original }, 'conflicting writes outlasted the retries while serving a GraphQL request');
+      original = serviceUnavailable('The database could not complete this request because of conflicting concurrent writes, even after retrying');
     }
     const base = { locations: formatted.locations, path: formatted.path };
     if (original instanceof DomainError) {
