@@ -37,6 +37,9 @@ export interface Config {
   readonly tokenSecret: string | null;
   readonly memberTokenTtlSeconds: number;
   readonly dbPoolSize: number;
+  /** Group commit for earnPoints: batches in flight at once (0: one transaction per earn), and earns per batch. */
+  readonly earnBatchWriters: number;
+  readonly earnBatchSize: number;
   readonly seedDemo: boolean;
   readonly logLevel: string;
   /** Events a live subscription may fall behind by before it is ended (it can resume with `after`). */
@@ -123,6 +126,9 @@ export function loadConfig(env: Env = process.env): Config {
     memberTokenTtlSeconds: integer(env, 'MEMBER_TOKEN_TTL_SECONDS', 24 * 3600, 60, 90 * 24 * 3600),
     // PostgreSQL does best with about 2 × cores active connections; queue in the app beyond that.
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 8, 1, 200),
+    // Each batch holds one pooled connection: leave the rest of the pool to reads and other writes.
+    earnBatchWriters: integer(env, 'EARN_BATCH_WRITERS', 3, 0, 64),
+    earnBatchSize: integer(env, 'EARN_BATCH_SIZE', 64, 1, 1000),
     seedDemo: bool(env, 'SEED_DEMO', true),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     liveQueueLimit: integer(env, 'LIVE_QUEUE_LIMIT', 1000, 1, 1_000_000),

@@ -14,6 +14,7 @@ import { SettlementService } from './modules/settlement/settlement.service';
 import { CatalogService } from './modules/catalog/catalog.service';
 import { ExchangeRateService } from './modules/exchange-rate/exchange-rate.service';
 import { EarnService } from './modules/ledger/earn.service';
+import { EarnBatchWriter } from './modules/ledger/earn-batch';
 import { LedgerService } from './modules/ledger/ledger.service';
 import { MemberService } from './modules/member/member.service';
 import { PartnerService } from './modules/partner/partner.service';
@@ -37,6 +38,8 @@ export interface Services {
   members: MemberService;
   ledger: LedgerService;
   earn: EarnService;
+  /** The group-commit writer earns go through (null when EARN_BATCH_WRITERS=0). */
+  earnWriter: EarnBatchWriter | null;
   catalog: CatalogService;
   redemptions: RedemptionService;
   reversals: ReversalService;
@@ -60,6 +63,12 @@ export async function createServices(db: DataSource, config: Config, logger: Log
   const coalition = await ensureCoalitionIssuer(db, config.coalitionCurrency, config.coalitionPointValue);
   const ledger = new LedgerService(db);
   const apiKeys = new ApiKeyService(db, afterCommit);
+  const earn = new EarnService(db, ledger, coalition, afterCommit);
+  const earnWriter =
+    config.earnBatchWriters > 0
+      ? new EarnBatchWriter(db, earn, coalition, { writers: config.earnBatchWriters, maxBatch: config.earnBatchSize }, logger, afterCommit)
+      : null;
+  earn.useWriter(earnWriter);
   const memberTokens = new MemberTokenService(await loadTokenSecret(db, config.tokenSecret), config.memberTokenTtlSeconds);
   return {
     db,
@@ -70,7 +79,8 @@ export async function createServices(db: DataSource, config: Config, logger: Log
     tiers: new TierService(db),
     members: new MemberService(db),
     ledger,
-    earn: new EarnService(db, ledger, coalition, afterCommit),
+    earn,
+    earnWriter,
     catalog: new CatalogService(db),
     redemptions: new RedemptionService(db, afterCommit),
     reversals: new ReversalService(db, ledger, afterCommit),

@@ -19,3 +19,19 @@ export async function query<T = Record<string, unknown>>(db: Db, text: string, p
 export async function queryOne<T = Record<string, unknown>>(db: Db, text: string, params: unknown[] = []): Promise<T | undefined> {
   return (await query<T>(db, text, params))[0];
 }
+
+interface PgClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * A statement each connection keeps prepared (parsed and planned once, then reused): for the few
+ * statements on the hottest path, where planning cost more than running. Inside a transaction
+ * only (a manager with its own query runner, so the connection is pinned); elsewhere a plain query.
+ */
+export async function queryPrepared<T = Record<string, unknown>>(m: EntityManager, name: string, text: string, params: unknown[]): Promise<T[]> {
+  const runner = m.queryRunner;
+  if (!runner) return query<T>(m, text, params);
+  const client = await (runner as unknown as { connect(): Promise<PgClient> }).connect();
+  return (await client.query({ name, text, values: params })).rows as T[];
+}

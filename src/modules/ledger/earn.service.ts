@@ -53,7 +53,7 @@ export const MAX_BALANCE = 2_147_483_647;
 const MAX_REF_LENGTH = 255;
 const MAX_ITEMS = 500;
 
-interface EarningPartner {
+export interface EarningPartner {
   id: string;
   status: 'ACTIVE' | 'SUSPENDED';
   isCoalition: boolean;
@@ -72,9 +72,78 @@ interface EarningPartner {
   referralBonus: number;
   /** Whether any active challenge counts purchases here (saves the progress upsert when none does). */
   hasChallenges: boolean;
+  /** Whether the partner runs an active punch card (the batched writer leaves those to earnAlone). */
+  hasPunchCards: boolean;
 }
 
-interface ValidPurchase {
+export type RatedPartner = EarningPartner & { rateId: string; earnRate: string; burnRate: string };
+
+/** A purchase that passed every check that needs no database: ready for a transaction. */
+export interface PreparedEarn {
+  p: ValidPurchase;
+  /** The caller's idempotency scope ("partner:<id>", …) and key. */
+  scope: string;
+  key: string;
+  externalRef: string;
+  hash: string;
+}
+
+/** Anything that writes earns for EarnService (the group-commit writer, see earn-batch.ts). */
+export interface EarnWriter {
+  submit(earn: PreparedEarn): Promise<PointsTransaction>;
+}
+
+// The partner, its rate in force and the program settings an earn needs; `$1` is the partner id
+// (or ids: the batched writer loads every partner of a batch in one statement).
+export const EARNING_PARTNER_COLUMNS = `p.id, p.status, p.is_coalition AS "isCoalition", p.currency_code AS "currencyCode", a.id AS "issuanceAccountId",
+              r.id AS "rateId", r.earn_rate::text AS "earnRate", r.burn_rate::text AS "burnRate", p.pending_days AS "pendingDays",
+              s.points_expire_after_months AS "expireAfterMonths", s.extend_expiry_on_activity AS "extendExpiryOnActivity",
+              s.referral_bonus_points AS "referralBonus",
+              EXISTS (SELECT 1 FROM challenge c WHERE c.active AND (c.partner_id IS NULL OR c.partner_id = p.id)) AS "hasChallenges",
+              EXISTS (SELECT 1 FROM punch_card c WHERE c.active AND c.partner_id = p.id) AS "hasPunchCards"`;
+export const EARNING_PARTNER_FROM = `FROM partner p
+         JOIN account a ON a.partner_id = p.id AND a.kind = 'PARTNER_ISSUANCE'
+         CROSS JOIN program_settings s
+         LEFT JOIN LATERAL (
+           SELECT id, earn_rate, burn_rate FROM exchange_rate
+            WHERE partner_id = p.id AND effective_from <= now()
+            ORDER BY effective_from DESC, version DESC LIMIT 1) r ON true`;
+
+/** The checks every purchase must pass against its partner: the same for one earn or a batch. */
+export function checkPartner(partner: EarningPartner | undefined, p: ValidPurchase): RatedPartner {
+  if (!partner || partner.isCoalition) throw notFound('input.partnerId', 'partner');
+  if (partner.status !== 'ACTIVE') throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended and cannot issue points', 'input.partnerId');
+  if (p.currencyCode !== partner.currencyCode) {
+    throw badInput('input.currencyCode', `this partner takes ${partner.currencyCode}, not ${p.currencyCode}`);
+  }
+  const digits = currencyDigits(p.currencyCode) ?? 2;
+  if (p.amount.decimalPlaces() > digits) throw badInput('input.amount', `${p.currencyCode} has at most ${digits} decimal places`);
+  p.items?.forEach((item, i) => {
+    if (new Exact(item.amount).decimalPlaces() > digits) throw badInput(`input.items[${i}].amount`, `${p.currencyCode} has at most ${digits} decimal places`);
+  });
+  if (!partner.rateId || !partner.earnRate || !partner.burnRate) {
+    throw new DomainError(ErrorCode.RATE_NOT_SET, 'This partner has no exchange rate in force yet', 'input.partnerId');
+  }
+  return partner as RatedPartner;
+}
+
+/** What an earn writes, worked out from the locked wallet: the same arithmetic for one earn or a batch. */
+export function earnPostings(partner: EarningPartner, wallet: { balance: number }, breakdown: Component[]) {
+  const points = totalPoints(breakdown);
+  const byPartner = fundedBy(breakdown, Funder.PARTNER);
+  const byCoalition = fundedBy(breakdown, Funder.COALITION);
+  // Inside the partner's return window the points are issued but held in account.pending and
+  // the lots' pending, out of the spendable balance, until the release job (lifecycle/pending.ts).
+  const pending = partner.pendingDays > 0;
+  const balanceAfter = pending ? wallet.balance : wallet.balance + points;
+  if (wallet.balance + points > MAX_BALANCE) throw badInput('input.amount', 'this purchase would earn more points than a balance can hold');
+  // A wallet in debt (after a clawback) is paid first; only the surplus lands in lots.
+  const spendable = pending ? 0 : Math.min(points, Math.max(0, balanceAfter));
+  const partnerLot = Math.min(byPartner, spendable);
+  return { points, byPartner, byCoalition, pending, balanceAfter, partnerLot, coalitionLot: spendable - partnerLot };
+}
+
+export interface ValidPurchase {
   partnerId: string;
   memberId: string;
   amount: Exact;
@@ -113,6 +182,8 @@ export class EarnService {
     private readonly afterCommit: () => void = () => undefined,
   ) {}
 
+  private writer: EarnWriter | null = null;
+
   private validPurchase(caller: Caller, input: Purchase): ValidPurchase {
     const partnerId = requireId(actingPartnerId(caller, input.partnerId), 'input.partnerId');
     const memberId = requireId(input.memberId, 'input.memberId');
@@ -130,41 +201,18 @@ export class EarnService {
   }
 
   /** The partner, its rate in force, and the checks every purchase must pass. */
-  private async earningPartner(db: Db, p: ValidPurchase): Promise<EarningPartner & { rateId: string; earnRate: string; burnRate: string }> {
+  private async earningPartner(db: Db, p: ValidPurchase): Promise<RatedPartner> {
     const partner = await queryOne<EarningPartner>(
       db,
-      `SELECT p.id, p.status, p.is_coalition AS "isCoalition", p.currency_code AS "currencyCode", a.id AS "issuanceAccountId",
-              r.id AS "rateId", r.earn_rate::text AS "earnRate", r.burn_rate::text AS "burnRate", p.pending_days AS "pendingDays",
-              s.points_expire_after_months AS "expireAfterMonths", s.extend_expiry_on_activity AS "extendExpiryOnActivity",
-              s.referral_bonus_points AS "referralBonus",
+      `SELECT ${EARNING_PARTNER_COLUMNS},
               (SELECT mb.referred_by FROM member mb
                 WHERE mb.id = $2 AND mb.referred_by IS NOT NULL AND s.referral_bonus_points > 0
-                  AND NOT EXISTS (SELECT 1 FROM ledger_transaction t WHERE t.member_id = mb.id AND t.type = 'EARN')) AS "referrerId",
-              EXISTS (SELECT 1 FROM challenge c WHERE c.active AND (c.partner_id IS NULL OR c.partner_id = p.id)) AS "hasChallenges"
-         FROM partner p
-         JOIN account a ON a.partner_id = p.id AND a.kind = 'PARTNER_ISSUANCE'
-         CROSS JOIN program_settings s
-         LEFT JOIN LATERAL (
-           SELECT id, earn_rate, burn_rate FROM exchange_rate
-            WHERE partner_id = p.id AND effective_from <= now()
-            ORDER BY effective_from DESC, version DESC LIMIT 1) r ON true
+                  AND NOT EXISTS (SELECT 1 FROM ledger_transaction t WHERE t.member_id = mb.id AND t.type = 'EARN')) AS "referrerId"
+         ${EARNING_PARTNER_FROM}
         WHERE p.id = $1`,
       [p.partnerId, p.memberId],
     );
-    if (!partner || partner.isCoalition) throw notFound('input.partnerId', 'partner');
-    if (partner.status !== 'ACTIVE') throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended and cannot issue points', 'input.partnerId');
-    if (p.currencyCode !== partner.currencyCode) {
-      throw badInput('input.currencyCode', `this partner takes ${partner.currencyCode}, not ${p.currencyCode}`);
-    }
-    const digits = currencyDigits(p.currencyCode) ?? 2;
-    if (p.amount.decimalPlaces() > digits) throw badInput('input.amount', `${p.currencyCode} has at most ${digits} decimal places`);
-    p.items?.forEach((item, i) => {
-      if (new Exact(item.amount).decimalPlaces() > digits) throw badInput(`input.items[${i}].amount`, `${p.currencyCode} has at most ${digits} decimal places`);
-    });
-    if (!partner.rateId || !partner.earnRate || !partner.burnRate) {
-      throw new DomainError(ErrorCode.RATE_NOT_SET, 'This partner has no exchange rate in force yet', 'input.partnerId');
-    }
-    return partner as EarningPartner & { rateId: string; earnRate: string; burnRate: string };
+    return checkPartner(partner, p);
   }
 
   /** Everything the calculation needs, loaded once: rules, membership, tier. */
@@ -198,7 +246,8 @@ export class EarnService {
     return { points: totalPoints(breakdown), breakdown, exchangeRateId: partner.rateId };
   }
 
-  async earn(caller: Caller, input: EarnPoints): Promise<PointsTransaction> {
+  /** Every check that needs no database, and the request's idempotency fingerprint. */
+  prepare(caller: Caller, input: EarnPoints): PreparedEarn {
     const p = this.validPurchase(caller, input);
     const key = validKey(input.idempotencyKey);
     const externalRef = requireText(input.externalRef.trim(), 'input.externalRef');
@@ -213,10 +262,24 @@ export class EarnService {
       partnerId: p.partnerId,
       items: p.items,
     });
+    return { p, scope: callerScope(caller), key, externalRef, hash };
+  }
 
+  /** Sets the writer earns go through (the group-commit writer); without one, each earn is its own transaction. */
+  useWriter(writer: EarnWriter | null): void {
+    this.writer = writer;
+  }
+
+  async earn(caller: Caller, input: EarnPoints): Promise<PointsTransaction> {
+    const prepared = this.prepare(caller, input);
+    return this.writer ? this.writer.submit(prepared) : this.earnAlone(prepared);
+  }
+
+  /** One earn in a transaction of its own, with every rule: punch cards, referrals, challenges. */
+  async earnAlone({ p, scope, key, externalRef, hash }: PreparedEarn): Promise<PointsTransaction> {
     try {
       const tx = await withTransaction(this.db, async (m) => {
-        const claim = await claimKey(m, callerScope(caller), key, 'earnPoints', hash);
+        const claim = await claimKey(m, scope, key, 'earnPoints', hash);
         // A replay returns the original, breakdown included, whatever the rules say today.
         if (claim.replay) return (await this.ledger.byId(claim.resultId, m))!;
         const partner = await this.earningPartner(m, p);
@@ -244,7 +307,7 @@ export class EarnService {
           });
         }
         const upgrade = await this.upgradeTier(m, p.memberId, wallet.tierId);
-        await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, tx.id]);
+        await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [scope, key, tx.id]);
         await announceBalance(m, p.memberId, p.partnerId, tx.id);
         if (upgrade) await announceTierChange(m, p.memberId, upgrade.fromTierId, upgrade.toTierId, tx.id);
         return tx;
@@ -252,18 +315,21 @@ export class EarnService {
       this.afterCommit();
       return tx;
     } catch (err) {
-      if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'ledger_transaction_receipt') {
-        const original = await queryOne<{ id: string }>(
-          this.db,
-          `SELECT id FROM ledger_transaction WHERE partner_id = $1 AND external_ref = $2 AND type = 'EARN'`,
-          [p.partnerId, externalRef],
-        );
-        throw badInput('input.externalRef', 'this receipt has already earned points; a purchase earns once', {
-          originalTransactionId: original?.id,
-        });
-      }
+      if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'ledger_transaction_receipt') throw await this.receiptUsed(p.partnerId, externalRef);
       throw err;
     }
+  }
+
+  /** The answer to a receipt that already earned: a purchase earns once (README: Idempotency). */
+  async receiptUsed(partnerId: string, externalRef: string, db: Db = this.db): Promise<DomainError> {
+    const original = await queryOne<{ id: string }>(
+      db,
+      `SELECT id FROM ledger_transaction WHERE partner_id = $1 AND external_ref = $2 AND type = 'EARN'`,
+      [partnerId, externalRef],
+    );
+    return badInput('input.externalRef', 'this receipt has already earned points; a purchase earns once', {
+      originalTransactionId: original?.id,
+    });
   }
 
   /** The EARN row, its entries (member +total; each issuer −its share), lots, and the wallet. */
@@ -275,18 +341,7 @@ export class EarnService {
     wallet: { accountId: string; balance: number; tierMultiplier: string },
     breakdown: Component[],
   ): Promise<PointsTransaction> {
-    const points = totalPoints(breakdown);
-    const byPartner = fundedBy(breakdown, Funder.PARTNER);
-    const byCoalition = fundedBy(breakdown, Funder.COALITION);
-    // Inside the partner's return window the points are issued but held in account.pending and
-    // the lots' pending, out of the spendable balance, until the release job (lifecycle/pending.ts).
-    const pending = partner.pendingDays > 0;
-    const balanceAfter = pending ? wallet.balance : wallet.balance + points;
-    if (wallet.balance + points > MAX_BALANCE) throw badInput('input.amount', 'this purchase would earn more points than a balance can hold');
-    // A wallet in debt (after a clawback) is paid first; only the surplus lands in lots.
-    const spendable = pending ? 0 : Math.min(points, Math.max(0, balanceAfter));
-    const partnerLot = Math.min(byPartner, spendable);
-    const coalitionLot = spendable - partnerLot;
+    const { points, byPartner, byCoalition, balanceAfter, partnerLot, coalitionLot } = earnPostings(partner, wallet, breakdown);
     const accounts = [wallet.accountId, partner.issuanceAccountId, this.coalition.issuanceAccountId];
     const amounts = [points, -byPartner, -byCoalition];
     const keep = amounts.map((a, i) => i < 2 || a !== 0);
