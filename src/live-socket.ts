@@ -4,6 +4,10 @@
 // before init is graphql-ws's 4401. A socket's authentication never outlives its credential: it is
 // closed (4403) when a member token expires, and when its partner key is revoked or its rotation
 // grace period ends, on whichever instance holds it (revocations arrive through the outbox relay).
+// A partner's status is read again for every operation, so a suspension (or reactivation) applies
+// to sockets already open, as it does to the next HTTP request.
+// A client that cannot keep up is disconnected with 4008 (it resumes with `after`): when one of its
+// subscriptions falls LIVE_QUEUE_LIMIT events behind, or LIVE_MAX_BUFFERED_BYTES sit unsent.
 import type http from 'node:http';
 import {
   GraphQLError,
@@ -21,12 +25,14 @@ import type { Logger } from './logger';
 import type { Services } from './services';
 import type { Context } from './graphql/context';
 import type { Viewer } from './modules/auth/viewer';
-import { DomainError, ErrorCode } from './errors/domain-error';
-import { createLoaders } from './graphql/loaders';
+import { DomainError, ErrorCode, serviceUnavailable } from './errors/domain-error';
+import { isConnectionError } from './db/connection-errors';
+import { Loaders, createLoaders } from './graphql/loaders';
 import { CodedValidationError, extraValidationRules, parseLimited } from './graphql/validation';
 import { mutationFieldCount } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';
 import { API_KEY_CHANNEL } from './modules/live/outbox-event';
+import { SlowSubscriberError } from './modules/live/event-queue';
 
 /** Close code for a client that reads too slowly to keep up (it may reconnect and resume with `after`). */
 export const SLOW_CONSUMER_CLOSE_CODE = 4008;
@@ -47,6 +53,27 @@ function closeAt(socket: WebSocket, when: Date, reason: string): void {
   const timer = setTimeout(() => closeAt(socket, when, reason), Math.min(delay, MAX_TIMER_MS));
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
+}
+
+/** Disconnects a client that reads too slowly; the close code tells it to reconnect and resume with `after`. */
+function disconnectSlowConsumer(socket: WebSocket, logger: Logger, why: Record<string, unknown>): void {
+  if (socket.readyState !== WebSocket.OPEN) return;
+  logger.warn(why, 'closing a live client that cannot keep up');
+  socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: reconnect and resume with after');
+  // A client that reads nothing never completes the close handshake.
+  setTimeout(() => socket.terminate(), 5_000).unref();
+}
+
+/**
+ * The connection's viewer as of this operation. A partner can be suspended or reactivated while
+ * its socket stays open, so its status is read again per operation: one primary-key lookup
+ * through the operation's own partner loader (resolvers that load the partner reuse it), as HTTP
+ * reads it when it authenticates each request.
+ */
+async function currentViewer(viewer: Viewer, loaders: Loaders): Promise<Viewer> {
+  if (viewer.kind !== 'partner') return viewer;
+  const partner = await loaders.partner.load(viewer.partnerId);
+  return { ...viewer, suspended: partner?.status !== 'ACTIVE' };
 }
 
 export function attachLiveSocket(
@@ -142,20 +169,32 @@ export function attachLiveSocket(
             throw err;
           }
         }
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+        // The context (graphql-ws would otherwise build it without the partner's current status).
+        const loaders = createLoaders(services);
+        let viewer: Viewer;
+        try {
+          viewer = await currentViewer(ctx.extra.viewer ?? { kind: 'anonymous' }, loaders);
+        } catch (err) {
+          if (!isConnectionError(err)) throw err;
+          const unavailable = serviceUnavailable();
+          return [new GraphQLError(unavailable.message, { originalError: unavailable })];
+        }
+        const contextValue: Context = { viewer, loaders, services };
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
-      context: (ctx): Context => ({ viewer: ctx.extra.viewer ?? { kind: 'anonymous' }, loaders: createLoaders(services), services }),
       onNext: (ctx, _id, _payload, _args, result) => {
         const socket = ctx.extra.socket;
-        if (socket.bufferedAmount > config.liveMaxBufferedBytes) {
-          logger.warn({ buffered: socket.bufferedAmount }, 'closing a live client that cannot keep up');
-          socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: reconnect and resume with after');
-          // A client that reads nothing never completes the close handshake.
-          setTimeout(() => socket.terminate(), 5_000).unref();
-        }
+        if (socket.bufferedAmount > config.liveMaxBufferedBytes) disconnectSlowConsumer(socket, logger, { buffered: socket.bufferedAmount });
         return result.errors ? { ...result, errors: format(result.errors) } : undefined;
       },
-      onError: (_ctx, _id, _payload, errors) => format(errors),
+      onError: (ctx, _id, _payload, errors) => {
+        // A subscription that fell LIVE_QUEUE_LIMIT events behind: its client is too slow, so the whole
+        // connection goes (closed before this error is sent, so every subscription on it sees 4008).
+        if (errors.some((e) => e.originalError instanceof SlowSubscriberError)) {
+          disconnectSlowConsumer(ctx.extra.socket, logger, { queue: config.liveQueueLimit });
+        }
+        return format(errors);
+      },
     },
     wss,
     KEEPALIVE_MS,

@@ -1,10 +1,11 @@
-// A subscriber that falls behind is cut off clearly (not buffered without bound) and can resume
-// with `after` without losing anything.
+// A subscriber that falls behind is cut off clearly (not buffered without bound): its connection
+// is closed with 4008, and it can resume with `after` without losing anything.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { BalanceChangedDocument, EarnPointsDocument } from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
-import { earnInput, newMember, newPartner } from './support/factories';
-import { liveClient, settle, subscribe } from './support/live-client';
+import { earn, earnInput, newMember, newPartner } from './support/factories';
+import { liveClient, LiveSubscription, settle, subscribe } from './support/live-client';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -13,16 +14,35 @@ beforeAll(async () => {
 });
 afterAll(() => gw?.stop());
 
-it('ends a subscription that falls too far behind, and after: replays everything it missed', async () => {
-  const cafe = await newPartner(gw);
-  const member = await newMember(gw, cafe);
-  const sub = subscribe(liveClient(gw.wsUrl, member.token), BalanceChangedDocument, { memberId: member.id });
+async function until(done: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+const closed = (sub: LiveSubscription<unknown>) => until(() => sub.closed !== null, 'the socket to close').then(() => sub.closed!);
+
+it('disconnects a client whose subscription falls too far behind (4008), and after: replays everything it missed', async () => {
+  const member = await newMember(gw, await newPartner(gw));
+  const client = liveClient(gw.wsUrl, member.token);
+  const sub = subscribe(client, BalanceChangedDocument, { memberId: member.id });
+  // A second subscription on the same connection goes with it.
+  const sibling = subscribe(client, BalanceChangedDocument, { memberId: member.id });
   await settle();
-  // One relay poll delivers the whole burst at once: far more than the queue holds.
-  await Promise.all(Array.from({ length: 30 }, () => gw.ok(EarnPointsDocument, { input: earnInput(member, '1.00') }, cafe.apiKey)));
+  // A burst that one relay poll delivers at once, far more than the queue holds: 30 events
+  // committed together (as a batch job's transaction would), balances 1 to 30.
+  await gw.sql(
+    `INSERT INTO outbox_event (topic, member_id, payload)
+     SELECT 'BALANCE_CHANGED', $1, jsonb_build_object('available', g, 'lifetimeEarned', g, 'qualifyingPoints', g, 'pending', 0)
+       FROM generate_series(1, 30) g`,
+    [member.id],
+  );
   gw.services.relay.nudge();
-  const errors = await sub.waitForError();
-  expect(errors[0]!.message).toMatch(/resubscribe with after/);
+  expect(await closed(sub)).toMatchObject({ code: 4008, reason: expect.stringMatching(/resume with after/) });
+  await until(() => sibling.closed !== null, 'the sibling subscription to end');
+  expect(sibling.closed!.code).toBe(4008);
+  expect(sub.errors).toEqual([]);
   const seen = sub.events.length;
   expect(seen).toBeLessThan(30);
   await sub.stop();
@@ -33,6 +53,49 @@ it('ends a subscription that falls too far behind, and after: replays everything
   expect([...sub.events, ...rest].map((e) => e.balanceChanged.balance.available)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   await resumed.stop();
 });
+
+it('disconnects a client that stops reading once LIVE_MAX_BUFFERED_BYTES sit unsent on its socket (4008), without holding up other subscribers', async () => {
+  // Its own gateway: the smallest buffer allowance, the default queue, and limits that let one
+  // event carry a large page of history (the kernel's socket buffers take megabytes first).
+  const big = await startTestGateway({ LIVE_MAX_BUFFERED_BYTES: '1024', MAX_QUERY_COST: '1000000', MAX_QUERY_TOKENS: '5000' });
+  try {
+    const cafe = await newPartner(big);
+    const member = await newMember(big, cafe);
+    await Promise.all(Array.from({ length: 100 }, () => big.ok(EarnPointsDocument, { input: earnInput(member, '1.00') }, cafe.apiKey)));
+    const page = Array.from(
+      { length: 15 },
+      (_, i) => `t${i}: transactions(first: 100) { edges { cursor node { id type points balanceAfter createdAt externalRef partner { id slug name } } } }`,
+    ).join(' ');
+    const query = `subscription($m: ID!) { balanceChanged(memberId: $m) { eventId member { id ${page} } } }`;
+
+    // A raw client: four subscriptions on one socket, then it stops reading.
+    const ws = new WebSocket(big.wsUrl, 'graphql-transport-ws');
+    let received = 0;
+    const closedWith = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    ws.on('message', () => received++);
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${cafe.apiKey}` } }));
+    await new Promise((r) => ws.once('message', r));
+    for (const id of ['1', '2', '3', '4']) ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables: { m: member.id } } }));
+    const healthy = subscribe(liveClient(big.wsUrl, member.token), BalanceChangedDocument, { memberId: member.id });
+    await settle(300);
+    ws.pause();
+
+    // Each earn sends four events of several hundred kilobytes each to the stalled socket.
+    for (let i = 0; i < 8; i++) await earn(big, cafe, member, '1.00');
+    // Read again soon: the server terminates a socket that does not answer its close within 5 s.
+    ws.resume();
+    await healthy.waitFor(8);
+    const { code, reason } = await closedWith;
+    expect(code).toBe(4008);
+    expect(reason).toMatch(/resume with after/);
+    expect(received).toBeLessThan(1 + 4 * 8); // the ack and fewer than every event
+    expect(healthy.closed).toBeNull();
+    await healthy.stop();
+  } finally {
+    await big.stop();
+  }
+}, 60_000);
 
 it('purges outbox events past the retention, keeping recent ones replayable', async () => {
   const cafe = await newPartner(gw);

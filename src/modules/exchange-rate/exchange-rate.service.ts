@@ -66,6 +66,7 @@ export class ExchangeRateService {
          RETURNING ${RATE_COLUMNS}`,
         [partnerId, earnRate, burnRate, effectiveFrom],
       ))!;
+      // Announces the new version now, effectiveFrom included (a future one is for frontends to schedule).
       await query(m, `INSERT INTO outbox_event (topic, partner_id, payload) VALUES ('EXCHANGE_RATE_CHANGED', $1, $2)`, [
         partnerId,
         { exchangeRateId: rate.id },

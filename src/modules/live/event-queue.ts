@@ -1,5 +1,6 @@
 // A bounded async queue: one per live subscription. A subscriber that falls more than `limit`
-// events behind is failed (and can resume with `after`) rather than letting memory grow.
+// events behind is failed rather than letting memory grow; the live socket answers that failure by
+// disconnecting the client (4008), which resumes with `after`.
 import { DomainError, ErrorCode } from '../../errors/domain-error';
 
 export class SlowSubscriberError extends DomainError {

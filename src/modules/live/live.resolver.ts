@@ -100,7 +100,10 @@ export class TierChangeResolver {
 @Resolver()
 export class ExchangeRateLiveResolver {
   @Subscription(() => ExchangeRate, {
-    description: "Each new rate version of one partner (or of every partner when partnerId is omitted). Rates are public.",
+    description:
+      'Each new rate version of one partner (or of every partner when partnerId is omitted), announced when it is created, ' +
+      'not when it takes effect: a version with a future effectiveFrom applies only from then, so schedule the repricing for ' +
+      'effectiveFrom (Partner.exchangeRate stays the version in force until then). Rates are public.',
     subscribe: ({ args, context }: { args: { partnerId?: string | null }; context: Context }) =>
       context.services.live.rateEvents(args.partnerId ? requireId(args.partnerId, 'partnerId') : null),
   })

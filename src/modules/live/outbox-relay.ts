@@ -46,8 +46,21 @@ export class OutboxRelay {
   ) {}
 
   async start(): Promise<void> {
-    // Live delivery starts now; older events are for subscribers resuming with `after`.
-    this.high = (await queryOne<{ max: number }>(this.db, `SELECT coalesce(max(id), 0)::bigint AS max FROM outbox_event`))!.max;
+    // Live delivery starts at the newest committed event; older ones are for subscribers resuming
+    // with `after`. But a transaction still in flight now may hold a lower id and commit a moment
+    // later: so every id missing from the last MAX_HOLES below the start is a hole, watched like any
+    // other until it shows up or GAP_TIMEOUT_MS passes. One statement, so one snapshot: an id that
+    // commits between reading the max and listing the missing ones cannot slip through as present.
+    const start = (await queryOne<{ max: number; missing: number[] }>(
+      this.db,
+      `WITH top AS (SELECT coalesce(max(id), 0)::bigint AS max FROM outbox_event)
+       SELECT top.max, array(SELECT g FROM generate_series(greatest(top.max - ${MAX_HOLES}, 1), top.max - 1) g
+                              WHERE NOT EXISTS (SELECT 1 FROM outbox_event e WHERE e.id = g)) AS missing
+         FROM top`,
+    ))!;
+    this.high = start.max;
+    const now = Date.now();
+    for (const id of start.missing) this.holes.set(Number(id), now);
     await this.listen();
     this.timer = setInterval(() => this.poll(), POLL_INTERVAL_MS);
     this.purgeTimer = setInterval(() => void this.purge().catch((err) => this.logger.warn({ err }, 'outbox purge failed')), PURGE_INTERVAL_MS);
