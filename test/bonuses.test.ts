@@ -9,7 +9,7 @@ import {
   SettlementBreakageDocument,
 } from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
-import { earn, ledgerViolations, newPartner, TestMember, TestPartner, uniq } from './support/factories';
+import { earn, ledgerViolations, newPartner, rewriteLedgerHistory, TestMember, TestPartner, uniq } from './support/factories';
 import { grantBirthdayBonuses } from '../src/modules/lifecycle/birthday';
 
 let gw: TestGateway;
@@ -168,7 +168,7 @@ describe('referral bonus', () => {
     const referrer = await enroll(cafe);
     const referred = await enroll(cafe, { referralCode: referrer.referralCode });
     const first = await earn(gw, cafe, referred, '50.00');
-    await gw.sql(`UPDATE ledger_transaction SET created_at = now() - interval '31 days' WHERE id = $1`, [first.id]);
+    await rewriteLedgerHistory(gw, `UPDATE ledger_transaction SET created_at = now() - interval '31 days' WHERE id = $1`, [first.id]);
     await gw.ok(ReverseTransactionDocument, { input: { transactionId: first.id, idempotencyKey: uniq('rev') } }, cafe.apiKey);
     expect((await history(referrer.id)).balance).toBe(200);
     expect((await history(referred.id)).balance).toBe(200);

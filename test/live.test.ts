@@ -11,7 +11,7 @@ import {
   TierChangedDocument,
 } from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
-import { earn, earnInput, newMember, newPartner, newReward, uniq } from './support/factories';
+import { earn, earnInput, newMember, newPartner, newReward, rewriteLedgerHistory, uniq } from './support/factories';
 import { liveClient, settle, subscribe } from './support/live-client';
 import { startChildGateway } from './support/child-gateway';
 import { evaluateTiers } from '../src/modules/tier/tier-evaluation';
@@ -156,7 +156,7 @@ describe('tierChanged', () => {
     const member = await newMember(gw, cafe);
     await earn(gw, cafe, member, '6000.00');
     // Those points were earned 13 months ago, as far as the rolling window is concerned.
-    await gw.sql(`UPDATE ledger_transaction SET created_at = now() - interval '13 months' WHERE member_id = $1`, [member.id]);
+    await rewriteLedgerHistory(gw, `UPDATE ledger_transaction SET created_at = now() - interval '13 months' WHERE member_id = $1`, [member.id]);
     await earn(gw, cafe, member, '100.00');
     const sub = subscribe(liveClient(gw.wsUrl, cafe.apiKey), TierChangedDocument, { memberId: member.id });
     await settle();
