@@ -172,14 +172,31 @@ export class ApiKeyService {
     return rotated;
   }
 
-  async findOwner(key: string): Promise<ApiKeyOwner | null> {
+  /** Lookups in flight, by key hash: a till's burst of requests with one key shares one query. */
+  private readonly lookups = new Map<string, Promise<ApiKeyOwner | null>>();
+
+  /**
+   * The key's owner, read from the database on every request (a revocation takes effect on the
+   * next one); requests arriving while a lookup for the same key is in flight share its answer.
+   */
+  findOwner(key: string): Promise<ApiKeyOwner | null> {
+    const hash = hashApiKey(key);
+    const hashKey = hash.toString('base64');
+    const inFlight = this.lookups.get(hashKey);
+    if (inFlight) return inFlight;
+    const lookup = this.lookup(hash).finally(() => this.lookups.delete(hashKey));
+    this.lookups.set(hashKey, lookup);
+    return lookup;
+  }
+
+  private async lookup(hash: Buffer): Promise<ApiKeyOwner | null> {
     return (
       (await queryOne<ApiKeyOwner>(
         this.db,
         `SELECT k.id AS "apiKeyId", k.prefix, k.expires_at AS "expiresAt", p.id AS "partnerId", p.slug, p.status
            FROM partner_api_key k JOIN partner p ON p.id = k.partner_id
           WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
-        [hashApiKey(key)],
+        [hash],
       )) ?? null
     );
   }

@@ -31,6 +31,9 @@ export class RateLimitService {
   /** IPs this instance saw go over the failed-authentication limit, until when (ms since epoch). */
   private readonly blockedIps = new Map<string, number>();
   private readonly cleanup: NodeJS.Timeout;
+  /** Hits not yet sent, by bucket, and the buckets whose upsert is in flight (see hit()). */
+  private readonly waiting = new Map<string, { hits: number; callers: { n: number; resolve(h: Hit): void; reject(e: unknown): void }[] }>();
+  private readonly counting = new Set<string>();
 
   constructor(
     databaseUrl: string,
@@ -96,9 +99,41 @@ export class RateLimitService {
     return rateLimited('Too many failed authentications from this address; try again later', seconds(retryAfterMs));
   }
 
-  private async hit(bucket: string, n: number): Promise<Hit> {
-    const { rows } = await this.pool.query<Hit>(HIT, [bucket, this.limits.windowSeconds, n]);
-    return { hits: Number(rows[0]!.hits), retryAfterMs: Math.max(0, Number(rows[0]!.retryAfterMs)) };
+  /**
+   * Counts n hits on a bucket. Hits on one bucket wait while its upsert is in flight and then go
+   * together in the next one, so a busy key costs one statement per round trip rather than per
+   * request (and its counter row is not a queue of row locks). Each caller still sees the count
+   * it would have seen alone: the total before the upsert plus the hits up to and including its own.
+   */
+  private hit(bucket: string, n: number): Promise<Hit> {
+    return new Promise((resolve, reject) => {
+      let group = this.waiting.get(bucket);
+      if (!group) this.waiting.set(bucket, (group = { hits: 0, callers: [] }));
+      group.hits += n;
+      group.callers.push({ n, resolve, reject });
+      if (!this.counting.has(bucket)) this.count(bucket);
+    });
+  }
+
+  private count(bucket: string): void {
+    const group = this.waiting.get(bucket);
+    if (!group) return;
+    this.waiting.delete(bucket);
+    this.counting.add(bucket);
+    this.pool
+      .query<Hit>(HIT, [bucket, this.limits.windowSeconds, group.hits])
+      .then(
+        ({ rows }) => {
+          const retryAfterMs = Math.max(0, Number(rows[0]!.retryAfterMs));
+          let hits = Number(rows[0]!.hits) - group.hits;
+          for (const c of group.callers) c.resolve({ hits: (hits += c.n), retryAfterMs });
+        },
+        (err: unknown) => group.callers.forEach((c) => c.reject(err)),
+      )
+      .finally(() => {
+        this.counting.delete(bucket);
+        this.count(bucket);
+      });
   }
 
   private forgetExpiredBlocks(): void {
