@@ -221,6 +221,84 @@ describe('reverseTransaction', () => {
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 
+  it('cancels a redemption that spent two lots with different expiries: each lot gets back exactly what it gave', async () => {
+    const cafe = await newPartner(gw, { earnRate: '1' });
+    const shop = await newPartner(gw, { earnRate: '1' });
+    const airline = await newPartner(gw);
+    const member = await newMember(gw, cafe);
+    await earn(gw, cafe, member, '120.00');
+    await earn(gw, shop, member, '90.00');
+    // The later earn expires first, so it is spent first.
+    const late = new Date('2031-03-01T00:00:00Z');
+    const soon = new Date('2030-06-30T00:00:00Z');
+    await gw.sql(`UPDATE points_lot SET expires_at = $2 WHERE member_id = $1 AND partner_id = $3`, [member.id, late, cafe.id]);
+    await gw.sql(`UPDATE points_lot SET expires_at = $2 WHERE member_id = $1 AND partner_id = $3`, [member.id, soon, shop.id]);
+    const reward = await newReward(gw, airline, { pointsCost: 150 });
+    const { redeemReward } = await gw.ok(RedeemRewardDocument, { input: redeemInput(member.id, reward.id) }, member.token);
+    expect(await lotsOf(gw, member.id)).toEqual([
+      { partnerId: cafe.id, points: 120, remaining: 60, expiresAt: late },
+      { partnerId: shop.id, points: 90, remaining: 0, expiresAt: soon },
+    ]);
+
+    const input = { transactionId: redeemReward.transaction.id, idempotencyKey: uniq('rev') };
+    const { reverseTransaction } = await gw.ok(ReverseTransactionDocument, { input }, airline.apiKey);
+    expect(reverseTransaction).toMatchObject({ type: 'REVERSAL', points: 150, balanceAfter: 210 });
+    expect(await lotsOf(gw, member.id)).toEqual([
+      { partnerId: cafe.id, points: 120, remaining: 120, expiresAt: late },
+      { partnerId: shop.id, points: 90, remaining: 90, expiresAt: soon },
+    ]);
+    // Each lot's give-back mirrors what the redemption took from it.
+    const flows = await gw.sql<{ issuer: string; taken: number; returned: number }>(
+      `SELECT l.partner_id AS issuer,
+              sum(c.points) FILTER (WHERE c.transaction_id = $1)::int AS taken,
+              sum(c.points) FILTER (WHERE c.transaction_id = $2)::int AS returned
+         FROM lot_consumption c JOIN points_lot l ON l.id = c.lot_id
+        WHERE c.transaction_id IN ($1, $2) GROUP BY l.partner_id, l.earned_at ORDER BY l.earned_at`,
+      [redeemReward.transaction.id, reverseTransaction.id],
+    );
+    expect(flows).toEqual([
+      { issuer: cafe.id, taken: 60, returned: -60 },
+      { issuer: shop.id, taken: 90, returned: -90 },
+    ]);
+    // Replaying the cancellation changes nothing.
+    const again = (await gw.ok(ReverseTransactionDocument, { input }, airline.apiKey)).reverseTransaction;
+    expect(again.id).toBe(reverseTransaction.id);
+    expect((await lotsOf(gw, member.id)).map((l) => l.remaining)).toEqual([120, 90]);
+    expect(await balanceOf(gw, member.id)).toBe(210);
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+
+  it('replays a reversal under the same key: the original result, nothing new written; different points conflict', async () => {
+    const cafe = await newPartner(gw, { earnRate: '1' });
+    const member = await newMember(gw, cafe);
+    const purchase = await earn(gw, cafe, member, '100.00');
+    const input = { transactionId: purchase.id, points: 30, reason: 'refund: part', idempotencyKey: uniq('rev') };
+    const first = (await gw.ok(ReverseTransactionDocument, { input }, cafe.apiKey)).reverseTransaction;
+    expect(first).toMatchObject({ type: 'REVERSAL', points: -30, balanceAfter: 70, reverses: { id: purchase.id } });
+
+    const written = async () =>
+      (
+        await gw.sql<{ txs: number; entries: number; consumed: number; events: number }>(
+          `SELECT (SELECT count(*) FROM ledger_transaction WHERE member_id = $1)::int AS txs,
+                  (SELECT count(*) FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id WHERE t.member_id = $1)::int AS entries,
+                  (SELECT count(*) FROM lot_consumption c JOIN points_lot l ON l.id = c.lot_id WHERE l.member_id = $1)::int AS consumed,
+                  (SELECT count(*) FROM outbox_event WHERE member_id = $1)::int AS events`,
+          [member.id],
+        )
+      )[0]!;
+    const before = await written();
+    const again = (await gw.ok(ReverseTransactionDocument, { input }, cafe.apiKey)).reverseTransaction;
+    expect(again).toEqual(first);
+    expect(await written()).toEqual(before);
+    expect(await balanceOf(gw, member.id)).toBe(70);
+
+    const conflict = await gw.gql(ReverseTransactionDocument, { input: { ...input, points: 40 } }, cafe.apiKey);
+    expect(conflict.errors?.[0]?.extensions?.code).toBe('IDEMPOTENCY_CONFLICT');
+    expect(await written()).toEqual(before);
+    expect(await balanceOf(gw, member.id)).toBe(70);
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+
   it('refuses members and other partners', async () => {
     const cafe = await newPartner(gw);
     const other = await newPartner(gw);
