@@ -16,6 +16,9 @@ async function main() {
     for (const [job, r] of Object.entries(result)) {
       console.log(r.ran ? `${job}: ${r.points} point(s) for ${r.members} member(s)` : `${job}: another instance is running it right now; nothing done`);
     }
+    if (result.birthdays.skippedPartnerIds.length > 0) {
+      console.warn(`birthdays: skipped partner(s) with no exchange rate in force: ${result.birthdays.skippedPartnerIds.join(', ')}`);
+    }
   } finally {
     await database.close();
   }

@@ -156,7 +156,13 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
   const lifecycleTimer =
     config.pointsLifecycleIntervalSeconds > 0
       ? setInterval(() => {
-          runLifecycleJobs(db, services.coalition, new Date(), () => services.relay.nudge()).catch((err) => logger.error({ err }, 'points lifecycle jobs failed'));
+          runLifecycleJobs(db, services.coalition, new Date(), () => services.relay.nudge())
+            .then(({ birthdays }) => {
+              if (birthdays.skippedPartnerIds.length > 0) {
+                logger.warn({ partnerIds: birthdays.skippedPartnerIds }, 'birthday bonuses skipped: issuer has no exchange rate in force');
+              }
+            })
+            .catch((err) => logger.error({ err }, 'points lifecycle jobs failed'));
         }, config.pointsLifecycleIntervalSeconds * 1000).unref()
       : null;
   await new Promise<void>((resolve) => httpServer.listen(port, resolve));

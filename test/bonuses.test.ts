@@ -5,6 +5,7 @@ import {
   MemberLifecycleDocument,
   ReverseTransactionDocument,
   SetPartnerBirthdayRewardDocument,
+  SetExchangeRateDocument,
   SetProgramSettingsDocument,
   SettlementBreakageDocument,
 } from './generated/graphql';
@@ -87,6 +88,34 @@ describe('birthday bonus', () => {
       [100, 'BIRTHDAY', 'PARTNER'],
     ]);
     expect(await gifts(neither.id)).toEqual([[500, 'BIRTHDAY', 'COALITION']]);
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+
+  it("a partner with no exchange rate in force is skipped; everyone else's birthday bonuses are still given", async () => {
+    const rated = await newPartner(gw);
+    const unrated = await newPartner(gw, { earnRate: null });
+    await gw.ok(SetPartnerBirthdayRewardDocument, { partnerId: rated.id, points: 100 }, rated.apiKey);
+    await gw.ok(SetPartnerBirthdayRewardDocument, { partnerId: unrated.id, points: 70 }, unrated.apiKey);
+    // Several of each, so the unrated partner's gifts fall before and after the others in the run.
+    const atRated = [];
+    const atUnrated = [];
+    for (let i = 0; i < 3; i++) {
+      atRated.push(await enroll(rated, { birthDate: '1991-11-05' }));
+      atUnrated.push(await enroll(unrated, { birthDate: '1991-11-05' }));
+    }
+    const gifts = async (id: string) =>
+      (await history(id)).txs.filter((t) => t.type === 'BONUS').map((t) => [t.points, t.breakdown[0]!.funder]);
+
+    const run = await grantBirthdayBonuses(gw.db, gw.services.coalition, new Date('2027-11-05T08:00:00Z'));
+    expect(run).toMatchObject({ ran: true, members: 6, points: 6 * 500 + 3 * 100, skippedPartnerIds: [unrated.id] });
+    for (const m of atRated) expect(await gifts(m.id)).toEqual([[500, 'COALITION'], [100, 'PARTNER']]);
+    for (const m of atUnrated) expect(await gifts(m.id)).toEqual([[500, 'COALITION']]);
+
+    // Once the partner has a rate, a later run that day gives its gifts, and only those.
+    await gw.ok(SetExchangeRateDocument, { input: { partnerId: unrated.id, earnRate: '1', burnRate: '0.01' } }, gw.adminToken);
+    const later = await grantBirthdayBonuses(gw.db, gw.services.coalition, new Date('2027-11-05T20:00:00Z'));
+    expect(later).toMatchObject({ ran: true, members: 3, points: 3 * 70, skippedPartnerIds: [] });
+    for (const m of atUnrated) expect(await gifts(m.id)).toEqual([[500, 'COALITION'], [70, 'PARTNER']]);
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 

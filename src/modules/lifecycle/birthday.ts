@@ -24,19 +24,26 @@ function isLeap(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
+export interface BirthdayResult extends JobResult {
+  /** Issuers whose gifts were due but left for a later run: no exchange rate in force to record. */
+  skippedPartnerIds: string[];
+}
+
 export async function grantBirthdayBonuses(
   db: DataSource,
   coalition: CoalitionIssuer,
   now: Date = new Date(),
   afterCommit: () => void = () => undefined,
-): Promise<JobResult> {
-  return withJobLock<JobResult>(db, BIRTHDAY_LOCK, { ran: false, members: 0, points: 0 }, async () => {
+): Promise<BirthdayResult> {
+  return withJobLock<BirthdayResult>(db, BIRTHDAY_LOCK, { ran: false, members: 0, points: 0, skippedPartnerIds: [] }, async () => {
     const { birthdayBonusPoints } = await ProgramSettingsService.read(db);
     const year = now.getUTCFullYear();
     const monthDay = now.toISOString().slice(5, 10);
     const days = monthDay === '02-28' && !isLeap(year) ? ['02-28', '02-29'] : [monthDay];
     // Every gift due today and not given yet: the coalition's (issuer NULL) and each partner's.
-    const gifts = await query<{ memberId: string; partnerId: string | null; accountId: string | null; points: number }>(
+    // A bonus records its issuer's rate in force (creditBonus, at the database's now()); a partner
+    // that has none yet is skipped, so one misconfigured partner never stops everyone's birthday.
+    const due = await query<{ memberId: string; partnerId: string | null; accountId: string | null; points: number; hasRate: boolean }>(
       db,
       `WITH due AS (
          SELECT m.id, m.enrolled_by_partner FROM member m
@@ -50,12 +57,16 @@ export async function grantBirthdayBonuses(
           WHERE due.enrolled_by_partner = p.id
              OR EXISTS (SELECT 1 FROM ledger_transaction t WHERE t.member_id = due.id AND t.partner_id = p.id AND t.type = 'EARN'
                           AND t.created_at > $4::timestamptz - interval '12 months'))
-       SELECT g.member_id AS "memberId", g.partner_id AS "partnerId", g.account_id AS "accountId", g.points FROM gifts g
+       SELECT g.member_id AS "memberId", g.partner_id AS "partnerId", g.account_id AS "accountId", g.points,
+              EXISTS (SELECT 1 FROM exchange_rate r WHERE r.partner_id = coalesce(g.partner_id, $5) AND r.effective_from <= now()) AS "hasRate"
+         FROM gifts g
         WHERE NOT EXISTS (SELECT 1 FROM member_bonus b WHERE b.member_id = g.member_id AND b.kind = 'BIRTHDAY'
                             AND b.period = $2 || coalesce(':' || g.partner_id::text, ''))
         ORDER BY g.member_id, g.partner_id NULLS FIRST`,
-      [days, String(year), birthdayBonusPoints, now],
+      [days, String(year), birthdayBonusPoints, now, coalition.partnerId],
     );
+    const gifts = due.filter((g) => g.hasRate);
+    const skippedPartnerIds = [...new Set(due.filter((g) => !g.hasRate).map((g) => g.partnerId ?? coalition.partnerId))];
     const members = new Set<string>();
     let points = 0;
     for (const gift of gifts) {
@@ -79,6 +90,6 @@ export async function grantBirthdayBonuses(
       }
     }
     if (members.size > 0) afterCommit();
-    return { ran: true, members: members.size, points };
+    return { ran: true, members: members.size, points, skippedPartnerIds };
   });
 }

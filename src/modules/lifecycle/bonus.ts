@@ -54,9 +54,11 @@ export async function creditBonus(m: EntityManager, issuer: CoalitionIssuer, mem
       spendable,
     ],
   );
+  // Nothing inserted: the issuer has no rate in force. Callers select only issuers that have one.
+  if (!row) throw new Error(`bonus issuer ${coalition.partnerId} has no exchange rate in force`);
   wallet.balance = balanceAfter;
-  await announceBalance(m, memberId, coalition.partnerId, row!.id);
-  return row!.id;
+  await announceBalance(m, memberId, coalition.partnerId, row.id);
+  return row.id;
 }
 
 /**

@@ -3,14 +3,14 @@
 // takes its own advisory lock, so every instance may schedule them and one runs each at a time.
 import { DataSource } from 'typeorm';
 import type { CoalitionIssuer } from '../partner/coalition';
-import { grantBirthdayBonuses } from './birthday';
+import { BirthdayResult, grantBirthdayBonuses } from './birthday';
 import { JobResult, expirePoints } from './expiry';
 import { releasePendingPoints } from './pending';
 
 export interface LifecycleResult {
   released: JobResult;
   expired: JobResult;
-  birthdays: JobResult;
+  birthdays: BirthdayResult;
 }
 
 export async function runLifecycleJobs(
