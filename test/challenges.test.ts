@@ -152,6 +152,13 @@ describe('challenges', () => {
   it('the demo seed includes a running coalition challenge', async () => {
     await seedDemoCoalition(gw.services);
     const { challenges } = await gw.ok(ChallengesDocument, {}, null);
-    expect(challenges).toContainEqual(expect.objectContaining({ name: 'Shop at three different partners this month', kind: 'DISTINCT_PARTNERS', target: '3' }));
+    const seeded = challenges.find((c) => c.name === 'Shop at three different partners within 30 days');
+    expect(seeded).toMatchObject({ kind: 'DISTINCT_PARTNERS', target: '3' });
+    // Rolling windows: still running next month on a database kept across restarts.
+    const [row] = await gw.sql<{ windowDays: number | null; endsAt: Date | null }>(
+      `SELECT window_days AS "windowDays", ends_at AS "endsAt" FROM challenge WHERE id = $1`,
+      [seeded!.id],
+    );
+    expect(row).toEqual({ windowDays: 30, endsAt: null });
   });
 });

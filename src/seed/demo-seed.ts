@@ -85,14 +85,13 @@ export async function seedDemoCoalition(services: Services): Promise<void> {
   // Aisyah (earned at all three) spends at the café: a cross-partner redemption in the history.
   await services.redemptions.redeem(admin, { memberId: members[0]!.id, rewardId: rewards[0]!.id, idempotencyKey: 'demo-seed-redeem-1' });
   // A running coalition challenge, created after the demo purchases so it starts from zero: the
-  // next purchases at three different partners this month complete it (bonus and badge).
-  const now = new Date();
+  // next purchases at three different partners within a window complete it (bonus and badge).
+  // Rolling 30-day windows, so a demo database kept in .data never sees it end.
   await services.challenges.create(admin, {
-    name: 'Shop at three different partners this month',
+    name: 'Shop at three different partners within 30 days',
     kind: ChallengeKind.DISTINCT_PARTNERS,
     target: '3',
-    startsAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)),
-    endsAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)),
+    windowDays: 30,
     bonusPoints: 500,
     badgeName: 'Coalition explorer',
   }, SYSTEM_ACTOR);
