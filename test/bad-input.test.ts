@@ -118,7 +118,13 @@ describe('earnPoints refuses bad input, writes nothing, and keeps serving', () =
     await gw.ok(SetPartnerStatusDocument, { partnerId: p.id, status: 'SUSPENDED' }, gw.adminToken);
     const input = earnInput(member, '10.00');
     const before = await counts();
-    expectRefused(await gw.gql(EarnPointsDocument, { input }, p.apiKey), { code: 'PARTNER_SUSPENDED' });
+    const own = expectRefused(await gw.gql(EarnPointsDocument, { input }, p.apiKey), { code: 'PARTNER_SUSPENDED' });
+    expect(own.extensions?.field).toBe('input.partnerId');
+    // An admin earning on its behalf is refused the same way.
+    const onBehalf = expectRefused(await gw.gql(EarnPointsDocument, { input: { ...input, partnerId: p.id } }, gw.adminToken), {
+      code: 'PARTNER_SUSPENDED',
+    });
+    expect(onBehalf.extensions?.field).toBe('input.partnerId');
     expect(await counts()).toEqual(before);
     await gw.ok(SetPartnerStatusDocument, { partnerId: p.id, status: 'ACTIVE' }, gw.adminToken);
     expect((await gw.ok(EarnPointsDocument, { input }, p.apiKey)).earnPoints.points).toBe(10);
@@ -128,7 +134,10 @@ describe('earnPoints refuses bad input, writes nothing, and keeps serving', () =
     const p = await newPartner(gw, { earnRate: null });
     const input = earnInput(member, '10.00');
     const before = await counts();
-    expectRefused(await gw.gql(EarnPointsDocument, { input }, p.apiKey), { code: 'RATE_NOT_SET' });
+    const err = expectRefused(await gw.gql(EarnPointsDocument, { input }, p.apiKey), { code: 'RATE_NOT_SET' });
+    expect(err.extensions?.field).toBe('input.partnerId');
+    const onBehalf = expectRefused(await gw.gql(EarnPointsDocument, { input: { ...input, partnerId: p.id } }, gw.adminToken), { code: 'RATE_NOT_SET' });
+    expect(onBehalf.extensions?.field).toBe('input.partnerId');
     expect(await counts()).toEqual(before);
     await gw.ok(SetExchangeRateDocument, { input: { partnerId: p.id, earnRate: '2', burnRate: '0.01' } }, gw.adminToken);
     expect((await gw.ok(EarnPointsDocument, { input }, p.apiKey)).earnPoints.points).toBe(20);
@@ -138,7 +147,8 @@ describe('earnPoints refuses bad input, writes nothing, and keeps serving', () =
     const p = await newPartner(gw, { earnRate: null });
     const later = new Date(Date.now() + 3_600_000).toISOString();
     await gw.ok(SetExchangeRateDocument, { input: { partnerId: p.id, earnRate: '2', burnRate: '0.01', effectiveFrom: later } }, gw.adminToken);
-    expectRefused(await gw.gql(EarnPointsDocument, { input: earnInput(member, '10.00') }, p.apiKey), { code: 'RATE_NOT_SET' });
+    const err = expectRefused(await gw.gql(EarnPointsDocument, { input: earnInput(member, '10.00') }, p.apiKey), { code: 'RATE_NOT_SET' });
+    expect(err.extensions?.field).toBe('input.partnerId');
   });
 
   it('a currency with 0 decimals (JPY) refuses "100.5" and takes "100"', async () => {
