@@ -34,7 +34,7 @@ export function actingPartnerId(viewer: Viewer, inputPartnerId: string | null | 
     if (inputPartnerId && inputPartnerId !== caller.partnerId) {
       throw forbidden(`${field}: a partner acts only as itself; omit it or name your own partner`, field);
     }
-    if (caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended');
+    if (caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended', field);
     return caller.partnerId;
   }
   if (!inputPartnerId) throw badInput(field, 'an admin must name the partner it acts for');
