@@ -59,9 +59,12 @@ describe('pg_terminate_backend on the gateway’s connections', () => {
       const inputs = Array.from({ length: 5 }, () => earnInput(member, '10.00'));
       const answers = Promise.all(inputs.map((input) => gw.gql(EarnPointsDocument, { input }, cafe.apiKey)));
       const blocked = `application_name = 'loyalty-gateway' AND wait_event_type = 'Lock'`;
-      await eventually(async () => (await countBackends(faults, blocked)) === 5, 10_000, 'five earns waiting on the wallet');
-      expect(await terminateGatewayBackends(faults, blocked)).toBe(5);
-      // The retries queue on the same lock again, on fresh connections, until we let go.
+      // Group commit takes one earn of a member per batch: the three batch writers wait on the
+      // wallet (the other two earns queue behind them).
+      await eventually(async () => (await countBackends(faults, blocked)) === 3, 10_000, 'three earn batches waiting on the wallet');
+      expect(await terminateGatewayBackends(faults, blocked)).toBe(3);
+      // The cut batches' earns are retried one by one on fresh connections and queue on the same
+      // lock again, with the two that were waiting for a writer, until we let go.
       await eventually(async () => (await countBackends(faults, blocked)) === 5, 10_000, 'five retried earns waiting on the wallet');
       await locker.query('ROLLBACK');
 

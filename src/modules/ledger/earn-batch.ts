@@ -11,8 +11,9 @@
 // What the batch does not carry goes to earnAlone, in a transaction of its own: earns at a
 // partner with an active punch card or challenge, and a referred member's first earn. If the
 // batch fails as a whole (deadlock, lost connection, a receipt racing another request, any
-// surprise) every request in it is retried through earnAlone: idempotency keys make that safe
-// even when the failure hid a COMMIT that happened.
+// surprise) every request in it is retried through earnAlone: idempotency keys make that safe.
+// Only a connection lost during COMMIT is answered as it is for a single earn: SERVICE_UNAVAILABLE,
+// the outcome unknown, for the client to retry with its key.
 // Ordering: a batch takes at most one earn per member and locks its wallets in one order, so
 // per member, earns still commit (and announce) one after another, and batches never deadlock
 // each other (wallets are locked in member order).
@@ -21,6 +22,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../../logger';
 import { DomainError, ErrorCode, notFound } from '../../errors/domain-error';
 import { query, queryPrepared } from '../../db/sql';
+import { isConnectionError } from '../../db/connection-errors';
 import { QUALIFYING_WINDOW } from '../tier/tier.service';
 import { Component, RuleForEarn, computeEarn } from '../earning/points-calculator';
 import type { CoalitionIssuer } from '../partner/coalition';
@@ -156,9 +158,21 @@ export class EarnBatchWriter implements EarnWriter {
     this.stats.largest = Math.max(this.stats.largest, batch.length);
     let answers: Map<Waiting, PointsTransaction | DomainError>;
     let alone: Waiting[];
+    let committing = false;
     try {
-      ({ answers, alone } = await this.db.transaction((m) => this.write(m, batch)));
+      ({ answers, alone } = await this.db.transaction(async (m) => {
+        const written = await this.write(m, batch);
+        committing = true;
+        return written;
+      }));
     } catch (err) {
+      if (committing && isConnectionError(err)) {
+        // Lost while committing: the batch may or may not have landed. As for a single earn
+        // (withTransaction), each caller learns that (SERVICE_UNAVAILABLE) and retries with its key.
+        this.stats.failedBatches++;
+        for (const w of batch) w.reject(err);
+        return;
+      }
       // Whatever went wrong, each earn gets its own transaction (and its own retries and errors).
       this.stats.failedBatches++;
       this.logger.debug({ err, size: batch.length }, 'earn batch failed; writing its earns one by one');
