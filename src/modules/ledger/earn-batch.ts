@@ -262,7 +262,8 @@ export class EarnBatchWriter implements EarnWriter {
                   CASE WHEN mb.referred_by IS NOT NULL AND s.referral_bonus_points > 0
                        THEN (SELECT count(*) = 0 FROM (SELECT 1 FROM ledger_transaction e WHERE e.member_id = mb.id AND e.type = 'EARN' LIMIT 1) e)
                        ELSE false END AS "referralDue"
-             FROM account a JOIN member mb ON mb.id = a.member_id JOIN tier t ON t.id = mb.tier_id CROSS JOIN program_settings s
+             FROM account a JOIN member mb ON mb.id = a.member_id JOIN tier t ON t.id = mb.tier_id
+                  CROSS JOIN (SELECT referral_bonus_points FROM program_settings LIMIT 1) s
             WHERE a.member_id = ANY($1::uuid[]) ORDER BY a.member_id FOR UPDATE OF a`,
           [ready.map((r) => r.w.earn.p.memberId)],
         )

@@ -43,7 +43,7 @@ export class RateLimitService {
     this.pool = new Pool({
       connectionString: databaseUrl,
       max: 2,
-      options: '-c synchronous_commit=off',
+      options: '-c synchronous_commit=off -c jit=off',
       application_name: 'loyalty-gateway-rate-limit',
       connectionTimeoutMillis: 10_000,
     });
