@@ -7,7 +7,7 @@ import express from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
@@ -106,6 +106,9 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
       },
       subscriptionsOverWebSocketOnly,
       writeRateLimitPlugin(services),
+      // No HTTP cache hints are set anywhere, and the cache-control plugin Apollo installs by
+      // default wraps every field resolver to compute them: off.
+      ApolloServerPluginCacheControlDisabled(),
       config.nodeEnv === 'development' ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });

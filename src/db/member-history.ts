@@ -21,19 +21,24 @@ export async function memberHistoryPage<T extends { seq: number }>(
 ): Promise<Page<T>> {
   const size = pageSize(first);
   const before = decodeCursor(source.cursorKind, after);
-  const [rows, total] = await Promise.all([
-    query<T>(
-      db,
-      `SELECT ${source.columns} FROM ${source.table}
-        WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2) AND ($3::bigint IS NULL OR seq < $3)
-        ORDER BY seq DESC LIMIT $4`,
-      [memberId, partnerScope, before, size + 1],
-    ),
-    queryOne<{ count: number }>(
+  // The count rides along as an InitPlan (one round trip for page and total); only an empty page,
+  // which carries no row to read it from, needs a query of its own.
+  const rows = await query<T & { historyTotal?: number }>(
+    db,
+    `SELECT ${source.columns},
+            (SELECT count(*) FROM ${source.table} WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2)) AS "historyTotal"
+       FROM ${source.table}
+      WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2) AND ($3::bigint IS NULL OR seq < $3)
+      ORDER BY seq DESC LIMIT $4`,
+    [memberId, partnerScope, before, size + 1],
+  );
+  const total =
+    rows[0]?.historyTotal ??
+    (await queryOne<{ count: number }>(
       db,
       `SELECT count(*) AS count FROM ${source.table} WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2)`,
       [memberId, partnerScope],
-    ),
-  ]);
-  return toPage(source.cursorKind, rows, size, total!.count);
+    ))!.count;
+  for (const row of rows) delete row.historyTotal;
+  return toPage(source.cursorKind, rows, size, total);
 }

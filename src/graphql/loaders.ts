@@ -49,13 +49,18 @@ function groupedByKey<T, K extends keyof T>(fetch: (ids: readonly string[]) => P
 
 export function createLoaders(s: Services): Loaders {
   let tiers: Promise<Tier[]> | undefined;
+  const allTiers = () => (tiers ??= s.tiers.all());
   return {
     partner: byKey((ids) => s.partners.byIds(ids), 'id'),
     currentRate: byKey((ids) => s.rates.currentFor(ids), 'partnerId'),
     rateHistory: groupedByKey((ids) => s.rates.historyFor(ids), 'partnerId'),
     rate: byKey((ids) => s.rates.byIds(ids), 'id'),
-    tier: byKey((ids) => s.tiers.byIds(ids), 'id'),
-    allTiers: () => (tiers ??= s.tiers.all()),
+    // The ladder is a handful of rows: one read of all of it serves both.
+    tier: new DataLoader(async (ids) => {
+      const all = await allTiers();
+      return ids.map((id) => all.find((t) => t.id === id) ?? null);
+    }),
+    allTiers,
     member: byKey((ids) => s.members.byIds(ids), 'id'),
     balance: byKey<Balance & { memberId: string }, 'memberId'>((ids) => s.members.balances(ids), 'memberId'),
     transaction: byKey((ids) => s.ledger.byIds(ids), 'id'),
