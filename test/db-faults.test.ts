@@ -14,7 +14,9 @@ let cafe: TestPartner;
 let faults: Client;
 
 beforeAll(async () => {
-  gw = await startTestGateway();
+  // Three earn writers (the default is two), so the five earns below are three cut mid-batch and
+  // two queued behind them, whatever the default becomes.
+  gw = await startTestGateway({ EARN_BATCH_WRITERS: '3' });
   cafe = await newPartner(gw);
   faults = await injector(gw.dbUrl);
 });

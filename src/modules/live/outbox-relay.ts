@@ -8,6 +8,7 @@
 // it, so per member, id order is commit order. Ids of concurrent transactions can commit out of
 // order, so an id skipped over (a hole) is remembered and looked for again on every poll until it
 // shows up or GAP_TIMEOUT_MS passes (then it belonged to a rolled-back transaction).
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { Logger } from '../../logger';
@@ -35,6 +36,8 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Sent with this instance's NOTIFYs, so it can skip its own. */
+  private readonly instanceId = randomUUID();
 
   constructor(
     private readonly db: DataSource,
@@ -94,14 +97,17 @@ export class OutboxRelay {
     this.notifyQueued = true;
     setImmediate(() => {
       this.notifyQueued = false;
-      query(this.db, `SELECT pg_notify('${CHANNEL}', '')`).catch((err) => this.logger.warn({ err }, 'outbox NOTIFY failed; relays will poll'));
+      query(this.db, `SELECT pg_notify('${CHANNEL}', $1)`, [this.instanceId]).catch((err) => this.logger.warn({ err }, 'outbox NOTIFY failed; relays will poll'));
     });
   }
 
   private async listen(): Promise<void> {
     if (this.stopped) return;
     const client = new Client({ connectionString: this.databaseUrl, application_name: 'loyalty-gateway-relay' });
-    client.on('notification', () => void this.poll());
+    // Our own NOTIFY comes back to us too; nudge() has polled already.
+    client.on('notification', (n) => {
+      if (n.payload !== this.instanceId) void this.poll();
+    });
     client.on('error', (err) => {
       this.logger.warn({ err }, 'outbox listener lost its connection; reconnecting');
       this.listener = null;
