@@ -101,7 +101,8 @@ export class RateLimitService {
 
   /**
    * Counts n hits on a bucket. Hits on one bucket wait while its upsert is in flight and then go
-   * together in the next one, so a busy key costs one statement per round trip rather than per
+   * together in the next one (the first waits for the end of the event loop's turn), so a busy
+   * key costs one statement per round trip rather than per
    * request (and its counter row is not a queue of row locks). Each caller still sees the count
    * it would have seen alone: the total before the upsert plus the hits up to and including its own.
    */
@@ -111,13 +112,19 @@ export class RateLimitService {
       if (!group) this.waiting.set(bucket, (group = { hits: 0, callers: [] }));
       group.hits += n;
       group.callers.push({ n, resolve, reject });
-      if (!this.counting.has(bucket)) this.count(bucket);
+      if (this.counting.has(bucket)) return;
+      // Sent on the next turn of the event loop, with the hits of every request parsed in this one.
+      this.counting.add(bucket);
+      setImmediate(() => this.count(bucket));
     });
   }
 
   private count(bucket: string): void {
     const group = this.waiting.get(bucket);
-    if (!group) return;
+    if (!group) {
+      this.counting.delete(bucket);
+      return;
+    }
     this.waiting.delete(bucket);
     this.counting.add(bucket);
     this.pool
