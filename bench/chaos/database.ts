@@ -18,7 +18,8 @@ export function withDatabase(serverUrl: string, database: string): string {
   return u.toString();
 }
 
-async function admin(serverUrl: string, sql: string): Promise<void> {
+/** Runs one statement on the server (CREATE/DROP DATABASE and the like). */
+export async function admin(serverUrl: string, sql: string): Promise<void> {
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
   try {

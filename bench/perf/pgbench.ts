@@ -3,8 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { withDatabase } from '../chaos/database';
+import { admin as onServer, withDatabase } from '../chaos/database';
 
 const run = promisify(execFile);
 
@@ -14,16 +13,6 @@ export interface PgbenchResult {
   scale: number;
   seconds: number;
   protocol: string;
-}
-
-async function onServer(serverUrl: string, sql: string): Promise<void> {
-  const c = new Client({ connectionString: serverUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
 }
 
 export async function pgbenchAvailable(): Promise<boolean> {
