@@ -5,9 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EarnPointsDocument } from './generated/graphql';
+import {
+  CreateChallengeDocument,
+  CreatePunchCardDocument,
+  EarnPointsDocument,
+  EnrollWithCodeDocument,
+  IssueMemberTokenDocument,
+  MemberChallengesDocument,
+  MemberPerksDocument,
+  SetProgramSettingsDocument,
+} from './generated/graphql';
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
-import { earnInput, ledgerViolations, newMember, newPartner, TestMember, TestPartner, uniq } from './support/factories';
+import { earn, earnInput, ledgerViolations, newMember, newPartner, newReward, TestMember, TestPartner, uniq } from './support/factories';
 
 let gw: TestGateway;
 let cafe: TestPartner;
@@ -157,6 +166,68 @@ describe('group commit of earns', () => {
     expect(new Set(balances).size).toBe(12);
     expect(balances.at(-1)).toBe(78); // 1 + 2 + … + 12
     expect(await balance(member)).toBe(78);
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+  it('punch cards, a referred first earn and challenge progress ride in the batch, each as its own earn would have them', async () => {
+    const kopi = await newPartner(gw, { earnRate: '1' });
+    const reward = await newReward(gw, kopi, { pointsCost: 100, stock: 10 });
+    await gw.ok(CreatePunchCardDocument, { input: { name: 'Kopi card', punchesRequired: 2, rewardId: reward.id, minSpend: '5.00' } }, kopi.apiKey);
+    const { createChallenge } = await gw.ok(
+      CreateChallengeDocument,
+      { input: { name: 'Twice at Kopi', kind: 'EARN_COUNT', target: '2', windowDays: 30, bonusPoints: 300, badgeName: 'Regular' } },
+      kopi.apiKey,
+    );
+    await gw.ok(SetProgramSettingsDocument, { input: { referralBonusPoints: 200 } }, gw.adminToken);
+    const carded = await newMember(gw, kopi);
+    const challenged = await newMember(gw, kopi);
+    await earn(gw, kopi, carded, '6.00'); // first punch (and first challenge step)
+    await earn(gw, kopi, challenged, '6.00'); // first challenge step (and a punch)
+    const referrer = await newMember(gw, kopi);
+    const referrerCode = (await gw.sql<{ code: string }>(`SELECT referral_code AS code FROM member WHERE id = $1`, [referrer.id]))[0]!.code;
+    const { enrollMember } = await gw.ok(
+      EnrollWithCodeDocument,
+      { input: { email: `${uniq('referred')}@example.com`, displayName: 'Referred', referralCode: referrerCode } },
+      cafe.apiKey,
+    );
+    const { issueMemberToken } = await gw.ok(IssueMemberTokenDocument, { memberId: enrollMember.id }, cafe.apiKey);
+    const referred = { id: enrollMember.id, email: '', token: issueMemberToken };
+    const plain = await newMember(gw, cafe);
+
+    const blocker = await newMember(gw, cafe);
+    const lock = await holdWallet(blocker);
+    const blocked = gw.gql(EarnPointsDocument, { input: earnInput(blocker, '1.00') }, cafe.apiKey);
+    await untilBlocked();
+    const before = stats();
+    const sent = [
+      gw.gql(EarnPointsDocument, { input: earnInput(carded, '7.00') }, kopi.apiKey),
+      gw.gql(EarnPointsDocument, { input: earnInput(challenged, '8.00') }, kopi.apiKey),
+      gw.gql(EarnPointsDocument, { input: earnInput(referred, '9.00') }, cafe.apiKey),
+      gw.gql(EarnPointsDocument, { input: earnInput(plain, '10.00') }, cafe.apiKey),
+    ] as Promise<EarnResult>[];
+    await sleep(300);
+    await lock.release();
+    await blocked;
+    const answers = await Promise.all(sent);
+    expect(answers.map((r) => r.errors)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(answers.map((r) => r.data!.earnPoints.points)).toEqual([7, 8, 9, 10]);
+    const after = stats();
+    expect(after.largest).toBeGreaterThanOrEqual(4);
+    expect(after.failedBatches).toBe(before.failedBatches);
+    expect(after.alone).toBe(before.alone);
+
+    // The second punch completed the card: a zero-point redemption of the reward, and the card restarts.
+    const perks = (await gw.ok(MemberPerksDocument, { id: carded.id }, carded.token)).member!;
+    expect(perks.punchCards).toEqual([{ card: expect.objectContaining({ name: 'Kopi card' }), punches: 0, completedCount: 1 }]);
+    expect(perks.redemptions.totalCount).toBe(1);
+    // The second purchase at Kopi completed the challenge: its badge and 300 bonus points.
+    const ch = (await gw.ok(MemberChallengesDocument, { id: challenged.id }, challenged.token)).member!;
+    expect(ch.badges.map((b) => b.name)).toContain('Regular');
+    expect(ch.challenges.find((c) => c.challenge.id === createChallenge.id)?.completedAt).toBeTruthy();
+    expect(await balance(challenged)).toBe(6 + 8 + 300);
+    // The referred member's first earn: 200 each.
+    expect(await balance(referred)).toBe(9 + 200);
+    expect(await balance(referrer)).toBe(200);
+    expect(await balance(plain)).toBe(10);
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 });

@@ -8,9 +8,9 @@
 //   - idempotency exactly as in earnAlone: keys are claimed first, so a concurrent request with
 //     the same key (in another batch or transaction) waits for ours and then replays it;
 //   - the same arithmetic (points-calculator, earnPostings) and the same rows as earnAlone.
-// What the batch does not carry goes to earnAlone, in a transaction of its own: earns at a
-// partner with an active punch card or challenge, and a referred member's first earn. If the
-// batch fails as a whole (deadlock, lost connection, a receipt racing another request, any
+// Punch cards, a referred member's first-earn bonus and challenge progress are the same calls as
+// in earnAlone, made one earn at a time after the set-based write, in the batch's transaction
+// (only earns that have them pay their statements). If the batch fails as a whole (deadlock, lost connection, a receipt racing another request, any
 // surprise) every request in it is retried through earnAlone: idempotency keys make that safe.
 // Only a connection lost during COMMIT is answered as it is for a single earn: SERVICE_UNAVAILABLE,
 // the outcome unknown, for the client to retry with its key.
@@ -38,6 +38,10 @@ import {
   earnPostings,
 } from './earn.service';
 import { PointsTransaction, TRANSACTION_COLUMNS } from './points-transaction.entity';
+import { coalitionAccountId } from './wallet';
+import { PunchCardService } from '../punch-card/punch-card.service';
+import { grantReferralBonus } from '../lifecycle/referral';
+import { trackChallenges } from '../challenge/challenge.service';
 
 export interface EarnBatchOptions {
   /** Batches in flight at once (each holds one pooled connection while it runs). */
@@ -65,6 +69,7 @@ interface Wallet {
   membership: { planId: string; multiplier: string } | null;
   /** A referred member whose first earn this is, with a referral bonus configured. */
   referralDue: boolean;
+  referrerId: string | null;
 }
 
 interface TierRow {
@@ -88,7 +93,7 @@ export interface EarnBatchStats {
   batches: number;
   earns: number;
   largest: number;
-  /** Earns sent to earnAlone: by rule (punch card, challenge, referral) or because their batch failed. */
+  /** Earns sent to earnAlone because their batch failed as a whole. */
   alone: number;
   failedBatches: number;
 }
@@ -219,9 +224,7 @@ export class EarnBatchWriter implements EarnWriter {
     let ready: { w: Waiting; partner: RatedPartner }[] = [];
     for (const w of batch) {
       try {
-        const partner = checkPartner(partners.get(w.earn.p.partnerId), w.earn.p);
-        if (partner.hasPunchCards || partner.hasChallenges) alone.push(w);
-        else ready.push({ w, partner });
+        ready.push({ w, partner: checkPartner(partners.get(w.earn.p.partnerId), w.earn.p) });
       } catch (err) {
         refuse(w, err);
       }
@@ -261,7 +264,7 @@ export class EarnBatchWriter implements EarnWriter {
                   -- hashed subplan over every EARN in the ledger (seen: 80 ms a batch).
                   CASE WHEN mb.referred_by IS NOT NULL AND s.referral_bonus_points > 0
                        THEN (SELECT count(*) = 0 FROM (SELECT 1 FROM ledger_transaction e WHERE e.member_id = mb.id AND e.type = 'EARN' LIMIT 1) e)
-                       ELSE false END AS "referralDue"
+                       ELSE false END AS "referralDue", mb.referred_by AS "referrerId"
              FROM account a JOIN member mb ON mb.id = a.member_id JOIN tier t ON t.id = mb.tier_id
                   CROSS JOIN (SELECT referral_bonus_points FROM program_settings LIMIT 1) s
             WHERE a.member_id = ANY($1::uuid[]) ORDER BY a.member_id FOR UPDATE OF a`,
@@ -279,11 +282,6 @@ export class EarnBatchWriter implements EarnWriter {
       const wallet = wallets.get(p.memberId);
       try {
         if (!wallet) throw notFound('input.memberId', 'member');
-        if (wallet.referralDue) {
-          unclaim.push(w.earn);
-          alone.push(w);
-          continue;
-        }
         const breakdown = computeEarn({
           amount: p.amount.toString(),
           items: p.items,
@@ -317,7 +315,39 @@ export class EarnBatchWriter implements EarnWriter {
     const rows = await this.record(m, planned);
     const byId = new Map(rows.map((tx) => [tx.id, tx]));
     for (const pl of planned) answers.set(pl.w, byId.get(pl.txId)!);
+    // 6. What only some earns do, one earn at a time, still in the batch's transaction: punch
+    //    cards, the referral bonus of a first earn, challenge progress (see earnAlone).
+    for (const pl of planned) await this.afterEarn(m, pl, byId.get(pl.txId)!);
     return { answers, alone };
+  }
+
+  private redemptionAccount: Promise<string> | null = null;
+
+  private async afterEarn(m: EntityManager, pl: Planned, tx: PointsTransaction): Promise<void> {
+    const { p } = pl.w.earn;
+    if (pl.partner.hasPunchCards) {
+      this.redemptionAccount ??= coalitionAccountId(m, 'COALITION_REDEMPTION');
+      await PunchCardService.punch(m, {
+        memberId: p.memberId,
+        partnerId: p.partnerId,
+        amount: p.amount.toString(),
+        rateId: pl.partner.rateId,
+        balance: tx.balanceAfter,
+        redemptionAccountId: await this.redemptionAccount,
+      });
+    }
+    if (pl.wallet.referralDue && pl.wallet.referrerId) {
+      await grantReferralBonus(m, this.coalition, p.memberId, pl.wallet.referrerId, pl.partner.referralBonus);
+    }
+    if (pl.partner.hasChallenges) {
+      await trackChallenges(m, this.coalition, {
+        memberId: p.memberId,
+        partnerId: p.partnerId,
+        partnerIssuanceAccountId: pl.partner.issuanceAccountId,
+        amount: p.amount.toString(),
+        currencyCode: p.currencyCode,
+      });
+    }
   }
 
   /** Keys this batch could not claim: the original result when the request is the same, else IDEMPOTENCY_CONFLICT. */

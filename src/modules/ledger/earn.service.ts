@@ -72,7 +72,7 @@ export interface EarningPartner {
   referralBonus: number;
   /** Whether any active challenge counts purchases here (saves the progress upsert when none does). */
   hasChallenges: boolean;
-  /** Whether the partner runs an active punch card (the batched writer leaves those to earnAlone). */
+  /** Whether the partner runs an active punch card (saves the punch upsert when it does not). */
   hasPunchCards: boolean;
 }
 
