@@ -140,20 +140,22 @@ export class EarnBatchWriter implements EarnWriter {
   /** The oldest waiting earns, at most one per member and per idempotency key; the rest wait their turn. */
   private take(): Waiting[] {
     const batch: Waiting[] = [];
+    const later: Waiting[] = [];
     const members = new Set<string>();
     const keys = new Set<string>();
-    for (let i = 0; i < this.queue.length && batch.length < this.options.maxBatch; ) {
-      const w = this.queue[i]!;
+    for (const w of this.queue) {
       const key = `${w.earn.scope}\u0000${w.earn.key}`;
-      if (members.has(w.earn.p.memberId) || keys.has(key)) {
-        i++;
+      if (batch.length >= this.options.maxBatch || members.has(w.earn.p.memberId) || keys.has(key)) {
+        later.push(w);
         continue;
       }
       members.add(w.earn.p.memberId);
       keys.add(key);
       batch.push(w);
-      this.queue.splice(i, 1);
     }
+    // One pass, whatever the queue's length (a splice per taken earn was quadratic under a backlog).
+    this.queue.length = 0;
+    for (const w of later) this.queue.push(w);
     return batch;
   }
 
