@@ -151,6 +151,8 @@ export type EnrollMemberInput = {
   birthDate?: string | null | undefined;
   displayName: string;
   email: string;
+  /** Optional; with it a retried enrolment returns the member it created (same key, same input), as for every other write */
+  idempotencyKey?: string | null | undefined;
   referralCode?: string | null | undefined;
 };
 

@@ -4,6 +4,7 @@ import { Connection, PageArgs } from '../../graphql/connection';
 import { requireId } from '../../errors/ids';
 import { forbidden } from '../../errors/domain-error';
 import { requireActivePartnerOrAdmin, requireCaller, requireMemberAccess, transactionPartnerScope } from '../auth/policy';
+import { callerScope } from '../auth/viewer';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import { Tier } from '../tier/tier.entity';
 import { TierService } from '../tier/tier.service';
@@ -22,6 +23,12 @@ class EnrollMemberInput {
 
   @Field(() => String, { nullable: true })
   referralCode?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Optional; with it a retried enrolment returns the member it created (same key, same input), as for every other write',
+  })
+  idempotencyKey?: string;
 }
 
 const PointsTransactionConnection = Connection(PointsTransaction, 'PointsTransaction');
@@ -47,7 +54,7 @@ export class MemberResolver {
   enrollMember(@Arg('input', () => EnrollMemberInput) input: EnrollMemberInput, @Ctx() ctx: Context) {
     // A suspended partner serves no one: it may not bring new members into the coalition either.
     const caller = requireActivePartnerOrAdmin(ctx.viewer);
-    return ctx.services.members.enroll(input, caller.kind === 'partner' ? caller.partnerId : null);
+    return ctx.services.members.enroll(input, caller.kind === 'partner' ? caller.partnerId : null, callerScope(caller));
   }
 
   @FieldResolver(() => Tier)

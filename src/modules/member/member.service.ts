@@ -3,6 +3,7 @@ import { badInput } from '../../errors/domain-error';
 import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
+import { claimKey, requestHash, validKey } from '../ledger/idempotency';
 import { Page } from '../../graphql/connection';
 import { memberHistoryPage } from '../../db/member-history';
 import { QUALIFYING_WINDOW } from '../tier/tier.service';
@@ -14,6 +15,7 @@ export interface EnrollMember {
   displayName: string;
   birthDate?: string | null;
   referralCode?: string | null;
+  idempotencyKey?: string | null;
 }
 
 // Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the partner's job.
@@ -31,7 +33,8 @@ function validBirthDate(value: string): string {
 export class MemberService {
   constructor(private readonly db: DataSource) {}
 
-  async enroll(input: EnrollMember, enrolledByPartnerId: string | null): Promise<Member> {
+  /** `scope`: the caller's idempotency scope (callerScope), used when the input carries a key. */
+  async enroll(input: EnrollMember, enrolledByPartnerId: string | null, scope = 'system'): Promise<Member> {
     const email = requireText(input.email.trim(), 'input.email');
     if (email.length > 254 || !EMAIL.test(email)) throw badInput('input.email', `"${email.slice(0, 64)}" is not a valid email address`);
     const displayName = requireText(input.displayName.trim(), 'input.displayName');
@@ -40,8 +43,14 @@ export class MemberService {
     // Codes are printed in upper case; accept them however they are typed (see lifecycle/referral.ts).
     const referralCode = input.referralCode ? requireText(input.referralCode.trim(), 'input.referralCode').toUpperCase() : null;
     if (referralCode !== null && !/^[0-9A-F]{1,64}$/.test(referralCode)) throw badInput('input.referralCode', 'no member has this referral code');
+    const key = input.idempotencyKey === undefined || input.idempotencyKey === null ? null : validKey(input.idempotencyKey);
+    const hash = requestHash('enrollMember', { email: email.toLowerCase(), displayName, birthDate, referralCode });
     try {
       return await withTransaction(this.db, async (m) => {
+        if (key !== null) {
+          const claim = await claimKey(m, scope, key, 'enrollMember', hash);
+          if (claim.replay) return (await queryOne<Member>(m, `SELECT ${MEMBER_COLUMNS} FROM member WHERE id = $1`, [claim.resultId]))!;
+        }
         const referrer = referralCode ? await queryOne<{ id: string }>(m, `SELECT id FROM member WHERE referral_code = $1`, [referralCode]) : null;
         if (referralCode && !referrer) throw badInput('input.referralCode', 'no member has this referral code');
         const member = (await queryOne<Member>(
@@ -52,6 +61,7 @@ export class MemberService {
           [email, displayName, birthDate, enrolledByPartnerId, referrer?.id ?? null],
         ))!;
         await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) VALUES ('MEMBER', $1, 0, 0, 0)`, [member.id]);
+        if (key !== null) await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [scope, key, member.id]);
         return member;
       });
     } catch (err) {
