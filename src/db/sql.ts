@@ -12,12 +12,14 @@ export async function query<T = Record<string, unknown>>(db: Db, text: string, p
   const pool = db instanceof DataSource ? (db.driver as unknown as { master?: PgPool }).master : undefined;
   if (pool) return (await pool.query({ name: statementName(text), text, values: params })).rows as T[];
   const manager = db instanceof DataSource ? db.manager : db;
-  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+  // Inside a transaction: on its pinned connection, prepared the same way.
+  if (manager.queryRunner) return queryPrepared<T>(manager, statementName(text), text, params);
+  const runner = manager.connection.createQueryRunner();
   try {
     const result = await runner.query(text, params, true);
     return result.records as T[];
   } finally {
-    if (!manager.queryRunner) await runner.release();
+    await runner.release();
   }
 }
 
@@ -29,7 +31,7 @@ interface PgPool {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
-// Reads outside transactions run as named prepared statements: each pooled connection parses and
+// Statements run as named prepared statements: each pooled connection parses and
 // plans a statement once, not on every call (parse and plan were most of a dashboard's database
 // time). The name comes from the text, so it is the same on every connection and every instance;
 // the set is bounded by the statements this code writes (their text never embeds request values).
