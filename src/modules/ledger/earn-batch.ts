@@ -10,10 +10,11 @@
 //   - the same arithmetic (points-calculator, earnPostings) and the same rows as earnAlone.
 // Punch cards, a referred member's first-earn bonus and challenge progress are the same calls as
 // in earnAlone, made one earn at a time after the set-based write, in the batch's transaction
-// (only earns that have them pay their statements). If the batch fails as a whole (deadlock, lost connection, a receipt racing another request, any
-// surprise) every request in it is retried through earnAlone: idempotency keys make that safe.
-// Only a connection lost during COMMIT is answered as it is for a single earn: SERVICE_UNAVAILABLE,
-// the outcome unknown, for the client to retry with its key.
+// (only earns that have them pay for those statements). If the batch fails as a whole (deadlock,
+// lost connection, a receipt racing another request, any surprise) every request in it is
+// retried through earnAlone: idempotency keys make that safe. Only a connection lost during
+// COMMIT is answered as it is for a single earn: SERVICE_UNAVAILABLE, the outcome unknown, for
+// the client to retry with its key.
 // Ordering: a batch takes at most one earn per member and locks its wallets in one order, so
 // per member, earns still commit (and announce) one after another, and batches never deadlock
 // each other (wallets are locked in member order).
@@ -164,14 +165,13 @@ export class EarnBatchWriter implements EarnWriter {
     this.stats.earns += batch.length;
     this.stats.largest = Math.max(this.stats.largest, batch.length);
     let answers: Map<Waiting, PointsTransaction | DomainError>;
-    let alone: Waiting[];
     let committing = false;
     try {
-      ({ answers, alone } = await this.db.transaction(async (m) => {
+      answers = await this.db.transaction(async (m) => {
         const written = await this.write(m, batch);
         committing = true;
         return written;
-      }));
+      });
     } catch (err) {
       if (committing && isConnectionError(err)) {
         // Lost while committing: the batch may or may not have landed. As for a single earn
@@ -191,7 +191,6 @@ export class EarnBatchWriter implements EarnWriter {
       if (answer instanceof DomainError) w.reject(answer);
       else w.resolve(answer);
     }
-    this.alone(alone);
   }
 
   private alone(earns: Waiting[]): void {
@@ -199,9 +198,9 @@ export class EarnBatchWriter implements EarnWriter {
     for (const w of earns) this.earns.earnAlone(w.earn).then(w.resolve, w.reject);
   }
 
-  private async write(m: EntityManager, batch: Waiting[]): Promise<{ answers: Map<Waiting, PointsTransaction | DomainError>; alone: Waiting[] }> {
+  /** The batch's writes; the answer for each earn (its transaction, or the error it alone gets). */
+  private async write(m: EntityManager, batch: Waiting[]): Promise<Map<Waiting, PointsTransaction | DomainError>> {
     const answers = new Map<Waiting, PointsTransaction | DomainError>();
-    const alone: Waiting[] = [];
     const refuse = (w: Waiting, err: unknown) => {
       if (!(err instanceof DomainError)) throw err;
       answers.set(w, err);
@@ -231,7 +230,7 @@ export class EarnBatchWriter implements EarnWriter {
         refuse(w, err);
       }
     }
-    if (ready.length === 0) return { answers, alone };
+    if (ready.length === 0) return answers;
 
     // 2. Claim the keys. A key already claimed is a replay (or a conflict): same answer as earnAlone.
     const claimed = await queryPrepared<{ caller: string; key: string }>(
@@ -311,7 +310,7 @@ export class EarnBatchWriter implements EarnWriter {
         unclaim.map((e) => e.key),
       ]);
     }
-    if (planned.length === 0) return { answers, alone };
+    if (planned.length === 0) return answers;
 
     // 5. Everything the earns write, in one statement.
     const rows = await this.record(m, planned);
@@ -320,7 +319,7 @@ export class EarnBatchWriter implements EarnWriter {
     // 6. What only some earns do, one earn at a time, still in the batch's transaction: punch
     //    cards, the referral bonus of a first earn, challenge progress (see earnAlone).
     for (const pl of planned) await this.afterEarn(m, pl, byId.get(pl.txId)!);
-    return { answers, alone };
+    return answers;
   }
 
   private redemptionAccount: Promise<string> | null = null;
