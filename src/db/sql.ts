@@ -9,11 +9,14 @@ export type Db = DataSource | EntityManager;
 export async function query<T = Record<string, unknown>>(db: Db, text: string, params: unknown[] = []): Promise<T[]> {
   // Outside a transaction, straight to the driver's pool: a TypeORM query runner per statement
   // (created, connected, released) cost more than many of the statements themselves.
-  const pool = db instanceof DataSource ? (db.driver as unknown as { master?: PgPool }).master : undefined;
+  const pool = db instanceof DataSource ? (db.driver as unknown as { master?: PgQueryable }).master : undefined;
   if (pool) return (await pool.query({ name: statementName(text), text, values: params })).rows as T[];
   const manager = db instanceof DataSource ? db.manager : db;
   // Inside a transaction: on its pinned connection, prepared the same way.
-  if (manager.queryRunner) return queryPrepared<T>(manager, statementName(text), text, params);
+  if (manager.queryRunner) {
+    const client = await (manager.queryRunner as unknown as { connect(): Promise<PgQueryable> }).connect();
+    return (await client.query({ name: statementName(text), text, values: params })).rows as T[];
+  }
   const runner = manager.connection.createQueryRunner();
   try {
     const result = await runner.query(text, params, true);
@@ -27,7 +30,8 @@ export async function queryOne<T = Record<string, unknown>>(db: Db, text: string
   return (await query<T>(db, text, params))[0];
 }
 
-interface PgPool {
+/** What pg's Pool and Client have in common that this file uses. */
+interface PgQueryable {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
@@ -42,18 +46,3 @@ function statementName(text: string): string {
   return name;
 }
 
-interface PgClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-/**
- * A statement each connection keeps prepared (parsed and planned once, then reused): for the few
- * statements on the hottest path, where planning cost more than running. Inside a transaction
- * only (a manager with its own query runner, so the connection is pinned); elsewhere a plain query.
- */
-export async function queryPrepared<T = Record<string, unknown>>(m: EntityManager, name: string, text: string, params: unknown[]): Promise<T[]> {
-  const runner = m.queryRunner;
-  if (!runner) return query<T>(m, text, params);
-  const client = await (runner as unknown as { connect(): Promise<PgClient> }).connect();
-  return (await client.query({ name, text, values: params })).rows as T[];
-}

@@ -98,6 +98,17 @@ function validRule(input: EarnRuleWrite) {
   };
 }
 
+/**
+ * The active rules that may apply to purchases at the partner(s) `partnerMatch` selects (e.g.
+ * "= $1", or "= ANY($1::uuid[])" for a batch of earns), coalition-wide ones included.
+ */
+export function rulesForEarn(partnerMatch: string): string {
+  return `SELECT r.seq, r.id, r.partner_id AS "partnerId", r.kind, r.multiplier::text AS multiplier, r.percent::text AS percent,
+              r.bonus_points AS "bonusPoints", r.max_points AS "maxPoints", r.conditions, t.rank AS "minTierRank"
+         FROM earn_rule r LEFT JOIN tier t ON t.id = (r.conditions->>'minTierId')::uuid
+        WHERE r.active AND (r.partner_id ${partnerMatch} OR r.partner_id IS NULL)`;
+}
+
 export class EarnRuleService {
   constructor(private readonly db: DataSource) {}
 
@@ -171,14 +182,7 @@ export class EarnRuleService {
 
   /** Every active rule that may apply to a purchase at this partner, in one query. */
   static async forPurchase(db: Db, partnerId: string): Promise<RuleForEarn[]> {
-    return query<RuleForEarn>(
-      db,
-      `SELECT r.id, r.partner_id AS "partnerId", r.kind, r.multiplier::text AS multiplier, r.percent::text AS percent,
-              r.bonus_points AS "bonusPoints", r.max_points AS "maxPoints", r.conditions, t.rank AS "minTierRank"
-         FROM earn_rule r LEFT JOIN tier t ON t.id = (r.conditions->>'minTierId')::uuid
-        WHERE r.active AND (r.partner_id = $1 OR r.partner_id IS NULL) ORDER BY r.seq`,
-      [partnerId],
-    );
+    return query<RuleForEarn>(db, `${rulesForEarn('= $1')} ORDER BY r.seq`, [partnerId]);
   }
 
   private owner(caller: Caller, inputPartnerId: string | null | undefined): string | null {

@@ -21,11 +21,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../../logger';
-import { DomainError, ErrorCode, notFound } from '../../errors/domain-error';
-import { query, queryPrepared } from '../../db/sql';
+import { DomainError, notFound } from '../../errors/domain-error';
+import { query } from '../../db/sql';
 import { isConnectionError } from '../../db/connection-errors';
 import { QUALIFYING_WINDOW } from '../tier/tier.service';
 import { Component, RuleForEarn, computeEarn } from '../earning/points-calculator';
+import { rulesForEarn } from '../earning/earn-rule.service';
+import { membershipForEarn } from '../membership/membership.service';
 import type { CoalitionIssuer } from '../partner/coalition';
 import {
   EARNING_PARTNER_COLUMNS,
@@ -39,10 +41,14 @@ import {
   earnPostings,
 } from './earn.service';
 import { PointsTransaction, TRANSACTION_COLUMNS } from './points-transaction.entity';
+import { PriorClaim, judgePrior } from './idempotency';
 import { coalitionAccountId } from './wallet';
 import { PunchCardService } from '../punch-card/punch-card.service';
 import { grantReferralBonus } from '../lifecycle/referral';
 import { trackChallenges } from '../challenge/challenge.service';
+
+/** An idempotency key as one string: the caller's scope and its key. */
+const keyOf = (scope: string, key: string) => `${scope}\u0000${key}`;
 
 export interface EarnBatchOptions {
   /** Batches in flight at once (each holds one pooled connection while it runs). */
@@ -145,7 +151,7 @@ export class EarnBatchWriter implements EarnWriter {
     const members = new Set<string>();
     const keys = new Set<string>();
     for (const w of this.queue) {
-      const key = `${w.earn.scope}\u0000${w.earn.key}`;
+      const key = keyOf(w.earn.scope, w.earn.key);
       if (batch.length >= this.options.maxBatch || members.has(w.earn.p.memberId) || keys.has(key)) {
         later.push(w);
         continue;
@@ -208,16 +214,11 @@ export class EarnBatchWriter implements EarnWriter {
 
     // 1. Partners, their rules and the tiers, in one statement.
     const partnerIds = [...new Set(batch.map((w) => w.earn.p.partnerId))];
-    const [refs] = await queryPrepared<{ partners: EarningPartner[]; rules: RuleForEarn[]; tiers: TierRow[] }>(
+    const [refs] = await query<{ partners: EarningPartner[]; rules: RuleForEarn[]; tiers: TierRow[] }>(
       m,
-      'earn_batch_refs',
       `SELECT
          (SELECT coalesce(json_agg(x), '[]') FROM (SELECT ${EARNING_PARTNER_COLUMNS} ${EARNING_PARTNER_FROM} WHERE p.id = ANY($1::uuid[])) x) AS partners,
-         (SELECT coalesce(json_agg(x ORDER BY x.seq), '[]') FROM (
-            SELECT r.seq, r.id, r.partner_id AS "partnerId", r.kind, r.multiplier::text AS multiplier, r.percent::text AS percent,
-                   r.bonus_points AS "bonusPoints", r.max_points AS "maxPoints", r.conditions, t.rank AS "minTierRank"
-              FROM earn_rule r LEFT JOIN tier t ON t.id = (r.conditions->>'minTierId')::uuid
-             WHERE r.active AND (r.partner_id = ANY($1::uuid[]) OR r.partner_id IS NULL)) x) AS rules,
+         (SELECT coalesce(json_agg(x ORDER BY x.seq), '[]') FROM (${rulesForEarn('= ANY($1::uuid[])')}) x) AS rules,
          (SELECT json_agg(x ORDER BY x.rank) FROM (SELECT id, rank, qualifying_points AS "qualifyingPoints" FROM tier) x) AS tiers`,
       [partnerIds],
     );
@@ -233,34 +234,29 @@ export class EarnBatchWriter implements EarnWriter {
     if (ready.length === 0) return answers;
 
     // 2. Claim the keys. A key already claimed is a replay (or a conflict): same answer as earnAlone.
-    const claimed = await queryPrepared<{ caller: string; key: string }>(
+    const claimed = await query<{ caller: string; key: string }>(
       m,
-      'earn_batch_claim',
       `INSERT INTO idempotency_key (caller, key, operation, request_hash)
        SELECT caller, key, 'earnPoints', hash FROM unnest($1::text[], $2::text[], $3::text[]) AS k(caller, key, hash)
        ON CONFLICT (caller, key) DO NOTHING RETURNING caller, key`,
       [ready.map((r) => r.w.earn.scope), ready.map((r) => r.w.earn.key), ready.map((r) => r.w.earn.hash)],
     );
-    const keyOf = (e: PreparedEarn) => `${e.scope}\u0000${e.key}`;
-    const mine = new Set(claimed.map((c) => `${c.caller}\u0000${c.key}`));
-    const others = ready.filter((r) => !mine.has(keyOf(r.w.earn)));
+    const mine = new Set(claimed.map((c) => keyOf(c.caller, c.key)));
+    const others = ready.filter((r) => !mine.has(keyOf(r.w.earn.scope, r.w.earn.key)));
     if (others.length > 0) await this.replays(m, others.map((r) => r.w), answers);
-    ready = ready.filter((r) => mine.has(keyOf(r.w.earn)));
+    ready = ready.filter((r) => mine.has(keyOf(r.w.earn.scope, r.w.earn.key)));
     const unclaim: PreparedEarn[] = [];
 
     // 3. Lock the wallets, in member order (the unique index's order: no sort, no scan), with what the calculation needs of each member.
     const wallets = new Map(
       (
-        await queryPrepared<Wallet>(
+        await query<Wallet>(
           m,
-          'earn_batch_wallets',
           `SELECT a.id AS "accountId", a.member_id AS "memberId", a.balance, a.lifetime_earned AS "lifetimeEarned", a.pending,
                   mb.tier_id AS "tierId", t.rank AS "tierRank", t.earn_multiplier::text AS "tierMultiplier",
                   (SELECT coalesce(sum(q.qualifying_points), 0) FROM ledger_transaction q
                     WHERE q.member_id = a.member_id AND q.created_at > now() - ${QUALIFYING_WINDOW})::bigint AS qualifying,
-                  (SELECT json_build_object('planId', pl.id, 'multiplier', pl.earn_multiplier::text)
-                     FROM membership ms JOIN membership_plan pl ON pl.id = ms.plan_id
-                    WHERE ms.member_id = a.member_id AND ms.status = 'ACTIVE' AND ms.current_period_end > now() LIMIT 1) AS membership,
+                  (SELECT row_to_json(x) FROM (${membershipForEarn('a.member_id')}) x) AS membership,
                   -- A scalar subquery, not NOT EXISTS: in a select list the planner may turn EXISTS into a
                   -- hashed subplan over every EARN in the ledger (seen: 80 ms a batch).
                   CASE WHEN mb.referred_by IS NOT NULL AND s.referral_bonus_points > 0
@@ -353,24 +349,23 @@ export class EarnBatchWriter implements EarnWriter {
 
   /** Keys this batch could not claim: the original result when the request is the same, else IDEMPOTENCY_CONFLICT. */
   private async replays(m: EntityManager, earns: Waiting[], answers: Map<Waiting, PointsTransaction | DomainError>): Promise<void> {
-    const prior = await query<{ caller: string; key: string; operation: string; requestHash: string; tx: PointsTransaction | null }>(
+    const prior = await query<PriorClaim & { caller: string; key: string; tx: PointsTransaction | null }>(
       m,
-      `SELECT k.caller, k.key, k.operation, k.request_hash AS "requestHash",
+      `SELECT k.caller, k.key, k.operation, k.request_hash AS "requestHash", k.result_id AS "resultId",
               (SELECT row_to_json(x) FROM (SELECT ${TRANSACTION_COLUMNS} FROM ledger_transaction WHERE id = k.result_id) x) AS tx
          FROM idempotency_key k JOIN unnest($1::text[], $2::text[]) AS u(caller, key) ON k.caller = u.caller AND k.key = u.key`,
       [earns.map((w) => w.earn.scope), earns.map((w) => w.earn.key)],
     );
-    const found = new Map(prior.map((r) => [`${r.caller}\u0000${r.key}`, r]));
+    const found = new Map(prior.map((r) => [keyOf(r.caller, r.key), r]));
     for (const w of earns) {
-      const r = found.get(`${w.earn.scope}\u0000${w.earn.key}`);
-      if (r && r.operation === 'earnPoints' && r.requestHash === w.earn.hash && r.tx) {
-        answers.set(w, { ...r.tx, createdAt: new Date(r.tx.createdAt) });
-        continue;
+      const r = found.get(keyOf(w.earn.scope, w.earn.key));
+      try {
+        judgePrior(r, 'earnPoints', w.earn.hash);
+        answers.set(w, { ...r!.tx!, createdAt: new Date(r!.tx!.createdAt) });
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        answers.set(w, err);
       }
-      const message = !r?.tx
-        ? 'This idempotencyKey is in use by a request still in progress'
-        : `input.idempotencyKey: already used for a different ${r.operation === 'earnPoints' ? 'request' : r.operation + ' request'}; use a new key for a new request`;
-      answers.set(w, new DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, message, 'input.idempotencyKey'));
     }
   }
 
@@ -406,9 +401,8 @@ export class EarnBatchWriter implements EarnWriter {
     const extend = planned.filter((pl) => pl.partner.extendExpiryOnActivity && pl.partner.expireAfterMonths);
     const upgrades = planned.filter((pl) => pl.upgradeTo);
     const col = <T>(rows: T[][], i: number) => rows.map((r) => r[i]);
-    return queryPrepared<PointsTransaction>(
+    return query<PointsTransaction>(
       m,
-      'earn_batch_record',
       `WITH tx AS (
          INSERT INTO ledger_transaction (id, type, member_id, partner_id, points, balance_after, purchase_amount,
            purchase_currency, channel, external_ref, exchange_rate_id, tier_multiplier, qualifying_points, breakdown)

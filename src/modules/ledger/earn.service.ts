@@ -321,9 +321,9 @@ export class EarnService {
   }
 
   /** The answer to a receipt that already earned: a purchase earns once (README: Idempotency). */
-  async receiptUsed(partnerId: string, externalRef: string, db: Db = this.db): Promise<DomainError> {
+  private async receiptUsed(partnerId: string, externalRef: string): Promise<DomainError> {
     const original = await queryOne<{ id: string }>(
-      db,
+      this.db,
       `SELECT id FROM ledger_transaction WHERE partner_id = $1 AND external_ref = $2 AND type = 'EARN'`,
       [partnerId, externalRef],
     );

@@ -34,11 +34,22 @@ export async function claimKey(m: EntityManager, scope: string, key: string, ope
     [scope, key, operation, hash],
   );
   if (claimed.length > 0) return { replay: false };
-  const prior = await queryOne<{ operation: string; requestHash: string; resultId: string | null }>(
+  const prior = await queryOne<PriorClaim>(
     m,
     `SELECT operation, request_hash AS "requestHash", result_id AS "resultId" FROM idempotency_key WHERE caller = $1 AND key = $2`,
     [scope, key],
   );
+  return judgePrior(prior, operation, hash);
+}
+
+export interface PriorClaim {
+  operation: string;
+  requestHash: string;
+  resultId: string | null;
+}
+
+/** A key someone claimed before: the original result when the request is the same, else IDEMPOTENCY_CONFLICT (thrown). */
+export function judgePrior(prior: PriorClaim | undefined, operation: string, hash: string): Claim & { replay: true } {
   if (!prior || prior.resultId === null) {
     // Cannot happen for committed claims (the result is recorded in the same transaction); treat
     // it as a conflict rather than write twice.

@@ -23,6 +23,12 @@ export interface StartMembership {
   idempotencyKey: string;
 }
 
+/** The live membership (plan and multiplier) of the member `memberExpr` names, for an earn. */
+export function membershipForEarn(memberExpr: string): string {
+  return `SELECT p.id AS "planId", p.earn_multiplier::text AS multiplier FROM membership ms JOIN membership_plan p ON p.id = ms.plan_id
+          WHERE ms.member_id = ${memberExpr} AND ms.status = 'ACTIVE' AND ms.current_period_end > now() LIMIT 1`;
+}
+
 export class MembershipService {
   constructor(private readonly db: DataSource) {}
 
@@ -144,13 +150,6 @@ export class MembershipService {
 
   /** The multiplier an earn gets from the member's live membership, if any. */
   static async forEarn(db: Db, memberId: string): Promise<{ planId: string; multiplier: string } | null> {
-    return (
-      (await queryOne<{ planId: string; multiplier: string }>(
-        db,
-        `SELECT p.id AS "planId", p.earn_multiplier::text AS multiplier FROM membership ms JOIN membership_plan p ON p.id = ms.plan_id
-          WHERE ms.member_id = $1 AND ms.status = 'ACTIVE' AND ms.current_period_end > now()`,
-        [memberId],
-      )) ?? null
-    );
+    return (await queryOne<{ planId: string; multiplier: string }>(db, membershipForEarn('$1'), [memberId])) ?? null;
   }
 }

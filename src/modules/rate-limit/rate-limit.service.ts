@@ -102,8 +102,8 @@ export class RateLimitService {
   /**
    * Counts n hits on a bucket. Hits on one bucket wait while its upsert is in flight and then go
    * together in the next one (the first waits for the end of the event loop's turn), so a busy
-   * key costs one statement per round trip rather than per
-   * request (and its counter row is not a queue of row locks). Each caller still sees the count
+   * key costs one statement per round trip rather than per request (and its counter row is not a
+   * queue of row locks). Each caller still sees the count
    * it would have seen alone: the total before the upsert plus the hits up to and including its own.
    */
   private hit(bucket: string, n: number): Promise<Hit> {

@@ -12,10 +12,6 @@ export class TierService {
     return query<Tier>(this.db, `SELECT ${TIER_COLUMNS} FROM tier ORDER BY rank`);
   }
 
-  async byIds(ids: readonly string[]): Promise<Tier[]> {
-    return query<Tier>(this.db, `SELECT ${TIER_COLUMNS} FROM tier WHERE id = ANY($1::uuid[])`, [ids]);
-  }
-
   async base(db: Db = this.db): Promise<Tier> {
     return (await queryOne<Tier>(db, `SELECT ${TIER_COLUMNS} FROM tier ORDER BY rank LIMIT 1`))!;
   }
