@@ -18,6 +18,16 @@ export interface BenchMember {
   token: string;
 }
 
+/** A purchase of the partner's usual amount by the member; `ref` is its receipt and idempotency key. */
+export function earnInput(partner: BenchPartner, member: { id: string }, ref: string) {
+  return { memberId: member.id, amount: partner.amount, currencyCode: partner.currencyCode, externalRef: ref, idempotencyKey: ref };
+}
+
+/** The HTTP body of that earn. */
+export function earnBody(partner: BenchPartner, member: { id: string }, ref: string): string {
+  return JSON.stringify({ query: EARN, variables: { input: earnInput(partner, member, ref) } });
+}
+
 export interface BenchCoalition {
   partners: BenchPartner[];
   members: BenchMember[];
@@ -64,7 +74,7 @@ export async function buildCoalition(
     await gql(
       url,
       EARN,
-      { input: { memberId: m.id, amount: partner.amount, currencyCode: partner.currencyCode, externalRef: ref, idempotencyKey: ref } },
+      { input: earnInput(partner, m, ref) },
       partner.apiKey,
     );
   });

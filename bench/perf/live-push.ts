@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { Client, createClient } from 'graphql-ws';
-import { BALANCE_CHANGED, EARN } from './operations';
-import type { BenchCoalition } from './coalition';
+import { BALANCE_CHANGED } from './operations';
+import { BenchCoalition, earnBody } from './coalition';
 import { percentile } from './stats';
 
 export interface LivePushResult {
@@ -100,10 +100,7 @@ export async function livePush(
         fetch(httpUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${partner.apiKey}` },
-          body: JSON.stringify({
-            query: EARN,
-            variables: { input: { memberId: member.id, amount: partner.amount, currencyCode: partner.currencyCode, externalRef: ref, idempotencyKey: ref } },
-          }),
+          body: earnBody(partner, member, ref),
         })
           .then((r) => r.json() as Promise<{ data?: { earnPoints: { id: string } } }>)
           .then((body) => {

@@ -9,9 +9,9 @@ import { Client } from 'pg';
 import { freshDatabase } from '../chaos/database';
 import { GatewayProcess } from '../chaos/gateway-process';
 import { freePort } from '../../src/db/embedded-postgres';
-import { buildCoalition } from './coalition';
+import { buildCoalition, earnBody } from './coalition';
 import { load } from './load';
-import { DASHBOARD, EARN, TRIVIAL } from './operations';
+import { DASHBOARD, TRIVIAL } from './operations';
 
 async function main(): Promise<void> {
   const op = process.env.PROBE_OP || 'earn';
@@ -48,10 +48,7 @@ async function main(): Promise<void> {
       const p = c.partners[n % c.partners.length]!;
       const m = c.members[(n * 7919) % c.members.length]!;
       const ref = `probe-${n}`;
-      return {
-        token: p.apiKey,
-        body: JSON.stringify({ query: EARN, variables: { input: { memberId: m.id, amount: p.amount, currencyCode: p.currencyCode, externalRef: ref, idempotencyKey: ref } } }),
-      };
+      return { token: p.apiKey, body: earnBody(p, m, ref) };
     });
     clearInterval(sampler);
     console.log(JSON.stringify(result));

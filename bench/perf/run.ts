@@ -9,10 +9,10 @@ import os from 'node:os';
 import { Client } from 'pg';
 import { freshDatabase } from '../chaos/database';
 import { GatewayProcess } from '../chaos/gateway-process';
-import { buildCoalition } from './coalition';
+import { buildCoalition, earnBody } from './coalition';
 import { LoadResult, load } from './load';
 import { livePush } from './live-push';
-import { DASHBOARD, EARN, TRIVIAL } from './operations';
+import { DASHBOARD, TRIVIAL } from './operations';
 import { pgbenchAvailable, pgbenchTpcb } from './pgbench';
 import { freePort } from '../../src/db/embedded-postgres';
 
@@ -82,13 +82,7 @@ async function main(): Promise<void> {
       const partner = partners[n % partners.length]!;
       const ref = `${tag}-${runId}-${n}`;
       const member = members[pickMember(n)]!;
-      return {
-        token: partner.apiKey,
-        body: JSON.stringify({
-          query: EARN,
-          variables: { input: { memberId: member.id, amount: partner.amount, currencyCode: partner.currencyCode, externalRef: ref, idempotencyKey: ref } },
-        }),
-      };
+      return { token: partner.apiKey, body: earnBody(partner, member, ref) };
     };
     const http: LoadResult[] = [];
     for (const c of [8, 32, 64]) {
