@@ -1,6 +1,7 @@
 // The only reader of process.env: parse once at boot, validate, freeze.
 // A bad value stops the process with a message naming the variable.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 
 /** Per-request ceilings on a GraphQL document, checked before anything executes (see src/graphql/validation.ts). */
 export interface QueryLimits {
@@ -27,6 +28,8 @@ export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly production: boolean;
   readonly port: number;
+  /** The address to listen on; null: every interface. */
+  readonly host: string | null;
   /** null: start an embedded PostgreSQL under dataDir. */
   readonly databaseUrl: string | null;
   readonly dataDir: string;
@@ -96,6 +99,15 @@ function decimal(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+/** HOST: an address or a host name of this machine; `0.0.0.0` (or `::`) for every interface. */
+function host(env: Env, fallback: string | null): string | null {
+  const raw = env.HOST;
+  if (raw === undefined || raw === '') return fallback;
+  const hostname = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+  if (isIP(raw) === 0 && !hostname.test(raw)) throw new ConfigError(`HOST must be an IP address or a host name such as 127.0.0.1 or 0.0.0.0, got "${raw}"`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnvRaw = env.NODE_ENV ?? 'development';
   if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
@@ -118,6 +130,9 @@ export function loadConfig(env: Env = process.env): Config {
     nodeEnv,
     production: nodeEnv === 'production',
     port: integer(env, 'PORT', 4000, 0, 65535),
+    // Outside production only this machine may connect (a development server with a generated
+    // admin token and demo keys); in production, every interface (behind a proxy or in a container).
+    host: host(env, nodeEnv === 'production' ? null : '127.0.0.1'),
     databaseUrl,
     dataDir: env.DATA_DIR || '.data',
     adminToken: adminTokenRaw || `adm_${randomBytes(24).toString('base64url')}`,

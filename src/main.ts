@@ -1,18 +1,31 @@
-// config → database → migrations → (demo seed) → HTTP server. Ctrl-C stops it all cleanly.
+// config → signal handlers → database → migrations → HTTP server → (demo seed). Ctrl-C, SIGTERM or
+// a failed start stops what was started, in reverse order, and the process exits.
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config';
-import { openDatabase } from './db/database';
-import { createLogger } from './logger';
+import { Config, ConfigError, loadConfig } from './config';
+import { EmbeddedInfo, openDatabase } from './db/database';
+import { Logger, createLogger } from './logger';
 import { DemoCredentials, databaseIsEmpty, mintDemoCredentials, seedDemoCoalition } from './seed/demo-seed';
 import { startGateway } from './server';
+import { Shutdown } from './shutdown';
 
-function banner(url: string, adminToken: string, adminTokenGenerated: boolean, embedded: boolean, demo: DemoCredentials | null): string {
+function banner(url: string, host: string | null, adminToken: string, adminTokenGenerated: boolean, embedded: EmbeddedInfo | null, demo: DemoCredentials | null): string {
   const lines = [
     '',
     `  Coalition loyalty gateway ready: ${url}`,
-    `  Database: ${embedded ? 'embedded PostgreSQL (data in .data/pg)' : 'DATABASE_URL'}`,
-    `  Admin token${adminTokenGenerated ? ' (generated for this run; set ADMIN_TOKEN to fix it)' : ''}: ${adminToken}`,
+    host === '127.0.0.1' || host === '::1' || host === 'localhost'
+      ? '  Listening on this machine only (set HOST=0.0.0.0 to accept connections from others)'
+      : `  Listening on ${host === null || host === '0.0.0.0' || host === '::' ? 'every interface' : host}`,
+    `  Database: ${embedded ? `embedded PostgreSQL (data in ${embedded.place.dir})` : 'DATABASE_URL'}`,
   ];
+  if (embedded?.place.wanted) {
+    lines.push(
+      `    not in ${embedded.place.wanted}: the OS user "postgres" that PostgreSQL runs as cannot enter ${embedded.place.blockedAt}.`,
+      `    To have it there: let that user enter ${embedded.place.blockedAt}, point DATA_DIR at a folder it can reach, run as a user other than root, or set DATABASE_URL.`,
+    );
+  }
+  lines.push(
+    `  Admin token${adminTokenGenerated ? ' (generated for this run; set ADMIN_TOKEN to fix it)' : ''}: ${adminToken}`,
+  );
   if (demo) {
     lines.push('  Demo partner API keys (new each start; older ones stay valid until revoked):');
     for (const p of demo.partners) lines.push(`    ${p.slug.padEnd(14)} ${p.apiKey}`);
@@ -22,20 +35,9 @@ function banner(url: string, adminToken: string, adminTokenGenerated: boolean, e
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
-  const logger = createLogger(config.logLevel);
-  const database = await openDatabase(config);
-  const gateway = await startGateway(config, database.db, logger);
+async function main(shutdown: Shutdown, config: Config, logger: Logger): Promise<void> {
+  const database = await shutdown.track('database', () => openDatabase(config, { signal: shutdown.signal }), (d) => d.close());
+  const gateway = await shutdown.track('HTTP server', () => startGateway(config, database.db, logger), (g) => g.stop());
 
   let demo: DemoCredentials | null = null;
   if (config.seedDemo && !config.production) {
@@ -45,29 +47,24 @@ async function main(): Promise<void> {
     }
     demo = await mintDemoCredentials(gateway.services);
   }
-  console.log(banner(gateway.url, config.adminToken, config.adminTokenGenerated, database.embedded, demo));
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    try {
-      await gateway.stop();
-      logger.debug('HTTP server drained');
-      await database.close();
-      logger.debug('database closed');
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (shutdown.stopping) return;
+  console.log(banner(gateway.url, config.host, config.adminToken, config.adminTokenGenerated, database.embedded, demo));
 }
 
-main().catch((err) => {
-  console.error('The gateway failed to start:', err instanceof Error ? err.message : err);
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`Configuration error: ${err.message}`);
   process.exit(1);
+}
+const logger = createLogger(config.logLevel);
+// Before anything starts: a signal at any point stops what has been started so far.
+const shutdown = new Shutdown(logger);
+main(shutdown, config, logger).catch((err) => {
+  // Stopping already (a signal): what failed was start-up work cut short by it.
+  if (shutdown.stopping) return;
+  console.error('The gateway failed to start:', err instanceof Error ? err.message : err);
+  void shutdown.exit(1, 'failed start');
 });

@@ -2,7 +2,6 @@
 // plus /healthz (process up) and /readyz (database answers).
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -25,6 +24,7 @@ import { runLifecycleJobs } from './modules/lifecycle/jobs';
 import { extraValidationRules, parseOptions } from './graphql/validation';
 import { writeRateLimitPlugin } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';
+import { listen, urlHost } from './listen';
 
 export interface Gateway {
   url: string;
@@ -67,11 +67,27 @@ async function databaseAnswers(db: DataSource): Promise<boolean> {
 }
 
 export async function startGateway(config: Config, db: DataSource, logger: Logger, port = config.port): Promise<Gateway> {
-  const services = await createServices(db, config, logger);
-  const schema = await gatewaySchema();
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // The port is bound before anything else starts, so a port in use fails at once with nothing to
+  // undo here. Until the routes are in place (a second or so), requests are answered 503.
+  const boundPort = await listen(httpServer, port, config.host);
+  let mounted = false;
+  app.use((_req, res, next) => (mounted ? next() : void res.status(503).json({ status: 'starting' })));
+  try {
+    const gateway = await mountGateway(config, db, logger, app, httpServer, boundPort);
+    mounted = true;
+    return gateway;
+  } catch (err) {
+    httpServer.close();
+    throw err;
+  }
+}
+
+async function mountGateway(config: Config, db: DataSource, logger: Logger, app: express.Express, httpServer: http.Server, boundPort: number): Promise<Gateway> {
+  const services = await createServices(db, config, logger);
+  const schema = await gatewaySchema();
   const formatError = makeFormatError(logger, {
     production: config.production,
     hideSuggestions: !config.allowIntrospection,
@@ -168,11 +184,9 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
             .catch((err) => logger.error({ err }, 'points lifecycle jobs failed'));
         }, config.pointsLifecycleIntervalSeconds * 1000).unref()
       : null;
-  await new Promise<void>((resolve) => httpServer.listen(port, resolve));
-  const actualPort = (httpServer.address() as AddressInfo).port;
   return {
-    url: `http://localhost:${actualPort}/graphql`,
-    port: actualPort,
+    url: `http://${urlHost(config.host)}:${boundPort}/graphql`,
+    port: boundPort,
     services,
     stop: async () => {
       if (tierTimer) clearInterval(tierTimer);

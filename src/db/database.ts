@@ -3,33 +3,66 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { createDataSource } from './data-source';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { embeddedClusterPlace, runningCluster, startEmbeddedPostgres } from './embedded-postgres';
+import type { ClusterPlace } from './embedded-location';
 
 export interface Database {
   db: DataSource;
   url: string;
-  embedded: boolean;
+  /** null: DATABASE_URL. */
+  embedded: EmbeddedInfo | null;
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config): Promise<Database> {
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), persistent: true, callerHandlesSignals: true });
-  const url = config.databaseUrl ?? embedded!.url;
+export interface EmbeddedInfo {
+  place: ClusterPlace;
+  /** true: a server another process started (a running gateway's); it is left running on close. */
+  shared: boolean;
+}
+
+export async function openDatabase(
+  config: Config,
+  opts: {
+    /** Aborted (a signal while starting): the embedded server is stopped if it came up, and this rejects. */
+    signal?: AbortSignal;
+    /** Use the embedded server another process (a running gateway) has up on DATA_DIR, if there is one, rather than refuse. */
+    shareRunning?: boolean;
+  } = {},
+): Promise<Database> {
+  const dataDir = join(config.dataDir, 'pg');
+  let url = config.databaseUrl;
+  let embedded: EmbeddedInfo | null = null;
+  let stopEmbedded: () => Promise<void> = async () => undefined;
+  if (url === null) {
+    const place = embeddedClusterPlace(dataDir);
+    const running = opts.shareRunning ? runningCluster(place.dir) : null;
+    if (running) {
+      if (running.status !== 'ready') throw new Error(`the embedded PostgreSQL in ${place.dir} is ${running.status}; try again in a moment`);
+      url = running.url;
+      embedded = { place, shared: true };
+    } else {
+      const started = await startEmbeddedPostgres({ dataDir, persistent: true, callerHandlesSignals: true, signal: opts.signal });
+      url = started.url;
+      embedded = { place: started.place, shared: false };
+      stopEmbedded = started.stop;
+    }
+  }
   const db = createDataSource(url, config.dbPoolSize);
   try {
     await db.initialize();
     await db.runMigrations({ transaction: 'all' });
   } catch (err) {
-    await embedded?.stop();
+    if (db.isInitialized) await db.destroy();
+    await stopEmbedded();
     throw err;
   }
   return {
     db,
     url,
-    embedded: embedded !== null,
+    embedded,
     close: async () => {
       if (db.isInitialized) await db.destroy();
-      await embedded?.stop();
+      await stopEmbedded();
     },
   };
 }
