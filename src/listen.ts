@@ -1,7 +1,7 @@
 // Binding the HTTP port: a failure rejects with what to do about it (by default a port in use
 // only emits 'error' — the process then hangs with the database up — and graphql-ws, listening
 // for that event on the same server, prints it as its own internal error).
-import type http from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export class ListenError extends Error {}
@@ -37,4 +37,23 @@ export function listen(server: http.Server, port: number, host: string | null): 
     if (host === null) server.listen(port);
     else server.listen(port, host);
   });
+}
+
+/** An HTTP server listening before the gateway behind it exists (main.ts binds it before the database starts). */
+export interface BoundHttp {
+  server: http.Server;
+  port: number;
+}
+
+/** Binds the port at once; until startGateway takes the server over, every request is answered 503. */
+export async function bindHttp(port: number, host: string | null): Promise<BoundHttp> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ status: 'starting' }));
+  });
+  return { server, port: await listen(server, port, host) };
+}
+
+/** Closes a server, resolving also when it was closed already (a drained gateway closes its own). */
+export function closeHttp(server: http.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
 }

@@ -1,10 +1,11 @@
-// config → signal handlers → database → migrations → HTTP server → (demo seed). Ctrl-C, SIGTERM or
+// config → signal handlers → HTTP port → database → migrations → gateway → (demo seed). Ctrl-C, SIGTERM or
 // a failed start stops what was started, in reverse order, and the process exits.
 import 'reflect-metadata';
 import { Config, ConfigError, loadConfig } from './config';
 import { EmbeddedInfo, openDatabase } from './db/database';
 import { Logger, createLogger } from './logger';
 import { DemoCredentials, databaseIsEmpty, mintDemoCredentials, seedDemoCoalition } from './seed/demo-seed';
+import { bindHttp, closeHttp } from './listen';
 import { startGateway } from './server';
 import { Shutdown } from './shutdown';
 
@@ -36,8 +37,10 @@ function banner(url: string, host: string | null, adminToken: string, adminToken
 }
 
 async function main(shutdown: Shutdown, config: Config, logger: Logger): Promise<void> {
+  // The port first: taken already, the process says so in a moment, with no database started.
+  const http = await shutdown.track('HTTP port', () => bindHttp(config.port, config.host), (b) => closeHttp(b.server));
   const database = await shutdown.track('database', () => openDatabase(config, { signal: shutdown.signal }), (d) => d.close());
-  const gateway = await shutdown.track('HTTP server', () => startGateway(config, database.db, logger), (g) => g.stop());
+  const gateway = await shutdown.track('HTTP server', () => startGateway(config, database.db, logger, http.port, http), (g) => g.stop());
 
   let demo: DemoCredentials | null = null;
   if (config.seedDemo && !config.production) {

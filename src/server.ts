@@ -24,7 +24,7 @@ import { runLifecycleJobs } from './modules/lifecycle/jobs';
 import { extraValidationRules, parseOptions } from './graphql/validation';
 import { writeRateLimitPlugin } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';
-import { listen, urlHost } from './listen';
+import { BoundHttp, bindHttp, closeHttp, urlHost } from './listen';
 
 export interface Gateway {
   url: string;
@@ -66,21 +66,23 @@ async function databaseAnswers(db: DataSource): Promise<boolean> {
   }
 }
 
-export async function startGateway(config: Config, db: DataSource, logger: Logger, port = config.port): Promise<Gateway> {
+/** On `port`, or on a server main.ts bound before the database started (`bound`). */
+export async function startGateway(config: Config, db: DataSource, logger: Logger, port = config.port, bound?: BoundHttp): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
   // The port is bound before anything else starts, so a port in use fails at once with nothing to
-  // undo here. Until the routes are in place (a second or so), requests are answered 503.
-  const boundPort = await listen(httpServer, port, config.host);
+  // undo. Until the routes are in place (a second or so), requests are answered 503.
+  const { server: httpServer, port: boundPort } = bound ?? (await bindHttp(port, config.host));
   let mounted = false;
   app.use((_req, res, next) => (mounted ? next() : void res.status(503).json({ status: 'starting' })));
+  httpServer.removeAllListeners('request');
+  httpServer.on('request', app);
   try {
     const gateway = await mountGateway(config, db, logger, app, httpServer, boundPort);
     mounted = true;
     return gateway;
   } catch (err) {
-    httpServer.close();
+    await closeHttp(httpServer);
     throw err;
   }
 }
