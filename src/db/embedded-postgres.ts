@@ -59,12 +59,26 @@ export function runningCluster(clusterDir: string): RunningCluster | null {
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port)) return null;
+  if (!isPostgres(pid)) return null;
+  return { pid, port, status: (lines[7] ?? '').trim() || 'starting', url: urlFor(port) };
+}
+
+/**
+ * Whether a pid is a live PostgreSQL server. As PostgreSQL judges its lock file: a process we may
+ * not signal is not ours (EPERM); and, where /proc tells, a pid reused by another program (after a
+ * reboot, say) is not one either, which PostgreSQL itself would take for a running server.
+ */
+function isPostgres(pid: number): boolean {
   try {
     process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  } catch {
+    return false;
   }
-  return { pid, port, status: (lines[7] ?? '').trim() || 'starting', url: urlFor(port) };
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return true;
+  }
 }
 
 /** The cluster that `startEmbeddedPostgres({ dataDir })` uses, as any process computes it (the CLI jobs look for a running server there). */
@@ -149,6 +163,13 @@ export async function startEmbeddedPostgres(opts: {
     );
   }
   const running = runningCluster(clusterDir);
+  const lockFile = join(clusterDir, 'postmaster.pid');
+  if (!running && existsSync(lockFile)) {
+    // Left by a server that did not stop (killed, or the machine went down). PostgreSQL clears it
+    // itself when its pid is gone, but not when that pid now belongs to another program.
+    const pid = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
+    if (Number.isInteger(pid) && pid > 0) rmSync(lockFile, { force: true });
+  }
   if (running) {
     throw new Error(
       `an embedded PostgreSQL (pid ${running.pid}, port ${running.port}) is already running on ${clusterDir}: another gateway uses it, or was killed without stopping it. ` +
