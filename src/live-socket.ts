@@ -40,6 +40,8 @@ export const SLOW_CONSUMER_CLOSE_CODE = 4008;
 export const CREDENTIAL_ENDED_CLOSE_CODE = 4403;
 /** Too many failed authentications from this address (graphql-ws clients do not retry it). */
 export const TOO_MANY_FAILURES_CLOSE_CODE = 4429;
+/** The database did not answer while authenticating: WebSocket's "Try Again Later" (graphql-ws clients retry it). */
+export const TRY_AGAIN_CLOSE_CODE = 1013;
 const KEEPALIVE_MS = 12_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -140,6 +142,11 @@ export function attachLiveSocket(
           track(socket, viewer);
           return true;
         } catch (err) {
+          // The credential may well be good: not 4403 (a client would give up on it), but retry.
+          if (isConnectionError(err)) {
+            socket.close(TRY_AGAIN_CLOSE_CODE, 'Service unavailable: reconnect');
+            return false;
+          }
           let limited = err instanceof DomainError && err.code === ErrorCode.RATE_LIMITED;
           if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
             limited = (await services.rateLimits.authenticationFailed(ip).catch(() => null)) !== null;
@@ -165,7 +172,8 @@ export function attachLiveSocket(
           try {
             await services.rateLimits.consumeWrites(ctx.extra.viewer ?? { kind: 'anonymous' }, mutationFieldCount(operation, document));
           } catch (err) {
-            if (err instanceof DomainError) return [new GraphQLError(err.message, { originalError: err })];
+            const domain = err instanceof DomainError ? err : isConnectionError(err) ? serviceUnavailable() : null;
+            if (domain) return [new GraphQLError(domain.message, { originalError: domain })];
             throw err;
           }
         }

@@ -18,6 +18,7 @@ import { domainToGraphQLError, makeFormatError } from './graphql/errors';
 import { gatewaySchema } from './graphql/schema';
 import { Services, createServices } from './services';
 import { query } from './db/sql';
+import { isConnectionError } from './db/connection-errors';
 import { attachLiveSocket } from './live-socket';
 import { evaluateTiers } from './modules/tier/tier-evaluation';
 import { runLifecycleJobs } from './modules/lifecycle/jobs';
@@ -166,11 +167,16 @@ async function mountGateway(config: Config, db: DataSource, logger: Logger, app:
   );
 
   await services.relay.start();
+  // A scheduled run cut off by a lost database connection is retried by the next one: a warning.
+  const jobFailed = (job: string) => (err: unknown) =>
+    isConnectionError(err)
+      ? logger.warn({ err }, `${job} interrupted: the database connection was lost; the next run picks it up`)
+      : logger.error({ err }, `${job} failed`);
   // Every instance schedules the evaluation; the advisory lock lets one run it at a time.
   const tierTimer =
     config.tierEvaluationIntervalSeconds > 0
       ? setInterval(() => {
-          evaluateTiers(db, services.tiers, () => services.relay.nudge()).catch((err) => logger.error({ err }, 'tier evaluation failed'));
+          evaluateTiers(db, services.tiers, () => services.relay.nudge()).catch(jobFailed('tier evaluation'));
         }, config.tierEvaluationIntervalSeconds * 1000).unref()
       : null;
   // Likewise the points lifecycle (expiry, pending release, birthdays): each job under its own lock.
@@ -183,7 +189,7 @@ async function mountGateway(config: Config, db: DataSource, logger: Logger, app:
                 logger.warn({ partnerIds: birthdays.skippedPartnerIds }, 'birthday bonuses skipped: issuer has no exchange rate in force');
               }
             })
-            .catch((err) => logger.error({ err }, 'points lifecycle jobs failed'));
+            .catch(jobFailed('points lifecycle jobs'));
         }, config.pointsLifecycleIntervalSeconds * 1000).unref()
       : null;
   return {

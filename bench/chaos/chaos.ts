@@ -11,9 +11,10 @@ import { accountingViolations, apiViolations, bookViolations, sqlOn } from './ch
 import { send } from './client';
 import { freshDatabase } from './database';
 import { GatewayProcess } from './gateway-process';
-import { CREATE_KEY, CREATE_PARTNER, ENROL, SET_RATE, UPSERT_REWARD } from './operations';
+import { BalanceFollowers } from './live';
+import { CREATE_KEY, CREATE_PARTNER, EARN, ENROL, SET_RATE, UPSERT_REWARD } from './operations';
 import { childRng } from './rng';
-import { runClient } from './workload';
+import { MIX, runClient } from './workload';
 import { ChaosPartner, ChaosReward, OpKind, OpRecord, World } from './world';
 
 export interface ChaosOptions {
@@ -26,6 +27,25 @@ export interface ChaosOptions {
   serverUrl: string | null;
   /** Per-request timeout: past it the outcome is unknown. */
   timeoutMs?: number;
+  /**
+   * Every this many ms while the clients run, a connection of the run's own terminates every other
+   * backend on the database (pg_terminate_backend: a failover, an admin, the OOM killer), whatever
+   * the gateway uses it for: pool, transactions, LISTEN, rate limiter, job locks.
+   */
+  terminateEveryMs?: number;
+  /** Members (of those set up) whose balanceChanged subscriptions stay open through the run. */
+  followMembers?: number;
+  /** Weights of the operation kinds, over the default mix (e.g. more refunds for a short run). */
+  mix?: Partial<Record<OpKind, number>>;
+  /** Client i starts with firstKinds[i % length]: a short run then does each of them for sure. */
+  firstKinds?: OpKind[];
+  /**
+   * An opening earn of this amount for each member set up, before the clients start: a short run
+   * then has points to redeem and earns to refund from its first operation.
+   */
+  openingEarn?: string;
+  /** More environment for the gateway (overrides the run's defaults). */
+  env?: Record<string, string>;
   print?: (line: string) => void;
 }
 
@@ -35,6 +55,10 @@ export interface ChaosSummary {
   operations: number;
   outcomes: Record<OpKind, Record<string, number>>;
   kills: number;
+  /** Backends terminated (terminateEveryMs). */
+  terminated: number;
+  /** Subscription events received, and how often a subscription had to resume with `after`. */
+  live: { delivered: number; resubscribed: number; errors: Record<string, number> };
   /** Writes whose first outcome was unknown (or internal). */
   unknown: number;
   /** Extra attempts made for them. */
@@ -62,7 +86,7 @@ async function must(url: string, query: string, variables: Record<string, unknow
 }
 
 /** Three partners with rates, keys and rewards (some with small stock), and a few members. */
-async function setUp(url: string, adminToken: string, runId: string, records: OpRecord[]): Promise<World> {
+async function setUp(url: string, adminToken: string, runId: string, records: OpRecord[], openingEarn?: string): Promise<World> {
   const partners: ChaosPartner[] = [];
   const rewards: ChaosReward[] = [];
   for (const [i, earnRate] of ['1', '2', '0.5'].entries()) {
@@ -82,6 +106,14 @@ async function setUp(url: string, adminToken: string, runId: string, records: Op
     const { enrollMember } = await must(url, ENROL, { input: { email, displayName: `Setup ${i}` } }, partners[i % partners.length]!.apiKey);
     world.members.push(enrollMember.id);
     records.push({ client: -1, seq: i, kind: 'enrol', scope: partners[i % partners.length]!.scope, key: email, first: 'ok', final: 'ok', resultId: enrollMember.id, attempts: 1 });
+    if (openingEarn) {
+      const partner = partners[i % partners.length]!;
+      const key = `${runId}-opening-${i}`;
+      const input = { memberId: enrollMember.id, amount: openingEarn, currencyCode: 'MYR', externalRef: `rcpt-${key}`, idempotencyKey: key };
+      const { earnPoints } = await must(url, EARN, { input }, partner.apiKey);
+      world.earns.push({ id: earnPoints.id, partner, points: earnPoints.points });
+      records.push({ client: -1, seq: i, kind: 'earn', scope: partner.scope, key, externalRef: input.externalRef, first: 'ok', final: 'ok', resultId: earnPoints.id, attempts: 1 });
+    }
   }
   return world;
 }
@@ -111,19 +143,36 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     // This run is about crashes, not budgets: 64 clients through three keys would hit the limits.
     RATE_LIMIT_PARTNER_WRITES: '0',
     RATE_LIMIT_MEMBER_WRITES: '0',
+    ...opts.env,
   });
   const records: OpRecord[] = [];
   const violations: string[] = [];
   let kills = 0;
+  let terminated = 0;
+  let followers: BalanceFollowers | null = null;
   try {
     await gateway.start();
-    const world = await setUp(gateway.url, adminToken, runId, records);
+    const world = await setUp(gateway.url, adminToken, runId, records, opts.openingEarn);
     print(`chaos: seed ${opts.seed}, ${opts.clients} clients for ${opts.seconds} s, ${opts.kills} kills, database ${database.name}`);
+    if (opts.followMembers) {
+      followers = new BalanceFollowers(gateway.url.replace(/^http/, 'ws'));
+      // Each with its enrolling partner's key (setUp enrols member i at partner i mod 3), so the
+      // socket authenticates and reads through the database as a partner's app would.
+      for (let i = 0; i < Math.min(opts.followMembers, world.members.length); i++) {
+        followers.follow(world.members[i]!, world.partners[i % world.partners.length]!.apiKey);
+      }
+    }
 
     const t0 = Date.now();
     const until = t0 + opts.seconds * 1000;
+    const mix = { ...MIX, ...opts.mix };
     const clients = Array.from({ length: opts.clients }, (_, client) =>
-      runClient({ url: gateway.url, world, rng: childRng(opts.seed, client), client, runId, until, retryUntil: until + 90_000, timeoutMs: opts.timeoutMs ?? 10_000, records }),
+      runClient({
+        url: gateway.url, world, rng: childRng(opts.seed, client), client, runId, until, retryUntil: until + 90_000, timeoutMs: opts.timeoutMs ?? 10_000, records,
+        mix, first: opts.firstKinds?.[client % opts.firstKinds.length],
+        // Nothing restarts a server that crashed on its own: retrying against it only waits.
+        abandoned: () => gateway.crashes.length > 0,
+      }),
     );
     const killer = (async () => {
       for (const at of killSchedule(opts.seed, opts.kills, opts.seconds * 1000)) {
@@ -136,7 +185,25 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
         print(`chaos: SIGKILL ${kills} at +${((down - t0) / 1000).toFixed(1)} s (${inFlight} operations so far); back in ${Date.now() - down} ms`);
       }
     })();
-    await Promise.all([...clients, killer]);
+    const terminator = opts.terminateEveryMs
+      ? (async () => {
+          const pg = new Client({ connectionString: database.url, application_name: 'chaos-terminator' });
+          await pg.connect();
+          try {
+            while (Date.now() < until) {
+              const { rows } = await pg.query(
+                `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+                  WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+              );
+              terminated += rows[0].n;
+              await sleep(opts.terminateEveryMs!);
+            }
+          } finally {
+            await pg.end();
+          }
+        })()
+      : Promise.resolve();
+    await Promise.all([...clients, killer, terminator]);
 
     const pg = new Client({ connectionString: database.url });
     await pg.connect();
@@ -145,6 +212,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       violations.push(...(await bookViolations(sql, world.rewards)));
       violations.push(...(await accountingViolations(sql, records, SETUP_MEMBERS)));
       violations.push(...(await apiViolations(sql, gateway.url, adminToken)));
+      if (followers) {
+        const stored = async (memberId: string) =>
+          (await sql<{ id: string }>(`SELECT id FROM outbox_event WHERE member_id = $1 AND topic = 'BALANCE_CHANGED' ORDER BY id`, [memberId])).map((r) => Number(r.id));
+        violations.push(...(await followers.converge(stored, 15_000)));
+        violations.push(...followers.misordered.slice(0, 10).map((m) => `subscription delivered twice or out of order: ${m}`));
+        for (const e of followers.errors.filter((e) => e.code === 'INTERNAL_SERVER_ERROR' || e.code === 'uncoded').slice(0, 10)) {
+          violations.push(`a subscription got an internal error: ${e.message.slice(0, 200)}`);
+        }
+        // 44xx (forbidden, unauthorized…) tells a client to give up, 4500 is an internal error.
+        for (const e of followers.errors.filter((e) => /^CLOSED_4[45]\d\d$/.test(e.code)).slice(0, 10)) {
+          violations.push(`a subscription's socket was closed with ${e.message.slice(0, 200)}`);
+        }
+      }
     } finally {
       await pg.end();
     }
@@ -152,10 +232,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     const unresolved = records.filter((r) => r.final === 'unresolved' && r.kind !== 'read').length;
     if (unresolved > 0) violations.push(`${unresolved} writes got no definite answer within 90 s of retries`);
     if (kills !== opts.kills) violations.push(`${kills} kills instead of ${opts.kills}`);
-    for (const line of gateway.errorLines.slice(0, 10)) violations.push(`the server logged an error: ${line.slice(0, 300)}`);
+    for (const line of gateway.errorLines.slice(0, 10)) violations.push(`the server logged an error: ${logged(line)}`);
   } catch (err) {
     violations.push(`the run itself failed: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
+    // Only kills may end the server: any other exit (an unhandled 'error' event, say) is a crash.
+    for (const crash of gateway.crashes) violations.push(`the gateway crashed: ${crash}`);
+    await followers?.stop();
     await gateway.stop();
     await database.drop();
   }
@@ -164,14 +247,22 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   writeFileSync(logFile, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const kinds: OpKind[] = ['enrol', 'earn', 'redeem', 'reverseEarn', 'reverseRedeem', 'read'];
   const outcomes = Object.fromEntries(kinds.map((k) => [k, {} as Record<string, number>])) as ChaosSummary['outcomes'];
-  for (const r of records) outcomes[r.kind][r.final] = (outcomes[r.kind][r.final] ?? 0) + 1;
+  // The clients' operations (not what setUp wrote before them).
+  const operations = records.filter((r) => r.client >= 0);
+  for (const r of operations) outcomes[r.kind][r.final] = (outcomes[r.kind][r.final] ?? 0) + 1;
   const unknown = records.filter((r) => r.first === 'unknown' || r.first === 'internal');
   return {
     seed: opts.seed,
     clients: opts.clients,
-    operations: records.length,
+    operations: operations.length,
     outcomes,
     kills,
+    terminated,
+    live: {
+      delivered: followers?.delivered ?? 0,
+      resubscribed: followers?.resubscriptions ?? 0,
+      errors: (followers?.errors ?? []).reduce<Record<string, number>>((n, e) => ({ ...n, [e.code]: (n[e.code] ?? 0) + 1 }), {}),
+    },
     unknown: unknown.filter((r) => r.kind !== 'read').length,
     retries: unknown.reduce((s, r) => s + r.attempts - 1, 0),
     replayed: records.filter((r) => r.replayed).length,
@@ -182,12 +273,26 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   };
 }
 
+/** A pino error line, short: its message, the error's, and where in the gateway's code it was thrown. */
+function logged(line: string): string {
+  try {
+    const { msg, err } = JSON.parse(line) as { msg?: string; err?: { type?: string; message?: string; stack?: string } };
+    const at = err?.stack?.split('\n').find((l) => /\/src\//.test(l) && !/node_modules/.test(l))?.trim();
+    return [msg, err && `${err.type}: ${err.message}`, at].filter(Boolean).join(' — ').slice(0, 500);
+  } catch {
+    return line.slice(0, 300);
+  }
+}
+
 export function formatSummary(s: ChaosSummary): string {
   const lines = [
     `chaos summary (seed ${s.seed}; replay with CHAOS_SEED=${s.seed})`,
-    `  operations ${s.operations} by ${s.clients} clients in ${s.seconds} s; kills ${s.kills}`,
+    `  operations ${s.operations} by ${s.clients} clients in ${s.seconds} s; kills ${s.kills}; backends terminated ${s.terminated}`,
     ...Object.entries(s.outcomes).map(([kind, o]) => `    ${kind.padEnd(14)} ${Object.entries(o).map(([k, n]) => `${k} ${n}`).join(', ') || '—'}`),
     `  unknown writes ${s.unknown}, retries ${s.retries}, committed before the crash and replayed ${s.replayed}, unresolved ${s.unresolved}`,
+    ...(s.live.delivered || s.live.resubscribed
+      ? [`  subscriptions: ${s.live.delivered} events, resumed ${s.live.resubscribed} times; errors ${Object.entries(s.live.errors).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`]
+      : []),
     `  violations ${s.violations.length}`,
     ...s.violations.slice(0, 30).map((v) => `    ✗ ${v}`),
     `  client log: ${s.logFile}`,

@@ -11,7 +11,10 @@ export class GatewayProcess {
   private output: string[] = [];
   /** Lines the server logged at error level (pino level 50+): unexpected errors. */
   readonly errorLines: string[] = [];
+  /** Exits nobody asked for (not kill() or stop()), with the last lines the server printed. */
+  readonly crashes: string[] = [];
   starts = 0;
+  private exitExpected = false;
 
   constructor(
     private readonly port: number,
@@ -34,6 +37,11 @@ export class GatewayProcess {
     const child = spawn(process.execPath, [...this.nodeArgs, 'dist/src/main.js'], { cwd: this.root, env: { ...process.env, ...this.env, PORT: String(this.port) } });
     this.child = child;
     this.starts++;
+    this.exitExpected = false;
+    // An unhandled 'error' event or exception kills the process: that is a crash, never a way to fail.
+    child.once('exit', (code, signal) => {
+      if (!this.exitExpected) this.crashes.push(`exited (${code ?? signal}) on its own; its last words:\n${this.tail(200, 400)}`);
+    });
     let seen = '';
     await new Promise<void>((ok, fail) => {
       const timer = setTimeout(() => fail(new Error(`the gateway did not start in ${timeoutMs} ms:\n${this.tail()}`)), timeoutMs);
@@ -69,13 +77,14 @@ export class GatewayProcess {
     clearTimeout(forced);
   }
 
-  tail(lines = 40): string {
-    return this.output.slice(-lines).join('\n');
+  tail(lines = 40, width = Infinity): string {
+    return this.output.slice(-lines).map((l) => (l.length > width ? `${l.slice(0, width)}…` : l)).join('\n');
   }
 
   private signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    this.exitExpected = true;
     return new Promise((ok) => {
       child.once('exit', () => ok());
       child.kill(signal);

@@ -1,6 +1,7 @@
 // npm run test:chaos — the full chaos run (see README "Reliability"). Environment:
 //   CHAOS_SEED     replay a run (printed by every run); default random
 //   CHAOS_CLIENTS  concurrent clients (64)   CHAOS_SECONDS  load duration (60)   CHAOS_KILLS  SIGKILLs (3)
+//   CHAOS_TERMINATE_MS  also terminate every backend on the run's database this often (0: never)
 //   DATABASE_URL   a PostgreSQL server to create the run's fresh database on; unset: embedded PostgreSQL
 import { randomInt } from 'node:crypto';
 import { formatSummary, runChaos } from './chaos';
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     clients: whole('CHAOS_CLIENTS', 64),
     seconds: whole('CHAOS_SECONDS', 60),
     kills: whole('CHAOS_KILLS', 3),
+    terminateEveryMs: whole('CHAOS_TERMINATE_MS', 0) || undefined,
     serverUrl: process.env.DATABASE_URL || null,
     print: (line) => console.log(line),
   });

@@ -19,9 +19,15 @@ export interface ClientContext {
   retryUntil: number;
   timeoutMs: number;
   records: OpRecord[];
+  /** Weights of the operation kinds (default MIX). */
+  mix?: Record<OpKind, number>;
+  /** The kind of this client's first operation (then the mix decides). */
+  first?: OpKind;
+  /** True once the run is lost (the server crashed for good): stop starting and retrying. */
+  abandoned?: () => boolean;
 }
 
-const MIX: Record<OpKind, number> = { enrol: 6, earn: 40, redeem: 20, reverseEarn: 9, reverseRedeem: 4, read: 21 };
+export const MIX: Record<OpKind, number> = { enrol: 6, earn: 40, redeem: 20, reverseEarn: 9, reverseRedeem: 4, read: 21 };
 /** Half of all picks go to the first few members, so clients contend on the same wallets. */
 const HOT_MEMBERS = 8;
 
@@ -47,7 +53,7 @@ function plan(ctx: ClientContext, seq: number): Plan {
   const { rng, world } = ctx;
   const key = `${ctx.runId}-c${ctx.client}-${seq}`;
   const partner = pick(rng, world.partners)!;
-  let kind = weighted(rng, MIX);
+  let kind = seq === 0 && ctx.first ? ctx.first : weighted(rng, ctx.mix ?? MIX);
   if (world.members.length === 0) kind = 'enrol';
   if (kind === 'reverseEarn' && world.earns.length === 0) kind = 'earn';
   if (kind === 'reverseRedeem' && world.redeems.length === 0) kind = 'redeem';
@@ -119,14 +125,16 @@ async function retryEnrol(ctx: ClientContext, p: Plan): Promise<Outcome> {
 }
 
 async function perform(ctx: ClientContext, p: Plan, seq: number): Promise<void> {
+  const sent = Date.now();
   let outcome = await send(ctx.url, p.query, p.variables, p.partner.apiKey, ctx.timeoutMs);
-  const record: OpRecord = { client: ctx.client, seq, kind: p.kind, scope: p.partner.scope, key: p.key, externalRef: p.externalRef, first: outcome.kind, final: 'unresolved', attempts: 1 };
+  const record: OpRecord = { client: ctx.client, seq, kind: p.kind, scope: p.partner.scope, key: p.key, externalRef: p.externalRef, first: outcome.kind, final: 'unresolved', attempts: 1, ms: Date.now() - sent };
+  if (outcome.kind === 'unknown') record.reason = outcome.reason;
   ctx.records.push(record);
   const firstEnded = Date.now();
   if (outcome.kind === 'internal') record.internal = [`HTTP ${outcome.status}: ${outcome.body}`];
   if (p.kind !== 'read') {
     // Until the server answers definitely: the same request, the same key.
-    for (let i = 0; (outcome.kind === 'unknown' || outcome.kind === 'internal') && Date.now() < ctx.retryUntil; i++) {
+    for (let i = 0; (outcome.kind === 'unknown' || outcome.kind === 'internal') && Date.now() < ctx.retryUntil && !ctx.abandoned?.(); i++) {
       await sleep(Math.min(1000, 25 * 2 ** i) * (0.5 + ctx.rng()));
       outcome = p.kind === 'enrol' ? await retryEnrol(ctx, p) : await send(ctx.url, p.query, p.variables, p.partner.apiKey, ctx.timeoutMs);
       record.attempts++;
@@ -150,5 +158,5 @@ async function perform(ctx: ClientContext, p: Plan, seq: number): Promise<void> 
 }
 
 export async function runClient(ctx: ClientContext): Promise<void> {
-  for (let seq = 0; Date.now() < ctx.until; seq++) await perform(ctx, plan(ctx, seq), seq);
+  for (let seq = 0; Date.now() < ctx.until && !ctx.abandoned?.(); seq++) await perform(ctx, plan(ctx, seq), seq);
 }

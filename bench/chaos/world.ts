@@ -34,6 +34,9 @@ export interface OpRecord {
   code?: string;
   resultId?: string;
   attempts: number;
+  /** How long the first attempt took, and why its outcome was unknown (if it was). */
+  ms?: number;
+  reason?: string;
   /** The first attempt's outcome was unknown, yet it had committed: a retry got the original back. */
   replayed?: boolean;
   internal?: string[];

@@ -10,6 +10,7 @@ import { EarningRules1764000300000 } from '../../migrations/1764000300000-Earnin
 import { PointsLifecycle1764000500000 } from '../../migrations/1764000500000-PointsLifecycle';
 import { LedgerAppendOnly1764000600000 } from '../../migrations/1764000600000-LedgerAppendOnly';
 import { entities } from './entities';
+import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
 // (rather than silently rounding) anything past 2^53.
@@ -31,6 +32,9 @@ export function createDataSource(url: string, poolSize: number): DataSource {
     synchronize: false,
     logging: false,
     extra: {
+      // Every pooled connection listens for its own 'error' for its whole life (see GuardedClient):
+      // a backend terminated between checkout and TypeORM's listener must not kill the process.
+      Client: GuardedClient,
       max: poolSize,
       // Fail a request rather than hang forever when the pool is exhausted or the DB is gone.
       connectionTimeoutMillis: 10_000,

@@ -1,6 +1,7 @@
 // Scheduled lifecycle jobs run on one instance at a time: a session-level PostgreSQL advisory
 // lock held on a dedicated connection for the run. An instance that cannot take it skips the run.
 import { DataSource } from 'typeorm';
+import { isConnectionError } from '../../db/connection-errors';
 
 export async function withJobLock<T>(db: DataSource, key: number, skipped: T, run: () => Promise<T>): Promise<T> {
   const runner = db.createQueryRunner();
@@ -11,7 +12,11 @@ export async function withJobLock<T>(db: DataSource, key: number, skipped: T, ru
     try {
       return await run();
     } finally {
-      await runner.query(`SELECT pg_advisory_unlock($1)`, [key]);
+      await runner.query(`SELECT pg_advisory_unlock($1)`, [key]).catch((err: unknown) => {
+        // The lock's connection was lost (terminated, a failover): the lock ended with its session,
+        // nothing is left to unlock, and the run's own outcome is the one to report.
+        if (!isConnectionError(err)) throw err;
+      });
     }
   } finally {
     await runner.release();

@@ -9,7 +9,7 @@
 // order, so an id skipped over (a hole) is remembered and looked for again on every poll until it
 // shows up or GAP_TIMEOUT_MS passes (then it belonged to a rolled-back transaction).
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { GuardedClient } from '../../db/guarded-client';
 import { DataSource } from 'typeorm';
 import type { Logger } from '../../logger';
 import { query, queryOne } from '../../db/sql';
@@ -32,7 +32,7 @@ export class OutboxRelay {
   private polling: Promise<void> | null = null;
   private again = false;
   private notifyQueued = false;
-  private listener: Client | null = null;
+  private listener: GuardedClient | null = null;
   private timer: NodeJS.Timeout | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -103,26 +103,35 @@ export class OutboxRelay {
 
   private async listen(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.databaseUrl, application_name: 'loyalty-gateway-relay' });
+    const client = new GuardedClient({ connectionString: this.databaseUrl, application_name: 'loyalty-gateway-relay' });
     // Our own NOTIFY comes back to us too; nudge() has polled already.
     client.on('notification', (n) => {
       if (n.payload !== this.instanceId) void this.poll();
     });
-    client.on('error', (err) => {
-      this.logger.warn({ err }, 'outbox listener lost its connection; reconnecting');
-      this.listener = null;
+    // One reconnection per lost client: a connection that dies during LISTEN both fails that query
+    // and emits 'error', and two reconnections would leave two listeners.
+    let lost = false;
+    const reconnect = (err: unknown, msg: string) => {
+      if (lost) return;
+      lost = true;
+      this.logger.warn({ err }, msg);
+      if (this.listener === client) this.listener = null;
       client.end().catch(() => undefined);
       setTimeout(() => void this.listen().catch(() => undefined), RECONNECT_MS).unref();
-    });
+    };
+    client.on('error', (err) => reconnect(err, 'outbox listener lost its connection; reconnecting'));
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
+      if (lost) return;
+      if (this.stopped) {
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.listener = client;
       void this.poll(); // catch up on whatever committed while we were not listening
     } catch (err) {
-      this.logger.warn({ err }, 'outbox listener could not connect; retrying');
-      client.end().catch(() => undefined);
-      setTimeout(() => void this.listen().catch(() => undefined), RECONNECT_MS).unref();
+      reconnect(err, 'outbox listener could not connect; retrying');
     }
   }
 

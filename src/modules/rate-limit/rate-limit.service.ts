@@ -4,6 +4,8 @@
 // only for the statement, not for a WAL flush, so one busy key's writes do not queue on an fsync.
 // Losing a few increments in a crash is an acceptable price for a limiter.
 import { Pool } from 'pg';
+import { GuardedClient } from '../../db/guarded-client';
+import { pgErrorCode } from '../../db/transaction';
 import type { RateLimits } from '../../config';
 import type { Logger } from '../../logger';
 import { DomainError, rateLimited } from '../../errors/domain-error';
@@ -46,8 +48,10 @@ export class RateLimitService {
       options: '-c synchronous_commit=off -c jit=off',
       application_name: 'loyalty-gateway-rate-limit',
       connectionTimeoutMillis: 10_000,
+      Client: GuardedClient,
     });
-    this.pool.on('error', (err) => this.logger.warn({ err }, 'rate-limit pool connection lost'));
+    // Not { err }: pg-pool hangs the whole pg client (connection settings and all) on the error.
+    this.pool.on('error', (err) => this.logger.warn({ err: { message: err.message, code: pgErrorCode(err) } }, 'rate-limit pool connection lost'));
     this.cleanup = setInterval(() => void this.forgetOldWindows(), CLEANUP_INTERVAL_MS).unref();
   }
 

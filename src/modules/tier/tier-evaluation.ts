@@ -6,6 +6,7 @@
 import { DataSource } from 'typeorm';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
+import { withJobLock } from '../lifecycle/job-lock';
 import { announceTierChange, lockWallet } from '../ledger/wallet';
 import { QUALIFYING_WINDOW, TierService } from './tier.service';
 
@@ -18,43 +19,33 @@ export interface TierEvaluationResult {
 }
 
 export async function evaluateTiers(db: DataSource, tiers: TierService, afterCommit: () => void = () => undefined): Promise<TierEvaluationResult> {
-  const runner = db.createQueryRunner();
-  await runner.connect();
-  try {
-    const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [TIER_EVALUATION_LOCK]);
-    if (!locked) return { ran: false, downgraded: 0 };
-    try {
-      const ladder = await tiers.all();
-      const candidates = await query<{ id: string }>(
-        db,
-        `SELECT m.id FROM member m JOIN tier t ON t.id = m.tier_id
-          WHERE t.qualifying_points > (SELECT coalesce(sum(x.qualifying_points), 0) FROM ledger_transaction x
-                                        WHERE x.member_id = m.id AND x.created_at > now() - ${QUALIFYING_WINDOW})`,
-      );
-      let downgraded = 0;
-      for (const { id } of candidates) {
-        const changed = await withTransaction(db, async (m) => {
-          const wallet = await lockWallet(m, id, 'memberId');
-          const q = await queryOne<{ pts: number }>(
-            m,
-            `SELECT coalesce(sum(qualifying_points), 0)::bigint AS pts FROM ledger_transaction
-              WHERE member_id = $1 AND created_at > now() - ${QUALIFYING_WINDOW}`,
-            [id],
-          );
-          const due = TierService.tierFor(ladder, q!.pts);
-          if (due.rank >= wallet.tierRank) return false; // earned it back meanwhile
-          await query(m, `UPDATE member SET tier_id = $2 WHERE id = $1`, [id, due.id]);
-          await announceTierChange(m, id, wallet.tierId, due.id, null);
-          return true;
-        });
-        if (changed) downgraded++;
-      }
-      if (downgraded > 0) afterCommit();
-      return { ran: true, downgraded };
-    } finally {
-      await runner.query(`SELECT pg_advisory_unlock($1)`, [TIER_EVALUATION_LOCK]);
+  return withJobLock<TierEvaluationResult>(db, TIER_EVALUATION_LOCK, { ran: false, downgraded: 0 }, async () => {
+    const ladder = await tiers.all();
+    const candidates = await query<{ id: string }>(
+      db,
+      `SELECT m.id FROM member m JOIN tier t ON t.id = m.tier_id
+        WHERE t.qualifying_points > (SELECT coalesce(sum(x.qualifying_points), 0) FROM ledger_transaction x
+                                      WHERE x.member_id = m.id AND x.created_at > now() - ${QUALIFYING_WINDOW})`,
+    );
+    let downgraded = 0;
+    for (const { id } of candidates) {
+      const changed = await withTransaction(db, async (m) => {
+        const wallet = await lockWallet(m, id, 'memberId');
+        const q = await queryOne<{ pts: number }>(
+          m,
+          `SELECT coalesce(sum(qualifying_points), 0)::bigint AS pts FROM ledger_transaction
+            WHERE member_id = $1 AND created_at > now() - ${QUALIFYING_WINDOW}`,
+          [id],
+        );
+        const due = TierService.tierFor(ladder, q!.pts);
+        if (due.rank >= wallet.tierRank) return false; // earned it back meanwhile
+        await query(m, `UPDATE member SET tier_id = $2 WHERE id = $1`, [id, due.id]);
+        await announceTierChange(m, id, wallet.tierId, due.id, null);
+        return true;
+      });
+      if (changed) downgraded++;
     }
-  } finally {
-    await runner.release();
-  }
+    if (downgraded > 0) afterCommit();
+    return { ran: true, downgraded };
+  });
 }
