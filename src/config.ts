@@ -49,6 +49,10 @@ export interface Config {
   readonly liveQueueLimit: number;
   /** Bytes a WebSocket may have unsent before its client counts as too slow and is disconnected. */
   readonly liveMaxBufferedBytes: number;
+  /** Subscriptions one socket may hold at once; the next is refused with TOO_MANY_SUBSCRIPTIONS. */
+  readonly liveMaxSubscriptionsPerSocket: number;
+  /** Sockets one client address may hold open on this instance (0: no limit); the next is closed with 4029. */
+  readonly liveMaxSocketsPerIp: number;
   /** How often the tier downgrade evaluation runs in the background (0: never; use npm run tiers:evaluate). */
   readonly tierEvaluationIntervalSeconds: number;
   /** How often the points lifecycle jobs (expiry, pending release, birthdays) run (0: never; use npm run points:expire). */
@@ -149,6 +153,11 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     liveQueueLimit: integer(env, 'LIVE_QUEUE_LIMIT', 1000, 1, 1_000_000),
     liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1_048_576, 1024, 1 << 30),
+    // Each subscription costs memory and a share of every fan-out: a screen needs a handful.
+    liveMaxSubscriptionsPerSocket: integer(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 10_000),
+    // Generous, since a shop's tills or an office share one address behind NAT; 0 switches it off
+    // (e.g. behind a proxy when TRUST_PROXY_HOPS cannot name the client).
+    liveMaxSocketsPerIp: integer(env, 'LIVE_MAX_SOCKETS_PER_IP', 100, 0, 1_000_000),
     tierEvaluationIntervalSeconds: integer(env, 'TIER_EVALUATION_INTERVAL_SECONDS', 3600, 0, 7 * 86400),
     pointsLifecycleIntervalSeconds: integer(env, 'POINTS_LIFECYCLE_INTERVAL_SECONDS', 3600, 0, 7 * 86400),
     allowIntrospection: bool(env, 'ALLOW_INTROSPECTION', nodeEnv !== 'production'),

@@ -4,8 +4,13 @@
 // before init is graphql-ws's 4401. A socket's authentication never outlives its credential: it is
 // closed (4403) when a member token expires, and when its partner key is revoked or its rotation
 // grace period ends, on whichever instance holds it (revocations arrive through the outbox relay).
-// A partner's status is read again for every operation, so a suspension (or reactivation) applies
-// to sockets already open, as it does to the next HTTP request.
+// A partner's key and status are read again for every operation, so a revocation, suspension (or
+// reactivation) applies to the socket's next operation, as it does to the next HTTP request — even
+// before the revocation's close reaches the socket.
+// Limits: LIVE_MAX_SUBSCRIPTIONS_PER_SOCKET subscriptions at once per socket (the next is refused
+// with TOO_MANY_SUBSCRIPTIONS; the socket stays open) and LIVE_MAX_SOCKETS_PER_IP sockets per
+// client address on this instance (the next is closed at once with 4029, before connection_init).
+// Variables are coerced here, as Apollo does over HTTP, so a mistake in them is BAD_USER_INPUT.
 // A client that cannot keep up is disconnected with 4008 (it resumes with `after`): when one of its
 // subscriptions falls LIVE_QUEUE_LIMIT events behind, or LIVE_MAX_BUFFERED_BYTES sit unsent.
 import type http from 'node:http';
@@ -14,6 +19,7 @@ import {
   GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
   getOperationAST,
+  getVariableValues,
   specifiedRules,
   validate,
 } from 'graphql';
@@ -27,7 +33,7 @@ import type { Context } from './graphql/context';
 import type { Viewer } from './modules/auth/viewer';
 import { DomainError, ErrorCode, serviceUnavailable } from './errors/domain-error';
 import { isConnectionError } from './db/connection-errors';
-import { Loaders, createLoaders } from './graphql/loaders';
+import { createLoaders } from './graphql/loaders';
 import { CodedValidationError, extraValidationRules, parseLimited } from './graphql/validation';
 import { mutationFieldCount } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';
@@ -42,6 +48,11 @@ export const CREDENTIAL_ENDED_CLOSE_CODE = 4403;
 export const TOO_MANY_FAILURES_CLOSE_CODE = 4429;
 /** The database did not answer while authenticating: WebSocket's "Try Again Later" (graphql-ws clients retry it). */
 export const TRY_AGAIN_CLOSE_CODE = 1013;
+/**
+ * This address already holds LIVE_MAX_SOCKETS_PER_IP sockets on this instance. Not one graphql-ws
+ * treats as fatal: its clients retry with backoff, and get in once one of those sockets closes.
+ */
+export const TOO_MANY_SOCKETS_CLOSE_CODE = 4029;
 const KEEPALIVE_MS = 12_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -66,17 +77,21 @@ function disconnectSlowConsumer(socket: WebSocket, logger: Logger, why: Record<s
   setTimeout(() => socket.terminate(), 5_000).unref();
 }
 
-/**
- * The connection's viewer as of this operation. A partner can be suspended or reactivated while
- * its socket stays open, so its status is read again per operation: one primary-key lookup
- * through the operation's own partner loader (resolvers that load the partner reuse it), as HTTP
- * reads it when it authenticates each request.
- */
-async function currentViewer(viewer: Viewer, loaders: Loaders): Promise<Viewer> {
-  if (viewer.kind !== 'partner') return viewer;
-  const partner = await loaders.partner.load(viewer.partnerId);
-  return { ...viewer, suspended: partner?.status !== 'ACTIVE' };
+/** graphql-js's variable coercion errors, coded as Apollo codes them over HTTP (400 BAD_USER_INPUT). */
+function badVariables(errors: readonly GraphQLError[]): GraphQLError[] {
+  return errors.map(
+    (e) => new GraphQLError(e.message, { nodes: e.nodes, originalError: e.originalError, extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT } }),
+  );
 }
+
+/** What graphql-js says when it cannot pick the operation, coded as Apollo codes it over HTTP. */
+function unresolvedOperation(operationName: string | null | undefined): GraphQLError {
+  const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
+  return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+}
+
+/** The ids of the subscriptions a socket holds (graphql-ws's own record says which are still running). */
+type HeldSubscriptions = Set<string>;
 
 export function attachLiveSocket(
   httpServer: http.Server,
@@ -95,6 +110,46 @@ export function attachLiveSocket(
   ];
   /** Open sockets per partner API key, so a revocation can close them. */
   const socketsByKey = new Map<string, Set<WebSocket>>();
+
+  // Sockets per client address, counted from the upgrade (before connection_init, so sockets that
+  // never authenticate count too); a socket refused for it takes no place and is never served.
+  const socketsByIp = new Map<string, number>();
+  const refusedSockets = new WeakSet<WebSocket>();
+  wss.on('connection', (socket, request) => {
+    const ip = clientIp(request, config.trustProxyHops);
+    const open = socketsByIp.get(ip) ?? 0;
+    if (config.liveMaxSocketsPerIp > 0 && open >= config.liveMaxSocketsPerIp) {
+      refusedSockets.add(socket);
+      socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, 'Too many connections from this address');
+      return;
+    }
+    socketsByIp.set(ip, open + 1);
+    socket.once('close', () => {
+      const left = (socketsByIp.get(ip) ?? 1) - 1;
+      if (left > 0) socketsByIp.set(ip, left);
+      else socketsByIp.delete(ip);
+    });
+  });
+
+  /**
+   * Counts a new subscription against its socket's limit; the refusal if it is over. Synchronous,
+   * so subscriptions started at once on one socket cannot all pass the check together.
+   */
+  function holdSubscription(subscriptions: Record<string, unknown>, held: HeldSubscriptions, id: string): GraphQLError | null {
+    for (const other of held) if (!(other in subscriptions)) held.delete(other);
+    const limit = config.liveMaxSubscriptionsPerSocket;
+    if (held.size >= limit) {
+      const refusal = new DomainError(
+        ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+        `This socket already holds ${limit} subscriptions, the most one socket may; complete one before starting another`,
+        undefined,
+        { limit },
+      );
+      return new GraphQLError(refusal.message, { originalError: refusal });
+    }
+    held.add(id);
+    return null;
+  }
 
   function track(socket: WebSocket, viewer: Viewer): void {
     if (viewer.kind === 'member') closeAt(socket, viewer.expiresAt, 'Token expired');
@@ -125,13 +180,14 @@ export function attachLiveSocket(
   }
   void followRevocations();
 
-  const disposable = useServer<Record<string, unknown>, { viewer: Viewer }>(
+  const disposable = useServer<Record<string, unknown>, { viewer: Viewer; subscriptions?: HeldSubscriptions }>(
     {
       schema,
       // Internal errors close the socket without their message.
       isProd: config.production,
       onConnect: async (ctx) => {
         const { socket, request } = ctx.extra;
+        if (refusedSockets.has(socket)) return false; // already closing with 4029
         const authorization = ctx.connectionParams?.authorization;
         const presented = typeof authorization === 'string' && authorization.trim() !== '' ? authorization : undefined;
         const ip = clientIp(request, config.trustProxyHops);
@@ -156,7 +212,7 @@ export function attachLiveSocket(
         }
       },
       // Parse, validate and rate-limit here (graphql-ws would parse and validate with no limits).
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const document = parseLimited(payload.query, config.queryLimits);
         if (document instanceof GraphQLError) return [document];
         const errors = validate(schema, document, rules);
@@ -168,26 +224,36 @@ export function attachLiveSocket(
           );
         }
         const operation = getOperationAST(document, payload.operationName);
-        if (operation?.operation === 'mutation') {
+        if (!operation) return [unresolvedOperation(payload.operationName)];
+        // graphql-js would report these from inside execution, uncoded (an internal error to formatError).
+        const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 50 });
+        if (variables.errors) return badVariables(variables.errors);
+        const held = (ctx.extra.subscriptions ??= new Set());
+        if (operation.operation !== 'subscription') held.delete(id);
+        else {
+          const refused = holdSubscription(ctx.subscriptions, held, id);
+          if (refused) return [refused];
+        }
+        // The context, with the credential as it stands now (graphql-ws would build it with the one
+        // from connection_init: a key revoked since, or a partner's old status).
+        let viewer: Viewer;
+        try {
+          viewer = await services.authenticator.current(ctx.extra.viewer ?? { kind: 'anonymous' });
+        } catch (err) {
+          const refused = err instanceof DomainError ? err : isConnectionError(err) ? serviceUnavailable() : null;
+          if (!refused) throw err;
+          return [new GraphQLError(refused.message, { originalError: refused })];
+        }
+        if (operation.operation === 'mutation') {
           try {
-            await services.rateLimits.consumeWrites(ctx.extra.viewer ?? { kind: 'anonymous' }, mutationFieldCount(operation, document));
+            await services.rateLimits.consumeWrites(viewer, mutationFieldCount(operation, document));
           } catch (err) {
             const domain = err instanceof DomainError ? err : isConnectionError(err) ? serviceUnavailable() : null;
             if (domain) return [new GraphQLError(domain.message, { originalError: domain })];
             throw err;
           }
         }
-        // The context (graphql-ws would otherwise build it without the partner's current status).
-        const loaders = createLoaders(services);
-        let viewer: Viewer;
-        try {
-          viewer = await currentViewer(ctx.extra.viewer ?? { kind: 'anonymous' }, loaders);
-        } catch (err) {
-          if (!isConnectionError(err)) throw err;
-          const unavailable = serviceUnavailable();
-          return [new GraphQLError(unavailable.message, { originalError: unavailable })];
-        }
-        const contextValue: Context = { viewer, loaders, services };
+        const contextValue: Context = { viewer, loaders: createLoaders(services), services };
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onNext: (ctx, _id, _payload, _args, result) => {

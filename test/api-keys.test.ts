@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BalanceChangedDocument,
   CreatePartnerApiKeyDocument,
+  EarnPointsDocument,
   PartnerApiKeysDocument,
   RevokePartnerApiKeyDocument,
   RotatePartnerApiKeyDocument,
   ViewerDocument,
 } from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
-import { newMember, newPartner, TestPartner } from './support/factories';
+import { earnInput, newMember, newPartner, TestPartner } from './support/factories';
 import { liveClient, settle, subscribe } from './support/live-client';
 import { startChildGateway } from './support/child-gateway';
 
@@ -138,6 +139,48 @@ describe('revocation', () => {
     await settle(200);
     expect(kept.closed).toBeNull();
     await Promise.all([revoked.stop(), kept.stop()]);
+  });
+
+  it('refuses a write sent over the open socket right after the revocation returned: nothing written', async () => {
+    const partner = await newPartner(gw);
+    const member = await newMember(gw, partner);
+    const client = liveClient(gw.wsUrl, partner.apiKey);
+    const holder = subscribe(client, BalanceChangedDocument, { memberId: member.id });
+    await settle(200);
+    expect(holder.closed).toBeNull();
+    expect((await gw.ok(RevokePartnerApiKeyDocument, { prefix: prefixOf(partner.apiKey) }, gw.adminToken)).revokePartnerApiKey).toBe(true);
+    // No wait: the socket's own close (through the outbox relay) is on its way and may overtake the answer.
+    const write = subscribe(client, EarnPointsDocument, { input: earnInput(member, '10.00') });
+    await until(() => write.events.length > 0 || write.errors.length > 0 || write.closed !== null);
+    expect(write.events).toEqual([]);
+    if (write.errors.length > 0) expect(write.errors[0]).toMatchObject({ message: 'This API key is unknown or revoked', extensions: { code: 'UNAUTHENTICATED' } });
+    else expect(write.closed).toMatchObject({ code: 4403 });
+    await until(() => holder.closed !== null);
+    await settle(100);
+    expect(await gw.sql(`SELECT 1 FROM ledger_transaction WHERE member_id = $1`, [member.id])).toEqual([]);
+    await holder.stop();
+  });
+
+  it('checks the key for every operation on an open socket, not only when the close arrives: UNAUTHENTICATED as over HTTP', async () => {
+    const partner = await newPartner(gw);
+    const member = await newMember(gw, partner);
+    const client = liveClient(gw.wsUrl, partner.apiKey);
+    const holder = subscribe(client, BalanceChangedDocument, { memberId: member.id });
+    await settle(200);
+    // Revoked with no announcement, as if the outbox relay were lagging: only the per-operation check can see it.
+    await gw.sql(`UPDATE partner_api_key SET revoked_at = now() WHERE prefix = $1`, [prefixOf(partner.apiKey)]);
+    const overHttp = await gw.gql(EarnPointsDocument, { input: earnInput(member, '10.00') }, partner.apiKey);
+    expect(overHttp.status).toBe(401);
+    const write = subscribe(client, EarnPointsDocument, { input: earnInput(member, '10.00') });
+    const watch = subscribe(client, BalanceChangedDocument, { memberId: member.id });
+    for (const refused of [write, watch]) {
+      const [error] = await refused.waitForError();
+      expect(error).toMatchObject({ message: overHttp.errors![0]!.message, extensions: { code: overHttp.errors![0]!.extensions!.code } });
+      expect(error!.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    expect(write.events).toEqual([]);
+    expect(await gw.sql(`SELECT 1 FROM ledger_transaction WHERE member_id = $1`, [member.id])).toEqual([]);
+    await holder.stop();
   });
 
   it('closes the subscriptions another gateway instance holds for that key', async () => {

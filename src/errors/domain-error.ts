@@ -13,6 +13,8 @@ export const ErrorCode = {
   TIER_REQUIRED: 'TIER_REQUIRED',
   /** A live subscription fell too far behind and was ended; resubscribe with `after`. */
   SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
+  /** The socket already holds LIVE_MAX_SUBSCRIPTIONS_PER_SOCKET subscriptions (extensions.limit); end one first. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
   /** Too many writes or failed sign-ins in the current window; retry after extensions.retryAfterSeconds. */
   RATE_LIMITED: 'RATE_LIMITED',
   /**

@@ -23,6 +23,7 @@ const HTTP_STATUS: Record<ErrorCode, number | undefined> = {
   PARTNER_SUSPENDED: undefined,
   TIER_REQUIRED: undefined,
   SUBSCRIBER_TOO_SLOW: undefined,
+  TOO_MANY_SUBSCRIPTIONS: undefined,
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
 };

@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { startGateway } from '../../src/server';
 import type { Services } from '../../src/services';
 import { withDatabase } from './global-setup';
@@ -51,23 +51,29 @@ async function cloneTemplate(): Promise<{ url: string; name: string }> {
   return { url: withDatabase(serverUrl, name), name };
 }
 
-export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+/** `logger`: where the gateway logs (default: fatal only, or TEST_LOG_LEVEL); see support/log-capture.ts. */
+export async function startTestGateway(env: Record<string, string> = {}, logger?: Logger): Promise<TestGateway> {
   const { url: dbUrl, name } = await cloneTemplate();
   return startGatewayOn(dbUrl, env, async () => {
     const admin = new Client({ connectionString: inject('serverUrl') });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
-  });
+  }, logger);
 }
 
 /** A gateway on a database the caller made (and migrated); `cleanup` runs after it stops. */
-export async function startGatewayOn(dbUrl: string, env: Record<string, string> = {}, cleanup: () => Promise<void> = async () => undefined): Promise<TestGateway> {
+export async function startGatewayOn(
+  dbUrl: string,
+  env: Record<string, string> = {},
+  cleanup: () => Promise<void> = async () => undefined,
+  logger: Logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'fatal'),
+): Promise<TestGateway> {
   const adminToken = `adm_test_${randomBytes(12).toString('hex')}`;
   const config = loadConfig({ NODE_ENV: 'test', ADMIN_TOKEN: adminToken, DATABASE_URL: dbUrl, PORT: '0', ...env });
   const db = createDataSource(dbUrl, config.dbPoolSize);
   await db.initialize();
-  const gateway = await startGateway(config, db, createLogger(process.env.TEST_LOG_LEVEL ?? 'fatal'), 0);
+  const gateway = await startGateway(config, db, logger, 0);
 
   async function gql<T, V>(doc: TypedDocumentNode<T, V>, variables?: V, token?: string | null): Promise<GqlResult<T>> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -13,6 +13,8 @@ export interface LiveSubscription<T> {
   waitFor(n: number, ms?: number): Promise<T[]>;
   /** Resolves once an error arrived. */
   waitForError(ms?: number): Promise<GqlError[]>;
+  /** Ends this subscription only; the client's socket stays open for the others. */
+  cancel(): void;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export function subscribe<T, V extends Record<string, unknown>>(
     closed: null,
     waitFor: (n, ms = 10_000) => poll(() => sub.events.length >= n, ms, () => `${sub.events.length}/${n} events, errors ${JSON.stringify(sub.errors)}`).then(() => sub.events),
     waitForError: (ms = 10_000) => poll(() => sub.errors.length > 0, ms, () => 'no error').then(() => sub.errors),
+    cancel: () => unsubscribe(),
     stop: async () => {
       unsubscribe();
       await client.dispose();

@@ -52,6 +52,9 @@ export interface RotatedApiKey {
 const INFO_COLUMNS = `id, partner_id AS "partnerId", prefix, created_at AS "createdAt", revoked_at AS "revokedAt",
   expires_at AS "expiresAt", last_used_at AS "lastUsedAt"`;
 const ACTIVE = `revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`;
+const OWNER_SELECT = `SELECT k.id AS "apiKeyId", k.prefix, k.expires_at AS "expiresAt", p.id AS "partnerId", p.slug, p.status
+  FROM partner_api_key k JOIN partner p ON p.id = k.partner_id`;
+const OWNER_ACTIVE = `k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`;
 
 function newKey(): { key: string; prefix: string } {
   const prefix = randomBytes(4).toString('hex');
@@ -125,7 +128,7 @@ export class ApiKeyService {
       await announceEnd(m, old, row!.revokedAt);
       return true;
     });
-    if (revoked) this.afterCommit();
+    if (revoked) this.ended();
     return revoked;
   }
 
@@ -168,8 +171,14 @@ export class ApiKeyService {
       await announceEnd(m, old, ended!.end);
       return { key: next.key, prefix: next.prefix, previousKeyExpiresAt: ended!.end };
     });
-    this.afterCommit();
+    this.ended();
     return rotated;
+  }
+
+  /** A key's end has committed: wake the relays, and let no later request join a lookup that may predate it. */
+  private ended(): void {
+    this.lookups.clear();
+    this.afterCommit();
   }
 
   /** Lookups in flight, by key hash: a till's burst of requests with one key shares one query. */
@@ -184,20 +193,27 @@ export class ApiKeyService {
     const hashKey = hash.toString('base64');
     const inFlight = this.lookups.get(hashKey);
     if (inFlight) return inFlight;
-    const lookup = this.lookup(hash).finally(() => this.lookups.delete(hashKey));
+    const lookup = this.lookup(hash).finally(() => {
+      // A revocation may have cleared it and a newer lookup taken its place: leave that one be.
+      if (this.lookups.get(hashKey) === lookup) this.lookups.delete(hashKey);
+    });
     this.lookups.set(hashKey, lookup);
     return lookup;
   }
 
+  /**
+   * The owner of a key already authenticated (a live socket's), if the key is still active: read
+   * afresh, never shared with a lookup in flight, so a revocation that has returned is seen.
+   */
+  async activeOwner(apiKeyId: string): Promise<ApiKeyOwner | null> {
+    return (
+      (await queryOne<ApiKeyOwner>(this.db, `${OWNER_SELECT} WHERE k.id = $1 AND ${OWNER_ACTIVE}`, [apiKeyId])) ?? null
+    );
+  }
+
   private async lookup(hash: Buffer): Promise<ApiKeyOwner | null> {
     return (
-      (await queryOne<ApiKeyOwner>(
-        this.db,
-        `SELECT k.id AS "apiKeyId", k.prefix, k.expires_at AS "expiresAt", p.id AS "partnerId", p.slug, p.status
-           FROM partner_api_key k JOIN partner p ON p.id = k.partner_id
-          WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
-        [hash],
-      )) ?? null
+      (await queryOne<ApiKeyOwner>(this.db, `${OWNER_SELECT} WHERE k.key_hash = $1 AND ${OWNER_ACTIVE}`, [hash])) ?? null
     );
   }
 

@@ -2,7 +2,7 @@
 // an identity is refused outright (UNAUTHENTICATED) rather than silently downgraded.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { unauthenticated } from '../../errors/domain-error';
-import { API_KEY_PREFIX, ApiKeyService } from './api-key.service';
+import { API_KEY_PREFIX, ApiKeyOwner, ApiKeyService } from './api-key.service';
 import { MemberTokenService } from './member-token.service';
 import type { Viewer } from './viewer';
 
@@ -26,20 +26,41 @@ export class Authenticator {
     if (sameSecret(token, this.adminToken)) return { kind: 'admin' };
     if (token.startsWith(API_KEY_PREFIX)) {
       const owner = await this.apiKeys.findOwner(token);
-      if (!owner) throw unauthenticated('This API key is unknown or revoked');
+      if (!owner) throw unauthenticated(KEY_ENDED);
       this.apiKeys.noteUse(owner.apiKeyId);
-      return {
-        kind: 'partner',
-        partnerId: owner.partnerId,
-        slug: owner.slug,
-        suspended: owner.status === 'SUSPENDED',
-        apiKeyId: owner.apiKeyId,
-        keyPrefix: owner.prefix,
-        keyExpiresAt: owner.expiresAt,
-      };
+      return partnerViewer(owner);
     }
     const claims = this.memberTokens.verify(token);
-    if (!claims) throw unauthenticated('This token is invalid or expired');
+    if (!claims) throw unauthenticated(TOKEN_ENDED);
     return { kind: 'member', memberId: claims.memberId, issuedByPartnerId: claims.issuedByPartnerId, expiresAt: claims.expiresAt };
   }
+
+  /**
+   * A viewer authenticated earlier (a live socket's, at connection_init) as of this operation:
+   * refused as the same credential would be over HTTP now. A partner key's state and its
+   * partner's status are read again (one primary-key query, never shared with a lookup already in
+   * flight), so a revocation or suspension that has returned applies to the very next operation.
+   */
+  async current(viewer: Viewer): Promise<Viewer> {
+    if (viewer.kind === 'member' && viewer.expiresAt.getTime() <= Date.now()) throw unauthenticated(TOKEN_ENDED);
+    if (viewer.kind !== 'partner') return viewer;
+    const owner = await this.apiKeys.activeOwner(viewer.apiKeyId);
+    if (!owner) throw unauthenticated(KEY_ENDED);
+    return partnerViewer(owner);
+  }
+}
+
+const KEY_ENDED = 'This API key is unknown or revoked';
+const TOKEN_ENDED = 'This token is invalid or expired';
+
+function partnerViewer(owner: ApiKeyOwner): Viewer {
+  return {
+    kind: 'partner',
+    partnerId: owner.partnerId,
+    slug: owner.slug,
+    suspended: owner.status === 'SUSPENDED',
+    apiKeyId: owner.apiKeyId,
+    keyPrefix: owner.prefix,
+    keyExpiresAt: owner.expiresAt,
+  };
 }
