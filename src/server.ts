@@ -25,6 +25,7 @@ import { runLifecycleJobs } from './modules/lifecycle/jobs';
 import { extraValidationRules, parseOptions } from './graphql/validation';
 import { writeRateLimitPlugin } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';
+import { MAX_BODY_BYTES, bodyErrorsAsGraphQL } from './graphql/body-errors';
 
 export interface Gateway {
   url: string;
@@ -123,7 +124,7 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
   });
   app.use(
     '/graphql',
-    express.json({ limit: '256kb', verify: requireUtf8 }),
+    express.json({ limit: MAX_BODY_BYTES, verify: requireUtf8 }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const ip = clientIp(req, config.trustProxyHops);
@@ -145,6 +146,8 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
         }
       },
     }),
+    // After both: what express.json refuses (malformed, too large, …) answers in the GraphQL shape.
+    bodyErrorsAsGraphQL(logger),
   );
 
   await services.relay.start();
