@@ -26,6 +26,7 @@ import { extraValidationRules, parseOptions } from './graphql/validation';
 import { writeRateLimitPlugin } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';
 import { BoundHttp, bindHttp, closeHttp, urlHost } from './listen';
+import { MAX_BODY_BYTES, bodyErrorsAsGraphQL } from './graphql/body-errors';
 
 export interface Gateway {
   url: string;
@@ -142,7 +143,7 @@ async function mountGateway(config: Config, db: DataSource, logger: Logger, app:
   });
   app.use(
     '/graphql',
-    express.json({ limit: '256kb', verify: requireUtf8 }),
+    express.json({ limit: MAX_BODY_BYTES, verify: requireUtf8 }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const ip = clientIp(req, config.trustProxyHops);
@@ -164,6 +165,8 @@ async function mountGateway(config: Config, db: DataSource, logger: Logger, app:
         }
       },
     }),
+    // After both: what express.json refuses (malformed, too large, …) answers in the GraphQL shape.
+    bodyErrorsAsGraphQL(logger),
   );
 
   await services.relay.start();

@@ -550,8 +550,10 @@ function problem(status: number, text: string): string | null {
     body = undefined;
   }
   if (status >= 400) {
-    // Express and Apollo answer some 4xx in plain text; a GraphQL body must still be coded.
-    const codes = Array.isArray(body?.errors) ? body!.errors.map((e) => e?.extensions?.code) : [];
+    // Every refusal is a GraphQL body, also those Express makes before Apollo (test/http-refusals).
+    if (!body || !Array.isArray(body.errors) || body.errors.length === 0) return `HTTP ${status} without a GraphQL errors body`;
+    const codes = body.errors.map((e) => e?.extensions?.code);
+    if (codes.some((c) => typeof c !== 'string' || c === '')) return `HTTP ${status} with an error without extensions.code`;
     return codes.includes('INTERNAL_SERVER_ERROR') ? `HTTP ${status} with INTERNAL_SERVER_ERROR` : null;
   }
   if (status < 200 || status >= 300) return `HTTP ${status}`;
