@@ -27,6 +27,7 @@ import { PunchCardService } from './modules/punch-card/punch-card.service';
 import { CoalitionIssuer, ensureCoalitionIssuer } from './modules/partner/coalition';
 import { ProgramSettingsService } from './modules/lifecycle/program-settings.service';
 import { ChallengeService } from './modules/challenge/challenge.service';
+import { PartnerLinkService } from './modules/linking/partner-link.service';
 
 export interface Services {
   db: DataSource;
@@ -55,6 +56,7 @@ export interface Services {
   punchCards: PunchCardService;
   programSettings: ProgramSettingsService;
   challenges: ChallengeService;
+  links: PartnerLinkService;
 }
 
 export async function createServices(db: DataSource, config: Config, logger: Logger): Promise<Services> {
@@ -93,6 +95,7 @@ export async function createServices(db: DataSource, config: Config, logger: Log
     punchCards: new PunchCardService(db),
     programSettings: new ProgramSettingsService(db),
     challenges: new ChallengeService(db),
+    links: new PartnerLinkService(db),
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),
     audit: new AuditService(db),
     rateLimits: new RateLimitService((db.options as { url: string }).url, config.rateLimits, logger),

@@ -56,9 +56,14 @@ import {
   SetPartnerStatusDocument,
   TiersDocument,
   ViewerDocument,
+  CreatePartnerLinkCodeDocument,
+  LinkMemberDocument,
+  LinkedPartnersDocument,
+  MemberChallengesDocument,
+  MemberPaymentRefDocument,
 } from './generated/graphql';
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
-import { balanceOf, earn, earnInput, newMember, newPartner, newReward, TestMember, TestPartner, uniq } from './support/factories';
+import { balanceOf, earn, earnInput, linkPartner, newMember, newPartner, newReward, TestMember, TestPartner, uniq } from './support/factories';
 import { liveClient, LiveSubscription, settle, subscribe } from './support/live-client';
 import { gatewaySchema } from '../src/graphql/schema';
 
@@ -82,13 +87,17 @@ interface World {
   suspended: TestPartner;
   /** Target of setPartnerStatus / setExchangeRate / createPartnerApiKey. */
   victim: TestPartner;
-  member: TestMember; // enrolled at A; earned once at A and once at B
+  member: TestMember; // enrolled at A, linked to B with a code; earned once at A and once at B
   other: TestMember; // enrolled at B
   shopper: TestMember; // the member the earnPoints cells credit
   /** Earned at A, redeemed at A and at B: the redemption cells act on it (as "member", its own token). */
   spender: TestMember;
-  /** Completed A's own challenge: its bonus is a transaction made at A. */
+  /** Completed A's own challenge (its bonus is a transaction made at A), then a coalition one; has progress in both kinds. */
   achiever: TestMember;
+  ownChallengeA: string; // A's challenge the achiever completed
+  farChallenge: string; // a coalition challenge the achiever has progress in
+  /** Enrolled at A, with a paid membership A recorded (payment reference pay-at-A). */
+  subscriber: TestMember;
   txAtA: string;
   txAtB: string;
   rewardA: string; // listed, 10 points
@@ -150,6 +159,8 @@ async function snapshot() {
            (SELECT count(*) FROM points_lot)::int AS lots,
            (SELECT count(*) FROM idempotency_key)::int AS idempotency_keys,
            (SELECT count(*) FROM outbox_event)::int AS events,
+           (SELECT count(*) FROM member_partner_link)::int AS partner_links,
+           (SELECT count(*) || '/' || count(used_at) FROM partner_link_code) AS link_codes,
            (SELECT coalesce(sum(balance), 0)::text || '/' || coalesce(sum(pending), 0)::text FROM account WHERE kind = 'MEMBER') AS balances,
            (SELECT coalesce(sum(remaining), 0)::text || '/' || coalesce(sum(pending), 0)::text FROM points_lot) AS lots_left`);
   return row!;
@@ -160,6 +171,8 @@ beforeAll(async () => {
   gw = await startTestGateway({ RATE_LIMIT_AUTH_FAILURES: '0' });
   const [a, b, suspended, victim] = await Promise.all([newPartner(gw), newPartner(gw), newPartner(gw), newPartner(gw)]);
   const [member, other, shopper, spender] = await Promise.all([newMember(gw, a), newMember(gw, b), newMember(gw, a), newMember(gw, a)]);
+  // The member links B the way a member does: a code from its own token, redeemed by B.
+  await linkPartner(gw, member, b);
   const txAtA = (await earn(gw, a, member, '10.00')).id;
   const txAtB = (await earn(gw, b, member, '20.00')).id;
   // A tier change for `member` without moving its points (the other cells rely on them): the
@@ -186,14 +199,26 @@ beforeAll(async () => {
   // And one completed for real: A's own challenge, whose bonus is a transaction made at A, which
   // another partner must not see through challengeCompleted. Deactivated at once, so no other
   // cell's earn at A counts towards it.
+  // Its earn also counts towards a coalition challenge far out of reach, so it has progress in
+  // both kinds; then a coalition completion (the outbox row, as for `member`) follows A's.
   const achiever = await newMember(gw, a);
   const { createChallenge: own } = await gw.ok(
     CreateChallengeDocument,
     { input: { name: 'own', kind: 'EARN_COUNT', target: '1', windowDays: 7, bonusPoints: 5, badgeName: 'Regular' } },
     a.apiKey,
   );
+  const { createChallenge: far } = await gw.ok(
+    CreateChallengeDocument,
+    { input: { name: 'far', kind: 'EARN_COUNT', target: '1000000', windowDays: 7, bonusPoints: 0, badgeName: 'Far' } },
+    gw.adminToken,
+  );
   await earn(gw, a, achiever, '10.00');
-  await gw.sql(`UPDATE challenge SET active = false WHERE id = $1`, [own.id]);
+  await gw.sql(`UPDATE challenge SET active = false WHERE id = ANY($1::uuid[])`, [[own.id, far.id]]);
+  await gw.sql(
+    `INSERT INTO outbox_event (topic, member_id, payload) VALUES ('CHALLENGE_COMPLETED', $1,
+       jsonb_build_object('challengeId', $2::uuid, 'transactionId', null, 'badgeName', 'Done', 'bonusPoints', 0, 'windowStart', now(), 'completedAt', now()))`,
+    [achiever.id, done.id],
+  );
 
   await earn(gw, a, spender, '1000.00');
   const [rewardA, rewardB] = [(await newReward(gw, a, { pointsCost: 10 })).id, (await newReward(gw, b, { pointsCost: 10 })).id];
@@ -208,6 +233,10 @@ beforeAll(async () => {
     { input: { name: uniq('plan'), price: '9.90', currencyCode: 'MYR', periodMonths: 1, earnMultiplier: '1.1' } },
     gw.adminToken,
   );
+
+  // A membership A took the payment for: its reference is A's record.
+  const subscriber = await newMember(gw, a);
+  await gw.ok(StartMembershipDocument, { memberId: subscriber.id, planId: plan.createMembershipPlan.id, ref: 'pay-at-A', key: uniq('key') }, a.apiKey);
 
   await gw.ok(SetPartnerStatusDocument, { partnerId: suspended.id, status: 'SUSPENDED' }, gw.adminToken);
 
@@ -228,6 +257,9 @@ beforeAll(async () => {
     shopper,
     spender,
     achiever,
+    ownChallengeA: own.id,
+    farChallenge: far.id,
+    subscriber,
     txAtA,
     txAtB,
     rewardA,
@@ -430,11 +462,71 @@ const CELLS: Cell[] = [
     check: (d) => expect(d.enrollMember).toMatchObject({ tier: { name: 'Bronze' }, balance: { available: 0 } }),
   },
   {
-    name: 'mutation issueMemberToken',
+    // Object level: the shopper is linked to A only (it enrolled there), so B may not act for it.
+    name: 'mutation issueMemberToken (a member enrolled at A)',
     field: 'issueMemberToken',
-    expect: row(U, OK, OK, OK, SUSP, F, F),
+    expect: row(U, OK, OK, F, SUSP, F, F),
     send: (t) => gw.gql(IssueMemberTokenDocument, { memberId: w.shopper.id }, t),
     check: async (d) => expect((await gw.ok(ViewerDocument, {}, d.issueMemberToken)).viewer).toBe(`member:${w.shopper.id}`),
+  },
+  {
+    // The member linked B with a code: now B may too (A by enrolment).
+    name: 'mutation issueMemberToken (a member enrolled at A, linked to B)',
+    field: 'issueMemberToken',
+    expect: row(U, OK, OK, OK, SUSP, F, F),
+    send: (t) => gw.gql(IssueMemberTokenDocument, { memberId: w.member.id }, t),
+    check: async (d) => expect((await gw.ok(ViewerDocument, {}, d.issueMemberToken)).viewer).toBe(`member:${w.member.id}`),
+  },
+
+  // ---- partner links: the member makes a code, a partner redeems it ----------- anon admin A   B   susp member other
+  {
+    // Only the member itself: the code is its proof, so no partner (nor an admin) can make one for it.
+    name: 'mutation createPartnerLinkCode',
+    field: 'createPartnerLinkCode',
+    expect: row(U, F, F, F, F, OK, F),
+    send: (t) => gw.gql(CreatePartnerLinkCodeDocument, { memberId: w.member.id }, t),
+    check: async (d) => {
+      expect(d.createPartnerLinkCode.code).toMatch(/^[2-9A-HJKMNP-Z]{8}$/);
+      const ttl = new Date(d.createPartnerLinkCode.expiresAt).getTime() - Date.now();
+      expect(ttl).toBeGreaterThan(590_000);
+      expect(ttl).toBeLessThanOrEqual(600_000);
+    },
+  },
+  {
+    // A fresh member (enrolled at A) and code for each call. An admin has no partner to link.
+    name: 'mutation linkMember',
+    field: 'linkMember',
+    expect: row(U, F, OK, OK, SUSP, F, F),
+    prepare: async () => {
+      linkee = await newMember(gw, w.a);
+      linkCode = (await gw.ok(CreatePartnerLinkCodeDocument, { memberId: linkee.id }, linkee.token)).createPartnerLinkCode.code;
+    },
+    send: (t) => gw.gql(LinkMemberDocument, { code: linkCode }, t),
+    check: async (d, c) => {
+      expect(d.linkMember).toEqual({ id: linkee.id, email: linkee.email });
+      // Linked: the partner may now issue the member a token (A could already: it enrolled it).
+      const partner = c === 'partnerA' ? w.a : w.b;
+      expect((await gw.ok(IssueMemberTokenDocument, { memberId: linkee.id }, partner.apiKey)).issueMemberToken).toBeTruthy();
+      const linked = (await gw.ok(LinkedPartnersDocument, { memberId: linkee.id }, gw.adminToken)).linkedPartners.map((p) => p.id);
+      expect(linked).toEqual(c === 'partnerA' ? [w.a.id] : [w.a.id, w.b.id]);
+    },
+  },
+  {
+    // The member and admins see every linked partner; a partner only itself, and only if linked.
+    name: 'query linkedPartners',
+    field: 'linkedPartners',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    send: (t) => gw.gql(LinkedPartnersDocument, { memberId: w.member.id }, t),
+    check: (d, c) => {
+      const visible: Partial<Record<CallerName, string[]>> = {
+        admin: [w.a.id, w.b.id],
+        member: [w.a.id, w.b.id],
+        partnerA: [w.a.id],
+        partnerB: [w.b.id],
+        suspended: [],
+      };
+      expect(d.linkedPartners.map((p: any) => p.id)).toEqual(visible[c]);
+    },
   },
   {
     // Partners earn at themselves; an admin must say where the purchase was made.
@@ -542,6 +634,19 @@ const CELLS: Cell[] = [
         c === 'member' ? w.spender.token : t,
       ),
     check: (d) => expect(d.redeemReward).toMatchObject({ pointsSpent: 10, reward: { id: w.rewardA }, member: { id: w.spender.id } }),
+  },
+  {
+    // Object level: B's own reward, but the spender never linked B (A's key: not its reward).
+    name: "mutation redeemReward (the spender, B's reward, not linked to B)",
+    field: 'redeemReward',
+    expect: row(U, OK, F, F, SUSP, OK, F),
+    send: (t, c) =>
+      gw.gql(
+        RedeemRewardDocument,
+        { input: { memberId: w.spender.id, rewardId: w.rewardB, idempotencyKey: uniq('redeem') } },
+        c === 'member' ? w.spender.token : t,
+      ),
+    check: (d) => expect(d.redeemReward).toMatchObject({ pointsSpent: 10, reward: { id: w.rewardB }, member: { id: w.spender.id } }),
   },
   {
     // Object level: B passes the id of a transaction made at A. A fresh earn at A for each call.
@@ -692,9 +797,10 @@ const CELLS: Cell[] = [
     check: (d) => expect(d.startMembership).toMatchObject({ status: 'ACTIVE', plan: { id: w.plan } }),
   },
   {
+    // Ending it acts for the member: A (it enrolled the spender), not B (never linked).
     name: 'mutation cancelMembership (the spender)',
     field: 'cancelMembership',
-    expect: row(U, OK, OK, OK, SUSP, OK, F),
+    expect: row(U, OK, OK, F, SUSP, OK, F),
     prepare: async () => {
       await gw.ok(StartMembershipDocument, { memberId: w.spender.id, planId: w.plan, ref: uniq('pay'), key: uniq('key') }, gw.adminToken);
     },
@@ -707,6 +813,30 @@ const CELLS: Cell[] = [
     expect: row(U, OK, OK, OK, OK, OK, F),
     send: (t, c) => gw.gql(MemberPerksDocument, { id: w.spender.id }, c === 'member' ? w.spender.token : t),
     check: (d) => expect(d.member.id).toBe(w.spender.id),
+  },
+  {
+    // Object level: A recorded the payment; no other partner sees its reference, nor the member token.
+    name: 'Member.membership.externalPaymentRef (only the partner that recorded it, and admins)',
+    field: 'member',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    send: (t, c) => gw.gql(MemberPaymentRefDocument, { id: w.subscriber.id }, c === 'member' ? w.subscriber.token : t),
+    check: (d, c) => {
+      expect(d.member.membership.status).toBe('ACTIVE');
+      expect(d.member.membership.externalPaymentRef).toBe(c === 'admin' || c === 'partnerA' ? 'pay-at-A' : null);
+    },
+  },
+  {
+    // Object level: A's own challenge (its spend, its badge) is A's; the coalition's is everyone's.
+    name: "Member.challenges and Member.badges (A's challenge only for A)",
+    field: 'member',
+    expect: row(U, OK, OK, OK, OK, OK, F),
+    send: (t, c) => gw.gql(MemberChallengesDocument, { id: w.achiever.id }, c === 'member' ? w.achiever.token : t),
+    check: (d, c) => {
+      const seesA = c === 'admin' || c === 'partnerA' || c === 'member';
+      const progress = d.member.challenges.map((p: any) => p.challenge.id).sort();
+      expect(progress).toEqual((seesA ? [w.ownChallengeA, w.farChallenge] : [w.farChallenge]).sort());
+      expect(d.member.badges.map((b: any) => b.name)).toEqual(seesA ? ['Regular'] : []);
+    },
   },
   {
     name: 'Member.expiringPoints',
@@ -772,6 +902,8 @@ const CELLS: Cell[] = [
   },
 ];
 let lastVictimKey = '';
+let linkee: TestMember;
+let linkCode = '';
 let lastEarnAtA = '';
 let lastRedeemAtA = '';
 const period = () => ({ from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() });
@@ -819,7 +951,7 @@ interface SubCell {
   expect: Record<CallerName, Outcome>;
   open(token: string | null, caller: CallerName | BadToken): LiveSubscription<any>;
   /** Events an allowed caller receives: replayed (after: "0") or, with trigger, live. */
-  events: number;
+  events: number | ((caller: CallerName) => number);
   trigger?(): Promise<void>;
   check(events: any[], caller: CallerName): void;
 }
@@ -861,19 +993,22 @@ const SUB_CELLS: SubCell[] = [
     check: (events) => expect(events[0].challengeCompleted).toMatchObject({ member: { id: w.member.id }, badgeName: 'Done', transaction: null }),
   },
   {
-    // Nested object level: the bonus of A's own challenge is a transaction at A. Every partner
-    // sees the completion (as it sees balances), only A the transaction. "member" is the achiever.
-    name: "subscription challengeCompleted (A's challenge, its bonus paid at A)",
+    // Object level: the achiever completed A's own challenge (its bonus a transaction at A), then
+    // a coalition one. A partner follows the coalition's challenges and its own: B and the
+    // suspended partner get only the coalition's. "member" is the achiever.
+    name: "subscription challengeCompleted (A's challenge, then a coalition one)",
     field: 'challengeCompleted',
     expect: row(U, OK, OK, OK, OK, OK, F),
     open: (t, c) =>
       subscribe(liveClient(gw.wsUrl, c === 'member' ? w.achiever.token : t), ChallengeCompletedDocument, { memberId: w.achiever.id, after: '0' }),
-    events: 1,
+    events: (c) => (c === 'partnerB' || c === 'suspended' ? 1 : 2),
     check: (events, c) => {
+      const badges = events.map((e) => e.challengeCompleted.badgeName);
+      if (c === 'partnerB' || c === 'suspended') return expect(badges).toEqual(['Done']);
+      expect(badges).toEqual(['Regular', 'Done']);
       const completion = events[0].challengeCompleted;
-      expect(completion).toMatchObject({ member: { id: w.achiever.id }, badgeName: 'Regular', bonusPoints: 5 });
-      const bonus = { type: 'BONUS', points: 5, breakdown: [{ source: 'CHALLENGE', points: 5, funder: 'PARTNER' }] };
-      expect(completion.transaction).toEqual(c === 'partnerB' || c === 'suspended' ? null : bonus);
+      expect(completion).toMatchObject({ member: { id: w.achiever.id }, challenge: { id: w.ownChallengeA }, bonusPoints: 5 });
+      expect(completion.transaction).toEqual({ type: 'BONUS', points: 5, breakdown: [{ source: 'CHALLENGE', points: 5, funder: 'PARTNER' }] });
     },
   },
   {
@@ -906,7 +1041,7 @@ describe.each(SUB_CELLS.map((cell) => [cell.name, cell] as const))('%s over grap
           await settle();
           await cell.trigger();
         }
-        cell.check(await sub.waitFor(cell.events), caller);
+        cell.check(await sub.waitFor(typeof cell.events === 'number' ? cell.events : cell.events(caller)), caller);
         expect(sub.errors).toEqual([]);
         return;
       }

@@ -291,8 +291,11 @@ describe('paid memberships', () => {
     ]);
     await gw.sql(`UPDATE membership SET current_period_end = now() - interval '1 second' WHERE member_id = $1 AND status = 'ACTIVE'`, [member.id]);
     expect(parts((await earnWith(cafe, member, '10.00')).breakdown)).toEqual([['BASE', 10]]);
-    const perks = (await gw.ok(MemberPerksDocument, { id: member.id }, member.token)).member!;
+    const perks = (await gw.ok(MemberPerksDocument, { id: member.id }, cafe.apiKey)).member!;
     expect(perks.membership).toMatchObject({ status: 'EXPIRED', externalPaymentRef: 'pay_124', plan: { id: plan.id, price: { amount: '19.00' } } });
+    // The payment reference is the café's record: the member's token (held by some partner's app) does not show it.
+    const own = (await gw.ok(MemberPerksDocument, { id: member.id }, member.token)).member!;
+    expect(own.membership).toMatchObject({ status: 'EXPIRED', externalPaymentRef: null, plan: { id: plan.id } });
   });
 });
 

@@ -5,9 +5,16 @@
 // shrunk sequence of commands.
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EarnPointsDocument, EnrollMemberDocument, MemberBalanceDocument, RedeemRewardDocument, ReverseTransactionDocument } from './generated/graphql';
+import {
+  EarnPointsDocument,
+  EnrollMemberDocument,
+  IssueMemberTokenDocument,
+  MemberBalanceDocument,
+  RedeemRewardDocument,
+  ReverseTransactionDocument,
+} from './generated/graphql';
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
-import { ledgerViolations, newPartner, newReward, TestPartner, uniq } from './support/factories';
+import { ledgerViolations, linkPartner, newPartner, newReward, TestPartner, uniq } from './support/factories';
 import { Answer, LedgerModel, ModelMember } from './support/ledger-model';
 
 let gw: TestGateway;
@@ -33,6 +40,9 @@ class Enrol implements Cmd {
   check = (m: Readonly<LedgerModel>) => m.members.length < 4;
   async run(m: LedgerModel, real: TestGateway) {
     const { enrollMember } = await real.ok(EnrollMemberDocument, { input: { email: `${uniq('model')}@example.com`, displayName: 'Model' } }, partners[0]!.apiKey);
+    // Each reward's own partner redeems it for the member: the member links the second partner too.
+    const { issueMemberToken } = await real.ok(IssueMemberTokenDocument, { memberId: enrollMember.id }, partners[0]!.apiKey);
+    await linkPartner(real, { id: enrollMember.id, email: enrollMember.email, token: issueMemberToken }, partners[1]!);
     m.enrol(enrollMember.id);
   }
   toString = () => 'enrol';

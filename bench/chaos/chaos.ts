@@ -12,7 +12,7 @@ import { send } from './client';
 import { freshDatabase } from './database';
 import { GatewayProcess } from './gateway-process';
 import { BalanceFollowers } from './live';
-import { CREATE_KEY, CREATE_PARTNER, EARN, ENROL, SET_RATE, UPSERT_REWARD } from './operations';
+import { CREATE_KEY, CREATE_PARTNER, EARN, ENROL, ISSUE_TOKEN, LINK_CODE, LINK_MEMBER, SET_RATE, UPSERT_REWARD } from './operations';
 import { childRng } from './rng';
 import { MIX, runClient } from './workload';
 import { ChaosPartner, ChaosReward, OpKind, OpRecord, World } from './world';
@@ -85,7 +85,11 @@ async function must(url: string, query: string, variables: Record<string, unknow
   return r.data;
 }
 
-/** Three partners with rates, keys and rewards (some with small stock), and a few members. */
+/**
+ * Three partners with rates, keys and rewards (some with small stock), and a few members, each
+ * linked to every partner (so the hot members redeem anywhere; a member enrolled during the run
+ * redeems only at the partner that enrolled it, and is refused elsewhere).
+ */
 async function setUp(url: string, adminToken: string, runId: string, records: OpRecord[], openingEarn?: string): Promise<World> {
   const partners: ChaosPartner[] = [];
   const rewards: ChaosReward[] = [];
@@ -106,6 +110,12 @@ async function setUp(url: string, adminToken: string, runId: string, records: Op
     const { enrollMember } = await must(url, ENROL, { input: { email, displayName: `Setup ${i}` } }, partners[i % partners.length]!.apiKey);
     world.members.push(enrollMember.id);
     records.push({ client: -1, seq: i, kind: 'enrol', scope: partners[i % partners.length]!.scope, key: email, first: 'ok', final: 'ok', resultId: enrollMember.id, attempts: 1 });
+    const { issueMemberToken } = await must(url, ISSUE_TOKEN, { memberId: enrollMember.id }, partners[i % partners.length]!.apiKey);
+    for (const [j, partner] of partners.entries()) {
+      if (j === i % partners.length) continue;
+      const { createPartnerLinkCode } = await must(url, LINK_CODE, { memberId: enrollMember.id }, issueMemberToken);
+      await must(url, LINK_MEMBER, { code: createPartnerLinkCode.code }, partner.apiKey);
+    }
     if (openingEarn) {
       const partner = partners[i % partners.length]!;
       const key = `${runId}-opening-${i}`;

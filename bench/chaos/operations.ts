@@ -11,3 +11,6 @@ export const CREATE_PARTNER = `mutation($input: CreatePartnerInput!) { createPar
 export const SET_RATE = `mutation($input: SetExchangeRateInput!) { setExchangeRate(input: $input) { id } }`;
 export const CREATE_KEY = `mutation($partnerId: ID!) { createPartnerApiKey(partnerId: $partnerId) }`;
 export const UPSERT_REWARD = `mutation($input: RewardInput!) { upsertReward(input: $input) { id } }`;
+export const ISSUE_TOKEN = `mutation($memberId: ID!) { issueMemberToken(memberId: $memberId) }`;
+export const LINK_CODE = `mutation($memberId: ID!) { createPartnerLinkCode(memberId: $memberId) { code } }`;
+export const LINK_MEMBER = `mutation($code: String!) { linkMember(code: $code) { id } }`;

@@ -37,6 +37,7 @@ import {
   ChallengeResolver,
   MemberChallengesResolver,
 } from '../modules/challenge/challenge.resolver';
+import { PartnerLinkResolver } from '../modules/linking/partner-link.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -76,6 +77,7 @@ export const resolvers = [
   BadgeResolver,
   MemberChallengesResolver,
   ChallengeCompletionResolver,
+  PartnerLinkResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -6,6 +6,7 @@ import { queryOne } from '../db/sql';
 import type { Services } from '../services';
 import { Channel } from '../modules/ledger/points-transaction.entity';
 import { SYSTEM_ACTOR } from '../modules/audit/audit-trail';
+import { recordLink } from '../modules/linking/partner-link.service';
 
 export const DEMO_PARTNERS = [
   // Rates chosen so 1 point is worth about 0.01 MYR everywhere.
@@ -72,6 +73,9 @@ export async function seedDemoCoalition(services: Services): Promise<void> {
   }
   for (const [mi, pi, amount, ref] of DEMO_PURCHASES) {
     const partner = partners[pi]!;
+    // As if each member had linked the partners it shops at (the café enrolled them all, so is
+    // linked already): those partners' apps may issue it member tokens.
+    await recordLink(services.db, members[mi]!.id, partner.id, 'SEED');
     await services.earn.earn(admin, {
       memberId: members[mi]!.id,
       partnerId: partner.id,

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import {
   CreatePartnerApiKeyDocument,
   CreatePartnerDocument,
+  CreatePartnerLinkCodeDocument,
   EarnPointsDocument,
   EnrollMemberDocument,
   IssueMemberTokenDocument,
+  LinkMemberDocument,
   SetExchangeRateDocument,
 } from '../generated/graphql';
 import type { TestGateway } from './gateway';
@@ -48,6 +50,15 @@ export async function newMember(gw: TestGateway, by: TestPartner): Promise<TestM
   const { enrollMember } = await gw.ok(EnrollMemberDocument, { input: { email, displayName: 'Test Member' } }, by.apiKey);
   const { issueMemberToken } = await gw.ok(IssueMemberTokenDocument, { memberId: enrollMember.id }, by.apiKey);
   return { id: enrollMember.id, email, token: issueMemberToken };
+}
+
+/**
+ * The member links another partner the way a real one would: with its own token it asks for a
+ * code, and the partner redeems it. Afterwards the partner may issue it tokens and redeem for it.
+ */
+export async function linkPartner(gw: TestGateway, member: TestMember, partner: TestPartner): Promise<void> {
+  const { createPartnerLinkCode } = await gw.ok(CreatePartnerLinkCodeDocument, { memberId: member.id }, member.token);
+  await gw.ok(LinkMemberDocument, { code: createPartnerLinkCode.code }, partner.apiKey);
 }
 
 export function earnInput(member: TestMember, amount: string, extra: Record<string, unknown> = {}) {

@@ -5,7 +5,7 @@ import { requireId } from '../../errors/ids';
 import { AuditActor } from '../audit/audit-trail';
 import { MAX_ROTATION_GRACE_SECONDS } from './api-key.service';
 import { PartnerApiKey, RotatedApiKey } from './api-key.types';
-import { requireActivePartnerOrAdmin, requireAdmin } from './policy';
+import { requireActivePartnerOrAdmin, requireAdmin, requireLinkedPartner } from './policy';
 import { viewerLabel } from './viewer';
 
 const ADMIN: AuditActor = { kind: 'ADMIN' };
@@ -53,11 +53,16 @@ export class AuthResolver {
     return ctx.services.apiKeys.rotate(prefix, graceSeconds, ADMIN);
   }
 
-  @Mutation(() => String, { description: 'Partner (or admin): a signed, expiring token for a member the partner has authenticated' })
+  @Mutation(() => String, {
+    description:
+      'Partner (or admin): a signed, expiring token for a member the partner has authenticated. A partner only for a member linked to it ' +
+      '(enrolled there, or linked with linkMember); otherwise FORBIDDEN naming memberId',
+  })
   async issueMemberToken(@Arg('memberId', () => ID) memberIdInput: string, @Ctx() ctx: Context): Promise<string> {
     const caller = requireActivePartnerOrAdmin(ctx.viewer);
     const memberId = requireId(memberIdInput, 'memberId');
     if (!(await ctx.loaders.member.load(memberId))) throw notFound('memberId', 'member');
+    await requireLinkedPartner(caller, memberId, ctx.services.links.isLinked);
     return ctx.services.memberTokens.issue(memberId, caller.kind === 'partner' ? caller.partnerId : null).token;
   }
 }

@@ -41,6 +41,46 @@ export function actingPartnerId(viewer: Viewer, inputPartnerId: string | null | 
   return inputPartnerId;
 }
 
+/** linkMember: a partner links itself. An admin has no partner to link (and needs no link to act for a member). */
+export function requireLinkingPartner(viewer: Viewer): Extract<Caller, { kind: 'partner' }> {
+  const caller = requireActivePartnerOrAdmin(viewer);
+  if (caller.kind === 'admin') throw forbidden('Only a partner links a member (with the code the member gave it); an admin needs no link');
+  return caller;
+}
+
+/** Whether the member has linked the partner: answered from the stored links, never from the request. */
+export type LinkCheck = (memberId: string, partnerId: string) => Promise<boolean>;
+
+/**
+ * A partner acts for a member (issues it a member token, spends its points, ends its membership)
+ * only once linked to it: it enrolled the member, or the member gave it a link code. Admins
+ * always may; a member acts only for itself, which the caller checks.
+ */
+export async function requireLinkedPartner(caller: Caller, memberId: string, isLinked: LinkCheck, field = 'memberId'): Promise<void> {
+  if (caller.kind !== 'partner' || (await isLinked(memberId, caller.partnerId))) return;
+  throw forbidden(
+    `${field}: this member has not linked your partner; the member asks for a code (createPartnerLinkCode) and you redeem it with linkMember`,
+    field,
+  );
+}
+
+/** A link code is the member's own proof: only the member itself, with a member token, asks for one. */
+export function requireMemberItself(viewer: Viewer, memberId: string, field = 'memberId'): void {
+  const caller = requireCaller(viewer);
+  if (caller.kind !== 'member') throw forbidden('Only the member itself (with a member token) may ask for a link code', field);
+  if (caller.memberId !== memberId) throw forbidden('A member may only ask for its own link code', field);
+}
+
+/**
+ * linkedPartners: the member itself and admins see every linked partner; a partner learns only
+ * whether it is linked itself (the partner it returns), never which others the member uses.
+ * Returns the partner to narrow the answer to, or null for all.
+ */
+export function linkedPartnersScope(viewer: Viewer, memberId: string): string | null {
+  requireMemberAccess(viewer, memberId);
+  return viewer.kind === 'partner' ? viewer.partnerId : null;
+}
+
 /** Members see themselves; partners and admins see every member (they serve them). */
 export function canSeeMember(viewer: Viewer, memberId: string): boolean {
   return viewer.kind === 'admin' || viewer.kind === 'partner' || (viewer.kind === 'member' && viewer.memberId === memberId);
@@ -53,5 +93,22 @@ export function requireMemberAccess(viewer: Viewer, memberId: string): void {
 
 /** Transactions: a partner sees only those made at itself. null = no restriction. */
 export function transactionPartnerScope(viewer: Viewer): string | null {
+  return viewer.kind === 'partner' ? viewer.partnerId : null;
+}
+
+/**
+ * A membership's payment reference: the partner that recorded it, and admins. Not other partners,
+ * and not the member token either — partners' apps hold those.
+ */
+export function canSeePaymentRef(viewer: Viewer, recordedByPartnerId: string | null): boolean {
+  return viewer.kind === 'admin' || (viewer.kind === 'partner' && recordedByPartnerId !== null && viewer.partnerId === recordedByPartnerId);
+}
+
+/**
+ * A member's challenges (progress, badges, completions): a partner sees the coalition's and its
+ * own, not other partners' (their spend and bonuses are theirs). The partner to narrow to, or
+ * null for no restriction (the member itself, admins).
+ */
+export function challengePartnerScope(viewer: Viewer): string | null {
   return viewer.kind === 'partner' ? viewer.partnerId : null;
 }

@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscript
 import type { Context } from '../../graphql/context';
 import { createLoaders } from '../../graphql/loaders';
 import { requireId } from '../../errors/ids';
-import { requireCaller, requireMemberAccess } from '../auth/policy';
+import { challengePartnerScope, requireCaller, requireMemberAccess } from '../auth/policy';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import type { OutboxEvent } from '../live/outbox-event';
 import { Member } from '../member/member.entity';
@@ -45,25 +45,29 @@ export class BadgeResolver {
 
 @Resolver(() => Member)
 export class MemberChallengesResolver {
-  @FieldResolver(() => [ChallengeProgress], { description: 'Progress in every challenge window the member has taken part in, current first' })
+  @FieldResolver(() => [ChallengeProgress], {
+    description: "Progress in every challenge window the member has taken part in, current first. A partner sees the coalition's challenges and its own only",
+  })
   challenges(@Root() member: Member, @Ctx() ctx: Context) {
-    return ctx.services.challenges.progress(member.id);
+    return ctx.services.challenges.progress(member.id, challengePartnerScope(ctx.viewer));
   }
 
-  @FieldResolver(() => [Badge], { description: 'Badges won by completing challenges, newest first' })
+  @FieldResolver(() => [Badge], { description: "Badges won by completing challenges, newest first. A partner sees those of the coalition's challenges and its own only" })
   badges(@Root() member: Member, @Ctx() ctx: Context) {
-    return ctx.services.challenges.badges(member.id);
+    return ctx.services.challenges.badges(member.id, challengePartnerScope(ctx.viewer));
   }
 }
 
 @Resolver(() => ChallengeCompletion)
 export class ChallengeCompletionResolver {
   @Subscription(() => ChallengeCompletion, {
-    description: 'Each challenge the member completes (same access as balanceChanged). Pass after: <eventId> to first receive what you missed.',
+    description:
+      "Each challenge the member completes (same access as balanceChanged; a partner gets the coalition's challenges and its own only). " +
+      'Pass after: <eventId> to first receive what you missed.',
     subscribe: ({ args, context }: { args: { memberId: string; after?: string | null }; context: Context }) => {
       const memberId = requireId(args.memberId, 'memberId');
       requireMemberAccess(context.viewer, memberId);
-      return context.services.live.memberEvents(memberId, 'CHALLENGE_COMPLETED', args.after);
+      return context.services.live.memberEvents(memberId, 'CHALLENGE_COMPLETED', args.after, challengePartnerScope(context.viewer));
     },
   })
   challengeCompleted(

@@ -113,22 +113,27 @@ export class ChallengeService {
     return query<Challenge>(this.db, `SELECT ${COLUMNS} FROM challenge WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
-  /** The member's progress, current windows first. */
-  progress(memberId: string): Promise<ChallengeProgress[]> {
+  /** The member's progress, current windows first. partnerScope: only coalition challenges and that partner's. */
+  progress(memberId: string, partnerScope: string | null = null): Promise<ChallengeProgress[]> {
     return query<ChallengeProgress>(
       this.db,
-      `SELECT challenge_id AS "challengeId", progress::text AS progress, target::text AS target, window_start AS "windowStart", completed_at AS "completedAt"
-         FROM challenge_progress WHERE member_id = $1 ORDER BY window_start DESC, challenge_id`,
-      [memberId],
+      `SELECT cp.challenge_id AS "challengeId", cp.progress::text AS progress, cp.target::text AS target, cp.window_start AS "windowStart",
+              cp.completed_at AS "completedAt"
+         FROM challenge_progress cp JOIN challenge c ON c.id = cp.challenge_id
+        WHERE cp.member_id = $1 AND ($2::uuid IS NULL OR c.partner_id IS NULL OR c.partner_id = $2)
+        ORDER BY cp.window_start DESC, cp.challenge_id`,
+      [memberId, partnerScope],
     );
   }
 
-  badges(memberId: string): Promise<Badge[]> {
+  badges(memberId: string, partnerScope: string | null = null): Promise<Badge[]> {
     return query<Badge>(
       this.db,
-      `SELECT challenge_id AS "challengeId", name, awarded_at AS "awardedAt", window_start AS "windowStart"
-         FROM badge WHERE member_id = $1 ORDER BY awarded_at DESC, challenge_id`,
-      [memberId],
+      `SELECT b.challenge_id AS "challengeId", b.name, b.awarded_at AS "awardedAt", b.window_start AS "windowStart"
+         FROM badge b JOIN challenge c ON c.id = b.challenge_id
+        WHERE b.member_id = $1 AND ($2::uuid IS NULL OR c.partner_id IS NULL OR c.partner_id = $2)
+        ORDER BY b.awarded_at DESC, b.challenge_id`,
+      [memberId, partnerScope],
     );
   }
 }

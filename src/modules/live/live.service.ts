@@ -34,10 +34,12 @@ export class LiveService {
    * A member's events of one topic: missed ones after `after` first, then live, in commit order.
    * return() (the subscriber leaves) releases the live queue at once: an async generator waiting
    * for the next event would only see the request when that event came, perhaps never.
+   * `partnerScope`, for topics whose partner_id names the event's owner (CHALLENGE_COMPLETED: the
+   * challenge's partner), keeps only events with no owner or owned by that partner.
    */
-  memberEvents(memberId: string, topic: OutboxEvent['topic'], afterInput?: string | null): AsyncIterableIterator<OutboxEvent> {
+  memberEvents(memberId: string, topic: OutboxEvent['topic'], afterInput?: string | null, partnerScope: string | null = null): AsyncIterableIterator<OutboxEvent> {
     const state: StreamState = { live: null, ended: false };
-    const events = this.stream(memberId, topic, parseAfter(afterInput), state);
+    const events = this.stream(memberId, topic, parseAfter(afterInput), state, partnerScope);
     const end = async () => {
       state.ended = true;
       await state.live?.return();
@@ -58,12 +60,18 @@ export class LiveService {
     };
   }
 
-  private async *stream(memberId: string, topic: OutboxEvent['topic'], after: number | null, state: StreamState): AsyncGenerator<OutboxEvent> {
+  private async *stream(
+    memberId: string,
+    topic: OutboxEvent['topic'],
+    after: number | null,
+    state: StreamState,
+    partnerScope: string | null,
+  ): AsyncGenerator<OutboxEvent> {
     let last = after;
     // Resuming: page through the whole backlog first, at the subscriber's pace, before following
     // live events, so a long replay neither holds it in memory nor piles live events up meanwhile.
     if (last !== null) {
-      for await (const event of this.backlog(memberId, topic, last)) {
+      for await (const event of this.backlog(memberId, topic, last, partnerScope)) {
         last = event.id;
         yield event;
       }
@@ -74,13 +82,14 @@ export class LiveService {
     const live = (state.live = this.relay.bus.subscribe(memberChannel(memberId)));
     try {
       if (last !== null) {
-        for await (const event of this.backlog(memberId, topic, last)) {
+        for await (const event of this.backlog(memberId, topic, last, partnerScope)) {
           last = event.id;
           yield event;
         }
       }
       for await (const event of live) {
         if (event.topic !== topic || (last !== null && event.id <= last)) continue;
+        if (partnerScope !== null && event.partnerId !== null && event.partnerId !== partnerScope) continue;
         last = event.id;
         yield event;
       }
@@ -90,12 +99,13 @@ export class LiveService {
   }
 
   /** Every stored event of the member and topic after `after`, in id order, a page at a time, until caught up. */
-  private async *backlog(memberId: string, topic: OutboxEvent['topic'], after: number): AsyncGenerator<OutboxEvent> {
+  private async *backlog(memberId: string, topic: OutboxEvent['topic'], after: number, partnerScope: string | null): AsyncGenerator<OutboxEvent> {
     for (let from = after; ; ) {
       const page = await query<OutboxEvent>(
         this.db,
-        `SELECT ${OUTBOX_COLUMNS} FROM outbox_event WHERE member_id = $1 AND topic = $2 AND id > $3 ORDER BY id LIMIT $4`,
-        [memberId, topic, from, this.replayPageSize],
+        `SELECT ${OUTBOX_COLUMNS} FROM outbox_event WHERE member_id = $1 AND topic = $2 AND id > $3
+            AND ($5::uuid IS NULL OR partner_id IS NULL OR partner_id = $5) ORDER BY id LIMIT $4`,
+        [memberId, topic, from, this.replayPageSize, partnerScope],
       );
       yield* page;
       if (page.length < this.replayPageSize) return;

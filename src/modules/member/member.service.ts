@@ -8,6 +8,7 @@ import { Page } from '../../graphql/connection';
 import { memberHistoryPage } from '../../db/member-history';
 import { QUALIFYING_WINDOW } from '../tier/tier.service';
 import { TRANSACTION_COLUMNS, PointsTransaction } from '../ledger/points-transaction.entity';
+import { recordLink } from '../linking/partner-link.service';
 import { MEMBER_COLUMNS, Balance, Member } from './member.entity';
 
 export interface EnrollMember {
@@ -61,6 +62,8 @@ export class MemberService {
           [email, displayName, birthDate, enrolledByPartnerId, referrer?.id ?? null],
         ))!;
         await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) VALUES ('MEMBER', $1, 0, 0, 0)`, [member.id]);
+        // The enrolling partner may act for its new member (issue it tokens) without a link code.
+        if (enrolledByPartnerId) await recordLink(m, member.id, enrolledByPartnerId, 'ENROLMENT');
         if (key !== null) await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [scope, key, member.id]);
         return member;
       });

@@ -2,7 +2,7 @@ import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolve
 import type { Context } from '../../graphql/context';
 import { Money } from '../../graphql/money.type';
 import { formatAmount } from '../../money/decimal';
-import { requireAdmin, requireCaller } from '../auth/policy';
+import { canSeePaymentRef, requireAdmin, requireCaller } from '../auth/policy';
 import { Member } from '../member/member.entity';
 import { Membership, MembershipPlan, MembershipPlanInput, MembershipStatus } from './membership.types';
 
@@ -45,7 +45,7 @@ export class MembershipResolver {
     return ctx.services.memberships.start(requireCaller(ctx.viewer), { memberId, planId, externalPaymentRef, idempotencyKey });
   }
 
-  @Mutation(() => Membership, { description: 'End the membership now (the member itself, a partner or an admin)' })
+  @Mutation(() => Membership, { description: 'End the membership now (the member itself, a partner linked to the member, or an admin)' })
   cancelMembership(@Arg('memberId', () => ID) memberId: string, @Ctx() ctx: Context) {
     return ctx.services.memberships.cancel(requireCaller(ctx.viewer), memberId);
   }
@@ -53,6 +53,14 @@ export class MembershipResolver {
   @FieldResolver(() => MembershipPlan)
   plan(@Root() m: Membership, @Ctx() ctx: Context) {
     return ctx.loaders.membershipPlan.load(m.planId);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "The payment provider's reference: only the partner that recorded it (took the latest payment) and admins see it; null for anyone else",
+  })
+  externalPaymentRef(@Root() m: Membership, @Ctx() ctx: Context): string | null {
+    return canSeePaymentRef(ctx.viewer, m.recordedByPartnerId) ? m.storedPaymentRef : null;
   }
 
   @FieldResolver(() => MembershipStatus)

@@ -10,7 +10,8 @@ import { Db, query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import type { Caller } from '../auth/viewer';
 import { callerScope } from '../auth/viewer';
-import { requireActivePartnerOrAdmin } from '../auth/policy';
+import { requireActivePartnerOrAdmin, requireLinkedPartner } from '../auth/policy';
+import { isLinked } from '../linking/partner-link.service';
 import { claimKey, requestHash, validKey } from '../ledger/idempotency';
 import { lockWallet } from '../ledger/wallet';
 import { AuditAction, AuditActor, AuditTargetType, recordAudit } from '../audit/audit-trail';
@@ -94,9 +95,10 @@ export class MembershipService {
       if (current && current.planId === planId) {
         membership = (await queryOne<Membership>(
           m,
-          `UPDATE membership SET current_period_end = current_period_end + make_interval(months => $2), external_payment_ref = $3
+          // The renewal's payment is the one on record now, and so is who took it (partner_id).
+          `UPDATE membership SET current_period_end = current_period_end + make_interval(months => $2), external_payment_ref = $3, partner_id = $4
             WHERE id = $1 RETURNING ${MEMBERSHIP_COLUMNS}`,
-          [current.id, plan.periodMonths, ref],
+          [current.id, plan.periodMonths, ref, manager.kind === 'partner' ? manager.partnerId : null],
         ))!;
       } else {
         if (current) throw badInput('input.planId', 'the member already has another active membership; cancel it first');
@@ -119,6 +121,8 @@ export class MembershipService {
     const memberId = requireId(memberIdInput, 'memberId');
     if (caller.kind === 'member' && caller.memberId !== memberId) throw forbidden('A member may only cancel its own membership');
     if (caller.kind === 'partner') requireActivePartnerOrAdmin(caller);
+    // Ending a member's membership is acting for it: a partner key only for a member linked to it.
+    await requireLinkedPartner(caller, memberId, (mid, pid) => isLinked(this.db, mid, pid));
     const cancelled = await queryOne<Membership>(
       this.db,
       `UPDATE membership SET status = 'CANCELLED', cancelled_at = now() WHERE member_id = $1 AND status = 'ACTIVE' RETURNING ${MEMBERSHIP_COLUMNS}`,

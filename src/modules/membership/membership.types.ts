@@ -45,8 +45,10 @@ export class Membership {
   @Field(() => Date)
   currentPeriodEnd!: Date;
 
-  @Field(() => String, { description: "The payment provider's reference the partner recorded" })
-  externalPaymentRef!: string;
+  /** Shown as externalPaymentRef only to who may see it (policy.canSeePaymentRef). */
+  storedPaymentRef!: string;
+  /** The partner that took the latest payment (null: recorded by an admin). */
+  recordedByPartnerId!: string | null;
 }
 
 @InputType()
@@ -70,4 +72,4 @@ export class MembershipPlanInput {
 export const PLAN_COLUMNS = `id, name, price::text AS "priceAmount", currency_code AS "currencyCode", period_months AS "periodMonths",
   earn_multiplier::text AS "earnMultiplier", active`;
 export const MEMBERSHIP_COLUMNS = `id, member_id AS "memberId", plan_id AS "planId", status AS "storedStatus", started_at AS "startedAt",
-  current_period_end AS "currentPeriodEnd", external_payment_ref AS "externalPaymentRef"`;
+  current_period_end AS "currentPeriodEnd", external_payment_ref AS "storedPaymentRef", partner_id AS "recordedByPartnerId"`;

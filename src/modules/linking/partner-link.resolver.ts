@@ -1,0 +1,43 @@
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { requireId } from '../../errors/ids';
+import { linkedPartnersScope, requireLinkingPartner, requireMemberItself } from '../auth/policy';
+import { Member } from '../member/member.entity';
+import { Partner } from '../partner/partner.entity';
+import { LINK_CODE_TTL_SECONDS } from './partner-link.service';
+import { PartnerLinkCode } from './partner-link.types';
+
+@Resolver()
+export class PartnerLinkResolver {
+  @Query(() => [Partner], {
+    description:
+      'Partners the member is linked to (enrolled there, or linked with a code), first linked first. The member itself and admins see them all; ' +
+      'a partner sees only itself, and only if linked',
+  })
+  async linkedPartners(@Arg('memberId', () => ID) memberIdInput: string, @Ctx() ctx: Context): Promise<Partner[]> {
+    const memberId = requireId(memberIdInput, 'memberId');
+    const only = linkedPartnersScope(ctx.viewer, memberId);
+    const ids = await ctx.services.links.linkedPartnerIds(memberId, only);
+    return (await ctx.loaders.partner.loadMany(ids)).filter((p): p is Partner => !!p && !(p instanceof Error));
+  }
+
+  @Mutation(() => PartnerLinkCode, {
+    description: `The member itself (any member token): a one-time code to give a partner's app, which redeems it with linkMember. Valid ${LINK_CODE_TTL_SECONDS / 60} minutes, single use`,
+  })
+  createPartnerLinkCode(@Arg('memberId', () => ID) memberIdInput: string, @Ctx() ctx: Context): Promise<PartnerLinkCode> {
+    const memberId = requireId(memberIdInput, 'memberId');
+    requireMemberItself(ctx.viewer, memberId);
+    return ctx.services.links.createCode(memberId);
+  }
+
+  @Mutation(() => Member, {
+    description:
+      "A partner redeems a member's link code; afterwards it may issue member tokens for that member (and redeem its rewards for it). " +
+      'Unknown, expired or used codes: BAD_USER_INPUT naming code. Partners only (an admin needs no link)',
+  })
+  async linkMember(@Arg('code', () => String) code: string, @Ctx() ctx: Context): Promise<Member> {
+    const partner = requireLinkingPartner(ctx.viewer);
+    const memberId = await ctx.services.links.redeem(partner.partnerId, code);
+    return (await ctx.loaders.member.load(memberId))!;
+  }
+}
