@@ -152,14 +152,14 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
   const tierTimer =
     config.tierEvaluationIntervalSeconds > 0
       ? setInterval(() => {
-          evaluateTiers(db, services.tiers, () => services.relay.nudge()).catch((err) => logger.error({ err }, 'tier evaluation failed'));
+          evaluateTiers(db, services.tiers).catch((err) => logger.error({ err }, 'tier evaluation failed'));
         }, config.tierEvaluationIntervalSeconds * 1000).unref()
       : null;
   // Likewise the points lifecycle (expiry, pending release, birthdays): each job under its own lock.
   const lifecycleTimer =
     config.pointsLifecycleIntervalSeconds > 0
       ? setInterval(() => {
-          runLifecycleJobs(db, services.coalition, new Date(), () => services.relay.nudge())
+          runLifecycleJobs(db, services.coalition, new Date())
             .then(({ birthdays }) => {
               if (birthdays.skippedPartnerIds.length > 0) {
                 logger.warn({ partnerIds: birthdays.skippedPartnerIds }, 'birthday bonuses skipped: issuer has no exchange rate in force');

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { query, queryOne } from '../../db/sql';
+import { publish } from '../../db/outbox';
 import { withTransaction } from '../../db/transaction';
 import { badInput, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
@@ -61,11 +62,7 @@ function newKey(): { key: string; prefix: string } {
 export class ApiKeyService {
   private readonly lastNoted = new Map<string, number>();
 
-  constructor(
-    private readonly db: DataSource,
-    /** Wakes the outbox relays once a revocation has committed. */
-    private readonly afterCommit: () => void = () => undefined,
-  ) {}
+  constructor(private readonly db: DataSource) {}
 
   async create(partnerIdInput: string, actor: AuditActor = SYSTEM_ACTOR, outer?: EntityManager): Promise<{ key: string; prefix: string }> {
     const partnerId = requireId(partnerIdInput, 'partnerId');
@@ -125,7 +122,6 @@ export class ApiKeyService {
       await announceEnd(m, old, row!.revokedAt);
       return true;
     });
-    if (revoked) this.afterCommit();
     return revoked;
   }
 
@@ -168,7 +164,6 @@ export class ApiKeyService {
       await announceEnd(m, old, ended!.end);
       return { key: next.key, prefix: next.prefix, previousKeyExpiresAt: ended!.end };
     });
-    this.afterCommit();
     return rotated;
   }
 
@@ -221,8 +216,5 @@ export class ApiKeyService {
 
 /** Every instance's live sockets learn of it through the outbox relay (topic API_KEY_REVOKED). */
 async function announceEnd(m: EntityManager, key: { id: string; partnerId: string }, endsAt: Date): Promise<void> {
-  await query(m, `INSERT INTO outbox_event (topic, partner_id, payload) VALUES ('API_KEY_REVOKED', $1, $2)`, [
-    key.partnerId,
-    { apiKeyId: key.id, endsAt: endsAt.toISOString() },
-  ]);
+  await publish(m, { topic: 'API_KEY_REVOKED', partnerId: key.partnerId, payload: { apiKeyId: key.id, endsAt: endsAt.toISOString() } });
 }
