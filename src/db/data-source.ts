@@ -9,6 +9,7 @@ import { SecurityAudit1764000200000 } from '../../migrations/1764000200000-Secur
 import { EarningRules1764000300000 } from '../../migrations/1764000300000-EarningRules';
 import { PointsLifecycle1764000500000 } from '../../migrations/1764000500000-PointsLifecycle';
 import { LedgerAppendOnly1764000600000 } from '../../migrations/1764000600000-LedgerAppendOnly';
+import { ReferralQualifyingEarn1764000740000 } from '../../migrations/1764000740000-ReferralQualifyingEarn';
 import { entities } from './entities';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -19,7 +20,7 @@ types.setTypeParser(types.builtins.INT8, (value: string) => {
   return n;
 });
 
-export const migrations = [CoreLedger1764000000000, CatalogRedemption1764000100000, SecurityAudit1764000200000, EarningRules1764000300000, PointsLifecycle1764000500000, LedgerAppendOnly1764000600000];
+export const migrations = [CoreLedger1764000000000, CatalogRedemption1764000100000, SecurityAudit1764000200000, EarningRules1764000300000, PointsLifecycle1764000500000, LedgerAppendOnly1764000600000, ReferralQualifyingEarn1764000740000];
 
 export function createDataSource(url: string, poolSize: number): DataSource {
   return new DataSource({

@@ -74,7 +74,7 @@ interface Wallet {
   tierMultiplier: string;
   qualifying: number;
   membership: { planId: string; multiplier: string } | null;
-  /** A referred member whose first earn this is, with a referral bonus configured. */
+  /** A referred member none of whose earns has counted yet, with a referral bonus configured. */
   referralDue: boolean;
   referrerId: string | null;
 }
@@ -260,10 +260,11 @@ export class EarnBatchWriter implements EarnWriter {
                   -- A scalar subquery, not NOT EXISTS: in a select list the planner may turn EXISTS into a
                   -- hashed subplan over every EARN in the ledger (seen: 80 ms a batch).
                   CASE WHEN mb.referred_by IS NOT NULL AND s.referral_bonus_points > 0
-                       THEN (SELECT count(*) = 0 FROM (SELECT 1 FROM ledger_transaction e WHERE e.member_id = mb.id AND e.type = 'EARN' LIMIT 1) e)
+                       THEN (SELECT count(*) = 0 FROM (SELECT 1 FROM ledger_transaction e
+                                WHERE e.member_id = mb.id AND e.type = 'EARN' AND e.points >= s.referral_minimum_points LIMIT 1) e)
                        ELSE false END AS "referralDue", mb.referred_by AS "referrerId"
              FROM account a JOIN member mb ON mb.id = a.member_id JOIN tier t ON t.id = mb.tier_id
-                  CROSS JOIN (SELECT referral_bonus_points FROM program_settings LIMIT 1) s
+                  CROSS JOIN (SELECT referral_bonus_points, referral_minimum_points FROM program_settings LIMIT 1) s
             WHERE a.member_id = ANY($1::uuid[]) ORDER BY a.member_id FOR UPDATE OF a`,
           [ready.map((r) => r.w.earn.p.memberId)],
         )
@@ -334,7 +335,13 @@ export class EarnBatchWriter implements EarnWriter {
       });
     }
     if (pl.wallet.referralDue && pl.wallet.referrerId) {
-      await grantReferralBonus(m, this.coalition, p.memberId, pl.wallet.referrerId, pl.partner.referralBonus);
+      await grantReferralBonus(m, this.coalition, {
+        memberId: p.memberId,
+        referrerId: pl.wallet.referrerId,
+        bonus: pl.partner.referralBonus,
+        minimum: pl.partner.referralMinimum,
+        earn: tx,
+      });
     }
     if (pl.partner.hasChallenges) {
       await trackChallenges(m, this.coalition, {

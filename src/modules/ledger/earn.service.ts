@@ -67,9 +67,11 @@ export interface EarningPartner {
   /** Program settings the lots need, read in the same query (see lifecycle/program-settings). */
   expireAfterMonths: number | null;
   extendExpiryOnActivity: boolean;
-  /** Set only when this may be a referred member's first earn with a referral bonus configured. */
+  /** Set only when this may be a referred member's first earn that counts, with a referral bonus configured. */
   referrerId: string | null;
   referralBonus: number;
+  /** The least an earn must be worth to count for the referral bonus (lifecycle/referral.ts). */
+  referralMinimum: number;
   /** Whether any active challenge counts purchases here (saves the progress upsert when none does). */
   hasChallenges: boolean;
   /** Whether the partner runs an active punch card (saves the punch upsert when it does not). */
@@ -98,7 +100,7 @@ export interface EarnWriter {
 export const EARNING_PARTNER_COLUMNS = `p.id, p.status, p.is_coalition AS "isCoalition", p.currency_code AS "currencyCode", a.id AS "issuanceAccountId",
               r.id AS "rateId", r.earn_rate::text AS "earnRate", r.burn_rate::text AS "burnRate", p.pending_days AS "pendingDays",
               s.points_expire_after_months AS "expireAfterMonths", s.extend_expiry_on_activity AS "extendExpiryOnActivity",
-              s.referral_bonus_points AS "referralBonus",
+              s.referral_bonus_points AS "referralBonus", s.referral_minimum_points AS "referralMinimum",
               EXISTS (SELECT 1 FROM challenge c WHERE c.active AND (c.partner_id IS NULL OR c.partner_id = p.id)) AS "hasChallenges",
               EXISTS (SELECT 1 FROM punch_card c WHERE c.active AND c.partner_id = p.id) AS "hasPunchCards"`;
 export const EARNING_PARTNER_FROM = `FROM partner p
@@ -207,7 +209,8 @@ export class EarnService {
       `SELECT ${EARNING_PARTNER_COLUMNS},
               (SELECT mb.referred_by FROM member mb
                 WHERE mb.id = $2 AND mb.referred_by IS NOT NULL AND s.referral_bonus_points > 0
-                  AND NOT EXISTS (SELECT 1 FROM ledger_transaction t WHERE t.member_id = mb.id AND t.type = 'EARN')) AS "referrerId"
+                  AND NOT EXISTS (SELECT 1 FROM ledger_transaction t
+                                   WHERE t.member_id = mb.id AND t.type = 'EARN' AND t.points >= s.referral_minimum_points)) AS "referrerId"
          ${EARNING_PARTNER_FROM}
         WHERE p.id = $1`,
       [p.partnerId, p.memberId],
@@ -296,7 +299,15 @@ export class EarnService {
           balance: tx.balanceAfter,
           redemptionAccountId: await coalitionAccountId(m, 'COALITION_REDEMPTION'),
         });
-        if (partner.referrerId) await grantReferralBonus(m, this.coalition, p.memberId, partner.referrerId, partner.referralBonus);
+        if (partner.referrerId) {
+          await grantReferralBonus(m, this.coalition, {
+            memberId: p.memberId,
+            referrerId: partner.referrerId,
+            bonus: partner.referralBonus,
+            minimum: partner.referralMinimum,
+            earn: tx,
+          });
+        }
         if (partner.hasChallenges) {
           await trackChallenges(m, this.coalition, {
             memberId: p.memberId,
