@@ -133,6 +133,7 @@ describe.each([
     const early = await enroll(shop);
     const earlyFriend = await enroll(shop, early.referralCode);
     const returned = await earn(gw, shop, earlyFriend, '50.00');
+    expect(await seen(early.id)).toEqual({ available: 0, pending: 200, referral: [['BONUS', 200]] });
     await reverse(shop, returned.id);
     expect(await seen(earlyFriend.id)).toEqual({ available: 0, pending: 0, referral: taken });
     expect(await seen(early.id)).toEqual({ available: 0, pending: 0, referral: taken });
