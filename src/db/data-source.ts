@@ -9,6 +9,7 @@ import { SecurityAudit1764000200000 } from '../../migrations/1764000200000-Secur
 import { EarningRules1764000300000 } from '../../migrations/1764000300000-EarningRules';
 import { PointsLifecycle1764000500000 } from '../../migrations/1764000500000-PointsLifecycle';
 import { LedgerAppendOnly1764000600000 } from '../../migrations/1764000600000-LedgerAppendOnly';
+import { ReferralQualifyingEarn1764000740000 } from '../../migrations/1764000740000-ReferralQualifyingEarn';
 import { LedgerKernel1764000800000 } from '../../migrations/1764000800000-LedgerKernel';
 import { entities } from './entities';
 
@@ -20,7 +21,16 @@ types.setTypeParser(types.builtins.INT8, (value: string) => {
   return n;
 });
 
-export const migrations = [CoreLedger1764000000000, CatalogRedemption1764000100000, SecurityAudit1764000200000, EarningRules1764000300000, PointsLifecycle1764000500000, LedgerAppendOnly1764000600000, LedgerKernel1764000800000];
+export const migrations = [
+  CoreLedger1764000000000,
+  CatalogRedemption1764000100000,
+  SecurityAudit1764000200000,
+  EarningRules1764000300000,
+  PointsLifecycle1764000500000,
+  LedgerAppendOnly1764000600000,
+  ReferralQualifyingEarn1764000740000,
+  LedgerKernel1764000800000,
+];
 
 export function createDataSource(url: string, poolSize: number): DataSource {
   return new DataSource({

@@ -1,9 +1,11 @@
 // Bonuses (birthday, referral, challenge): a BONUS posting like any other — wallet +n, the
 // issuer's issuance account −n, a lot of the issuer (expiring like any lot), a breakdown naming
 // its source — recorded at the issuer with its rate in force, so settlement counts it on the
-// issuer's line (the coalition's for program bonuses). Bonuses are immediately available, count towards
-// lifetimeEarned but not towards tier status (qualifying points are bought, not given).
-// The caller holds the member's wallet lock.
+// issuer's line (the coalition's for program bonuses). Bonuses are immediately available — except a
+// referral bonus given by a purchase still inside its return window, which stays pending with it
+// (same pending_until, released by the same job, see pending.ts) — count towards lifetimeEarned
+// but not towards tier status (qualifying points are bought, not given). The caller holds the
+// member's wallet lock.
 import { EntityManager } from 'typeorm';
 import { query, queryOne } from '../../db/sql';
 import { Funder, PointsSource } from '../earning/earning.types';
@@ -18,6 +20,11 @@ export interface Bonus {
   ruleId?: string | null;
   reason: string;
   funder?: Funder;
+  /**
+   * Held as pending this many days (the purchase that gave it is still returnable; posted in that
+   * purchase's transaction, so its lot's pending_until is the purchase's own). 0: available now.
+   */
+  pendingDays?: number;
 }
 
 /** `issuer`: the coalition for program bonuses; a partner for its own challenge's bonus. */
@@ -38,7 +45,8 @@ export async function creditBonus(m: EntityManager, issuer: CoalitionIssuer, mem
     points: bonus.points,
     counter: [{ accountId: issuer.issuanceAccountId, amount: -bonus.points }],
     lifetimeDelta: bonus.points,
-    issue: { lots: [{ partnerId: issuer.partnerId, points: bonus.points }], expireAfterMonths: settings.expireAfterMonths, pendingDays: 0 },
+    pendingDelta: bonus.pendingDays ? bonus.points : 0,
+    issue: { lots: [{ partnerId: issuer.partnerId, points: bonus.points }], expireAfterMonths: settings.expireAfterMonths, pendingDays: bonus.pendingDays ?? 0 },
     exchangeRateId: settings.rateId,
     reason: bonus.reason,
     breakdown: [{ source: bonus.source, ruleId: bonus.ruleId ?? null, points: bonus.points, funder: bonus.funder ?? Funder.COALITION }],
@@ -48,13 +56,16 @@ export async function creditBonus(m: EntityManager, issuer: CoalitionIssuer, mem
 }
 
 /**
- * Take a bonus back: a REVERSAL of it (wallet −n, the issuer's issuance +n), from the bonus's
- * own lot first, then oldest-expiry first; the wallet may go negative if it was spent.
+ * Take a bonus back: a REVERSAL of it (wallet −n, the issuer's issuance +n). A bonus still
+ * pending is cancelled from its own lot's pending points, the spendable balance untouched (as a
+ * refund inside the return window); otherwise it comes from the bonus's own lot first, then
+ * oldest-expiry first, and the wallet may go negative if it was spent.
  */
 export async function clawBackBonus(m: EntityManager, bonusId: string, wallet: Wallet, reason: string): Promise<string> {
-  const bonus = (await queryOne<{ partnerId: string; points: number; rateId: string; breakdown: { source: string }[]; issuanceAccountId: string }>(
+  const bonus = (await queryOne<{ partnerId: string; points: number; rateId: string; breakdown: { source: string }[]; issuanceAccountId: string; pending: number }>(
     m,
-    `SELECT t.partner_id AS "partnerId", t.points, t.exchange_rate_id AS "rateId", t.breakdown, a.id AS "issuanceAccountId"
+    `SELECT t.partner_id AS "partnerId", t.points, t.exchange_rate_id AS "rateId", t.breakdown, a.id AS "issuanceAccountId",
+            (SELECT coalesce(sum(pending), 0) FROM points_lot WHERE earn_transaction_id = t.id)::bigint AS pending
        FROM ledger_transaction t JOIN account a ON a.partner_id = t.partner_id AND a.kind = 'PARTNER_ISSUANCE' WHERE t.id = $1`,
     [bonusId],
   ))!;
@@ -66,7 +77,10 @@ export async function clawBackBonus(m: EntityManager, bonusId: string, wallet: W
     points: -n,
     counter: [{ accountId: bonus.issuanceAccountId, amount: n }],
     lifetimeDelta: -n,
-    use: { kind: 'consume', preferEarnId: bonusId },
+    // A bonus lot is released whole (pending.ts): either all of it is still pending or none.
+    ...(bonus.pending > 0
+      ? { pendingDelta: -n, use: { kind: 'cancelPending' as const, earnId: bonusId, shares: [{ partnerId: bonus.partnerId, points: n }] } }
+      : { use: { kind: 'consume' as const, preferEarnId: bonusId } }),
     exchangeRateId: bonus.rateId,
     reversesId: bonusId,
     reason,
@@ -82,7 +96,16 @@ export async function bonusGiven(m: EntityManager, memberId: string, kind: Bonus
   return (await query(m, `SELECT 1 FROM member_bonus WHERE member_id = $1 AND kind = $2 AND period = $3`, [memberId, kind, period])).length > 0;
 }
 
-/** Record a once-only bonus; the primary key backs up the check above (a duplicate rolls back). */
-export async function recordBonus(m: EntityManager, memberId: string, kind: BonusKind, period: string, transactionId: string): Promise<void> {
-  await query(m, `INSERT INTO member_bonus (member_id, kind, period, transaction_id) VALUES ($1, $2, $3, $4)`, [memberId, kind, period, transactionId]);
+/**
+ * Record a once-only bonus; the primary key backs up the check above (a duplicate rolls back).
+ * `earnId`: the purchase that gave it (a referral bonus), whose refund takes it back.
+ */
+export async function recordBonus(m: EntityManager, memberId: string, kind: BonusKind, period: string, transactionId: string, earnId: string | null = null): Promise<void> {
+  await query(m, `INSERT INTO member_bonus (member_id, kind, period, transaction_id, earn_transaction_id) VALUES ($1, $2, $3, $4, $5)`, [
+    memberId,
+    kind,
+    period,
+    transactionId,
+    earnId,
+  ]);
 }
