@@ -147,7 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 8, 1, 200),
     // Each batch holds one pooled connection; fewer writers make bigger batches (one writer was
     // fastest in bench/), two keep earns flowing while one batch waits on a busy member's wallet.
-    earnBatchWriters: integer(env, 'EARN_BATCH_WRITERS', 2, 0, 64),
+    earnBatchWriters: integer(env, 'EARN_BATCH_WRITERS', 2, 1, 64),
     earnBatchSize: integer(env, 'EARN_BATCH_SIZE', 64, 1, 1000),
     seedDemo: bool(env, 'SEED_DEMO', true),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),

@@ -179,14 +179,14 @@ async function mountGateway(config: Config, db: DataSource, logger: Logger, app:
   const tierTimer =
     config.tierEvaluationIntervalSeconds > 0
       ? setInterval(() => {
-          evaluateTiers(db, services.tiers, () => services.relay.nudge()).catch(jobFailed('tier evaluation'));
+          evaluateTiers(db, services.tiers).catch(jobFailed('tier evaluation'));
         }, config.tierEvaluationIntervalSeconds * 1000).unref()
       : null;
   // Likewise the points lifecycle (expiry, pending release, birthdays): each job under its own lock.
   const lifecycleTimer =
     config.pointsLifecycleIntervalSeconds > 0
       ? setInterval(() => {
-          runLifecycleJobs(db, services.coalition, new Date(), () => services.relay.nudge())
+          runLifecycleJobs(db, services.coalition, new Date())
             .then(({ birthdays }) => {
               if (birthdays.skippedPartnerIds.length > 0) {
                 logger.warn({ partnerIds: birthdays.skippedPartnerIds }, 'birthday bonuses skipped: issuer has no exchange rate in force');

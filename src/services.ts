@@ -9,12 +9,18 @@ import { ApiKeyService } from './modules/auth/api-key.service';
 import { Authenticator } from './modules/auth/authenticate';
 import { MemberTokenService, loadTokenSecret } from './modules/auth/member-token.service';
 import { RedemptionService } from './modules/redemption/redemption.service';
-import { ReversalService } from './modules/ledger/reversal.service';
+import { ReversalService } from './modules/reversal/reversal.service';
 import { SettlementService } from './modules/settlement/settlement.service';
 import { CatalogService } from './modules/catalog/catalog.service';
 import { ExchangeRateService } from './modules/exchange-rate/exchange-rate.service';
-import { EarnService } from './modules/ledger/earn.service';
-import { EarnBatchWriter } from './modules/ledger/earn-batch';
+import { EarnService } from './modules/earning/earn.service';
+import { EarnBatchWriter } from './modules/earning/earn-writer';
+import { earnRulesEarnPlugin } from './modules/earning/earn-rules.earn-plugin';
+import { membershipEarnPlugin } from './modules/membership/membership.earn-plugin';
+import { punchCardEarnPlugin } from './modules/punch-card/punch-card.earn-plugin';
+import { referralEarnPlugin } from './modules/lifecycle/referral.earn-plugin';
+import { challengeEarnPlugin } from './modules/challenge/challenge.earn-plugin';
+import { onEventsCommitted } from './db/transaction';
 import { LedgerService } from './modules/ledger/ledger.service';
 import { MemberService } from './modules/member/member.service';
 import { PartnerService } from './modules/partner/partner.service';
@@ -39,8 +45,8 @@ export interface Services {
   members: MemberService;
   ledger: LedgerService;
   earn: EarnService;
-  /** The group-commit writer earns go through (null when EARN_BATCH_WRITERS=0). */
-  earnWriter: EarnBatchWriter | null;
+  /** The one earn path: the group-commit writer every earn goes through. */
+  earnWriter: EarnBatchWriter;
   catalog: CatalogService;
   redemptions: RedemptionService;
   reversals: ReversalService;
@@ -61,31 +67,30 @@ export interface Services {
 
 export async function createServices(db: DataSource, config: Config, logger: Logger): Promise<Services> {
   const relay = new OutboxRelay(db, (db.options as { url: string }).url, new LocalBus(config.liveQueueLimit), logger, config.outboxRetentionDays);
-  const afterCommit = () => relay.nudge();
+  // Events committed by any transaction wake the relay at once (it would find them on its next poll).
+  onEventsCommitted(db, () => relay.nudge());
   const coalition = await ensureCoalitionIssuer(db, config.coalitionCurrency, config.coalitionPointValue);
   const ledger = new LedgerService(db);
-  const apiKeys = new ApiKeyService(db, afterCommit);
-  const earn = new EarnService(db, ledger, coalition, afterCommit);
-  const earnWriter =
-    config.earnBatchWriters > 0
-      ? new EarnBatchWriter(db, earn, coalition, { writers: config.earnBatchWriters, maxBatch: config.earnBatchSize }, logger, afterCommit)
-      : null;
-  earn.useWriter(earnWriter);
+  const apiKeys = new ApiKeyService(db);
+  // The plug-ins of the one earn path, in the order they act on an earn.
+  const earnPlugins = [earnRulesEarnPlugin, membershipEarnPlugin, punchCardEarnPlugin, referralEarnPlugin(coalition), challengeEarnPlugin(coalition)];
+  const earnWriter = new EarnBatchWriter(db, coalition, earnPlugins, { writers: config.earnBatchWriters, maxBatch: config.earnBatchSize }, logger);
+  const earn = new EarnService(earnWriter);
   const memberTokens = new MemberTokenService(await loadTokenSecret(db, config.tokenSecret), config.memberTokenTtlSeconds);
   return {
     db,
     relay,
     live: new LiveService(db, relay),
     partners: new PartnerService(db),
-    rates: new ExchangeRateService(db, afterCommit),
+    rates: new ExchangeRateService(db),
     tiers: new TierService(db),
     members: new MemberService(db),
     ledger,
     earn,
     earnWriter,
     catalog: new CatalogService(db),
-    redemptions: new RedemptionService(db, afterCommit),
-    reversals: new ReversalService(db, ledger, afterCommit),
+    redemptions: new RedemptionService(db),
+    reversals: new ReversalService(db, ledger),
     settlement: new SettlementService(db),
     apiKeys,
     memberTokens,

@@ -19,7 +19,7 @@ afterAll(() => gw?.stop());
 
 const count = async (table: string) => (await gw.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
 
-describe('the ledger is append-only in the database', () => {
+describe('the database guards the ledger: append-only and zero-sum', () => {
   it('refuses UPDATE, DELETE and TRUNCATE of ledger transactions, even to the database owner', async () => {
     for (const statement of [
       `UPDATE ledger_transaction SET points = points + 1 WHERE id = '${earnId}'`,
@@ -57,6 +57,24 @@ describe('the ledger is append-only in the database', () => {
       await expect(gw.sql(statement), statement).rejects.toThrow(/lot_consumption is append-only/);
     }
     expect(await count('lot_consumption')).toBe(before);
+  });
+
+  it('refuses at COMMIT a transaction whose entries do not sum to zero, written past the journal with raw SQL', async () => {
+    const [wallet] = await gw.sql<{ id: string; memberId: string }>(`SELECT id, member_id AS "memberId" FROM account WHERE kind = 'MEMBER' LIMIT 1`);
+    const before = await count('ledger_transaction');
+    const forge = (amounts: number[]) =>
+      gw.sql(
+        `WITH tx AS (INSERT INTO ledger_transaction (type, member_id, points, balance_after) VALUES ('ADJUSTMENT', $1, $2, 0) RETURNING id)
+         INSERT INTO ledger_entry (transaction_id, account_id, amount)
+         SELECT tx.id, a.id, x.amount FROM tx, unnest($3::bigint[]) WITH ORDINALITY AS x(amount, n)
+           JOIN LATERAL (SELECT id FROM account WHERE (x.n = 1 AND id = $4) OR (x.n = 2 AND kind = 'COALITION_BREAKAGE')) a ON true`,
+        [wallet!.memberId, amounts[0], amounts, wallet!.id],
+      );
+    // One-sided: points out of nowhere.
+    await expect(forge([500])).rejects.toThrow(/does not balance: its entries sum to 500/);
+    // Two-sided but not zero.
+    await expect(forge([500, -499])).rejects.toThrow(/does not balance: its entries sum to 1/);
+    expect(await count('ledger_transaction')).toBe(before);
   });
 
   it('still writes new transactions, and the books still balance', async () => {

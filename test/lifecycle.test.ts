@@ -212,7 +212,7 @@ describe('pending points', () => {
     await settle();
     await releasePendingPoints(gw.db, inDays(13));
     expect(await balance(member.id)).toMatchObject({ available: 0, pending: 80 });
-    await releasePendingPoints(gw.db, inDays(15), () => gw.services.relay.nudge());
+    await releasePendingPoints(gw.db, inDays(15));
     await releasePendingPoints(gw.db, inDays(16));
     expect(await balance(member.id)).toMatchObject({ available: 80, pending: 0, lifetimeEarned: 80 });
     const [event] = await sub.waitFor(1);

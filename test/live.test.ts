@@ -160,7 +160,7 @@ describe('tierChanged', () => {
     await earn(gw, cafe, member, '100.00');
     const sub = subscribe(liveClient(gw.wsUrl, cafe.apiKey), TierChangedDocument, { memberId: member.id });
     await settle();
-    const result = await evaluateTiers(gw.db, gw.services.tiers, () => gw.services.relay.nudge());
+    const result = await evaluateTiers(gw.db, gw.services.tiers);
     expect(result.ran).toBe(true);
     expect(result.downgraded).toBeGreaterThanOrEqual(1);
     const [event] = await sub.waitFor(1);

@@ -10,6 +10,8 @@ import { EarningRules1764000300000 } from '../../migrations/1764000300000-Earnin
 import { PointsLifecycle1764000500000 } from '../../migrations/1764000500000-PointsLifecycle';
 import { LedgerAppendOnly1764000600000 } from '../../migrations/1764000600000-LedgerAppendOnly';
 import { PartnerLinks1764000720000 } from '../../migrations/1764000720000-PartnerLinks';
+import { ReferralQualifyingEarn1764000740000 } from '../../migrations/1764000740000-ReferralQualifyingEarn';
+import { LedgerKernel1764000800000 } from '../../migrations/1764000800000-LedgerKernel';
 import { entities } from './entities';
 import { GuardedClient } from './guarded-client';
 
@@ -21,7 +23,17 @@ types.setTypeParser(types.builtins.INT8, (value: string) => {
   return n;
 });
 
-export const migrations = [CoreLedger1764000000000, CatalogRedemption1764000100000, SecurityAudit1764000200000, EarningRules1764000300000, PointsLifecycle1764000500000, LedgerAppendOnly1764000600000, PartnerLinks1764000720000];
+export const migrations = [
+  CoreLedger1764000000000,
+  CatalogRedemption1764000100000,
+  SecurityAudit1764000200000,
+  EarningRules1764000300000,
+  PointsLifecycle1764000500000,
+  LedgerAppendOnly1764000600000,
+  PartnerLinks1764000720000,
+  ReferralQualifyingEarn1764000740000,
+  LedgerKernel1764000800000,
+];
 
 export function createDataSource(url: string, poolSize: number): DataSource {
   return new DataSource({

@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 
 export type Db = DataSource | EntityManager;
+/** A transaction's connection, as services are handed it by withTransaction(). */
+export type Tx = EntityManager;
 
 export async function query<T = Record<string, unknown>>(db: Db, text: string, params: unknown[] = []): Promise<T[]> {
   // Outside a transaction, straight to the driver's pool: a TypeORM query runner per statement

@@ -29,6 +29,27 @@ export function pgConstraint(err: unknown): string | undefined {
   return typeof c === 'string' ? c : undefined;
 }
 
+// After COMMIT of a transaction that published outbox events, the relay is woken (it would find
+// them on its next slow poll anyway). Set once by the composition root; services never pass
+// "after commit" callbacks around.
+const committedHooks = new WeakMap<DataSource, () => void>();
+const publishing = new WeakSet<EntityManager>();
+
+/** What runs after a committed transaction that published events (the outbox relay's nudge). */
+export function onEventsCommitted(db: DataSource, hook: () => void): void {
+  committedHooks.set(db, hook);
+}
+
+/** Called by the outbox writer: this transaction has events to relay once it commits. */
+export function notePublished(m: unknown): void {
+  if (m && typeof m === 'object' && 'queryRunner' in m) publishing.add(m as EntityManager);
+}
+
+/** For writers that run their own transaction (the batched earn): the events of `m` are committed. */
+export function eventsCommitted(db: DataSource, m: EntityManager): void {
+  if (publishing.delete(m)) committedHooks.get(db)?.();
+}
+
 export async function withTransaction<T>(
   db: DataSource,
   work: (manager: EntityManager) => Promise<T>,
@@ -37,13 +58,18 @@ export async function withTransaction<T>(
   if (outer) return work(outer);
   for (let attempt = 1; ; attempt++) {
     let committing = false;
+    let manager: EntityManager | undefined;
     try {
-      return await db.transaction(async (m) => {
+      const result = await db.transaction(async (m) => {
+        manager = m;
         const result = await work(m);
         committing = true;
         return result;
       });
+      eventsCommitted(db, manager!);
+      return result;
     } catch (err) {
+      if (manager) publishing.delete(manager);
       const conflict = isRetryableConflict(err);
       const lostBeforeCommit = !committing && isConnectionError(err) && !isConnectTimeout(err);
       if ((!conflict && !lostBeforeCommit) || attempt >= MAX_ATTEMPTS) throw err;

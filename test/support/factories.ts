@@ -99,21 +99,37 @@ export async function ledgerViolations(gw: TestGateway): Promise<string[]> {
         OR greatest(a.balance, 0) <> coalesce((SELECT sum(remaining) FROM points_lot l WHERE l.member_id = a.member_id), 0)
         OR a.pending <> coalesce((SELECT sum(pending) FROM points_lot l WHERE l.member_id = a.member_id), 0))`,
   );
+  // The qualifying-points buckets the journal keeps equal the transactions' qualifying points, day by day.
+  const buckets = await gw.sql<{ memberId: string }>(
+    `SELECT coalesce(t.member_id, q.member_id) AS "memberId"
+       FROM (SELECT member_id, (created_at AT TIME ZONE 'UTC')::date AS day, sum(qualifying_points) AS points
+               FROM ledger_transaction WHERE qualifying_points <> 0 GROUP BY 1, 2) t
+       FULL JOIN qualifying_points_day q ON q.member_id = t.member_id AND q.day = t.day
+      WHERE coalesce(t.points, 0) <> coalesce(q.points, 0)`,
+  );
   return [
     ...unbalanced.map((r) => `transaction ${r.id} does not sum to zero`),
     ...misexplained.map((r) => `transaction ${r.id}: breakdown does not add up to its points`),
     ...drift.map((r) => `account ${r.id} drifted`),
+    ...buckets.map((r) => `member ${r.memberId}: qualifying buckets differ from its transactions`),
   ];
 }
 
 /**
  * Tests only: rewrite ledger rows (say, move an earn back in time) past the append-only
- * triggers, which session_replication_role = replica skips for this one transaction.
+ * triggers, which session_replication_role = replica skips for this one transaction. The
+ * qualifying-points buckets are rebuilt from the rewritten history, as if it had happened so.
  */
 export async function rewriteLedgerHistory(gw: TestGateway, text: string, params: unknown[] = []): Promise<void> {
   await gw.db.transaction(async (m) => {
     await m.query(`SET LOCAL session_replication_role = replica`);
     await m.query(text, params);
+    await m.query(`DELETE FROM qualifying_points_day`);
+    await m.query(
+      `INSERT INTO qualifying_points_day (member_id, day, points)
+       SELECT member_id, (created_at AT TIME ZONE 'UTC')::date, sum(qualifying_points) FROM ledger_transaction
+        WHERE qualifying_points <> 0 GROUP BY 1, 2`,
+    );
   });
 }
 

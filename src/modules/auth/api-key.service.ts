@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { query, queryOne } from '../../db/sql';
+import { publish } from '../../db/outbox';
 import { withTransaction } from '../../db/transaction';
 import { badInput, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
@@ -64,11 +65,7 @@ function newKey(): { key: string; prefix: string } {
 export class ApiKeyService {
   private readonly lastNoted = new Map<string, number>();
 
-  constructor(
-    private readonly db: DataSource,
-    /** Wakes the outbox relays once a revocation has committed. */
-    private readonly afterCommit: () => void = () => undefined,
-  ) {}
+  constructor(private readonly db: DataSource) {}
 
   async create(partnerIdInput: string, actor: AuditActor = SYSTEM_ACTOR, outer?: EntityManager): Promise<{ key: string; prefix: string }> {
     const partnerId = requireId(partnerIdInput, 'partnerId');
@@ -175,10 +172,9 @@ export class ApiKeyService {
     return rotated;
   }
 
-  /** A key's end has committed: wake the relays, and let no later request join a lookup that may predate it. */
+  /** A key's end has committed (withTransaction has woken the relays): let no later request join a lookup that may predate it. */
   private ended(): void {
     this.lookups.clear();
-    this.afterCommit();
   }
 
   /** Lookups in flight, by key hash: a till's burst of requests with one key shares one query. */
@@ -237,8 +233,5 @@ export class ApiKeyService {
 
 /** Every instance's live sockets learn of it through the outbox relay (topic API_KEY_REVOKED). */
 async function announceEnd(m: EntityManager, key: { id: string; partnerId: string }, endsAt: Date): Promise<void> {
-  await query(m, `INSERT INTO outbox_event (topic, partner_id, payload) VALUES ('API_KEY_REVOKED', $1, $2)`, [
-    key.partnerId,
-    { apiKeyId: key.id, endsAt: endsAt.toISOString() },
-  ]);
+  await publish(m, { topic: 'API_KEY_REVOKED', partnerId: key.partnerId, payload: { apiKeyId: key.id, endsAt: endsAt.toISOString() } });
 }

@@ -14,6 +14,7 @@ import { badInput, forbidden } from '../../errors/domain-error';
 import { requireText } from '../../errors/text';
 import { Exact } from '../../money/decimal';
 import { query, queryOne } from '../../db/sql';
+import { publish } from '../../db/outbox';
 import { withTransaction } from '../../db/transaction';
 import { AuditAction, AuditActor, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
 import { requireActivePartnerOrAdmin } from '../auth/policy';
@@ -183,7 +184,7 @@ async function completeChallenge(
   let transactionId: string | null = null;
   if (c.bonusPoints > 0) {
     const issuer = c.partnerId ? { partnerId: p.partnerId, issuanceAccountId: p.partnerIssuanceAccountId } : coalition;
-    // Re-read the wallet (already locked by the earn): earlier steps of the earn moved it.
+    // The earn's own wallet (lockWallet returns the one this transaction holds).
     const wallet = await lockWallet(m, p.memberId);
     transactionId = await creditBonus(m, issuer, p.memberId, wallet, {
       source: PointsSource.CHALLENGE,
@@ -199,16 +200,17 @@ async function completeChallenge(
      RETURNING awarded_at AS "awardedAt"`,
     [p.memberId, c.challengeId, c.windowStart, c.badgeName, transactionId],
   );
-  await query(m, `INSERT INTO outbox_event (topic, member_id, partner_id, payload) VALUES ('CHALLENGE_COMPLETED', $1, $2, $3)`, [
-    p.memberId,
-    c.partnerId,
-    JSON.stringify({
+  await publish(m, {
+    topic: 'CHALLENGE_COMPLETED',
+    memberId: p.memberId,
+    partnerId: c.partnerId,
+    payload: {
       challengeId: c.challengeId,
       windowStart: c.windowStart,
       transactionId,
       badgeName: c.badgeName,
       bonusPoints: c.bonusPoints,
       completedAt: badge!.awardedAt,
-    }),
-  ]);
+    },
+  });
 }

@@ -3,6 +3,7 @@ import { badInput, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { Exact } from '../../money/decimal';
 import { query, queryOne } from '../../db/sql';
+import { publish } from '../../db/outbox';
 import { withTransaction } from '../../db/transaction';
 import { RATE_COLUMNS, ExchangeRate } from './exchange-rate.entity';
 import { AuditAction, AuditActor, AuditTargetType, SYSTEM_ACTOR, recordAudit } from '../audit/audit-trail';
@@ -33,11 +34,7 @@ function rateValue(rate: ExchangeRate): Record<string, unknown> {
 }
 
 export class ExchangeRateService {
-  constructor(
-    private readonly db: DataSource,
-    /** Wakes the outbox relays once the transaction has committed. */
-    private readonly afterCommit: () => void = () => undefined,
-  ) {}
+  constructor(private readonly db: DataSource) {}
 
   /** A new version; never an edit. Past versions stay exactly as they were used. */
   async set(input: SetExchangeRate, actor: AuditActor = SYSTEM_ACTOR): Promise<ExchangeRate> {
@@ -67,10 +64,7 @@ export class ExchangeRateService {
         [partnerId, earnRate, burnRate, effectiveFrom],
       ))!;
       // Announces the new version now, effectiveFrom included (a future one is for frontends to schedule).
-      await query(m, `INSERT INTO outbox_event (topic, partner_id, payload) VALUES ('EXCHANGE_RATE_CHANGED', $1, $2)`, [
-        partnerId,
-        { exchangeRateId: rate.id },
-      ]);
+      await publish(m, { topic: 'EXCHANGE_RATE_CHANGED', partnerId, payload: { exchangeRateId: rate.id } });
       await recordAudit(m, {
         actor,
         action: AuditAction.EXCHANGE_RATE_SET,
@@ -82,7 +76,6 @@ export class ExchangeRateService {
       });
       return rate;
     });
-    this.afterCommit();
     return rate;
   }
 

@@ -64,3 +64,8 @@ export function judgePrior(prior: PriorClaim | undefined, operation: string, has
   }
   return { replay: true, resultId: prior.resultId };
 }
+
+/** The result a claimed key replays: recorded in the same transaction as the work it names. */
+export async function recordResult(m: EntityManager, scope: string, key: string, resultId: string): Promise<void> {
+  await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [scope, key, resultId]);
+}

@@ -1,56 +1,85 @@
 // The member's wallet: the one account with a running balance, and the lock every write on a
 // member takes first (wallet, then — only for limited rewards — the reward's stock row). A single
 // lock order means redemptions, earns and reversals of one member serialise and never deadlock.
-import { EntityManager } from 'typeorm';
+// A locked wallet is what a posting moves (see journal.ts): the journal updates it in place, so
+// several postings of one member in one transaction chain their balances.
 import { notFound } from '../../errors/domain-error';
-import { query, queryOne } from '../../db/sql';
-import { QUALIFYING_WINDOW } from '../tier/tier.service';
+import { Db, Tx, query, queryOne } from '../../db/sql';
+import { qualifyingPointsOf } from './qualifying';
 
-export interface LockedWallet {
+export interface Wallet {
   accountId: string;
+  memberId: string;
+  /** Spendable points (negative after a clawback of points already spent). */
   balance: number;
+  lifetimeEarned: number;
+  /** Points issued but still inside a partner's return window. */
+  pending: number;
+  /** Qualifying points over the rolling 12 months. */
+  qualifying: number;
   tierId: string;
   tierRank: number;
   tierMultiplier: string;
 }
 
-export async function lockWallet(m: EntityManager, memberId: string, field = 'input.memberId'): Promise<LockedWallet> {
-  const wallet = await queryOne<LockedWallet>(
-    m,
-    `SELECT a.id AS "accountId", a.balance, mb.tier_id AS "tierId", t.rank AS "tierRank", t.earn_multiplier::text AS "tierMultiplier"
-       FROM account a JOIN member mb ON mb.id = a.member_id JOIN tier t ON t.id = mb.tier_id
-      WHERE a.member_id = $1 FOR UPDATE OF a`,
-    [memberId],
-  );
+/** Kept for the features that only read these fields; every Wallet is one. */
+export type LockedWallet = Wallet;
+
+export const WALLET_COLUMNS = `a.id AS "accountId", a.member_id AS "memberId", a.balance, a.lifetime_earned AS "lifetimeEarned", a.pending,
+       ${qualifyingPointsOf('a.member_id')} AS qualifying,
+       mb.tier_id AS "tierId", t.rank AS "tierRank", t.earn_multiplier::text AS "tierMultiplier"`;
+const WALLET_FROM = `account a JOIN member mb ON mb.id = a.member_id JOIN tier t ON t.id = mb.tier_id`;
+
+// One wallet object per member and transaction: whoever locks a wallet the transaction already
+// holds gets the same object, so postings made by different steps of one transaction (an earn,
+// then the bonus a plug-in gives) always start from the balance the previous one left.
+const lockedIn = new WeakMap<object, Map<string, Wallet>>();
+
+function held(m: Tx): Map<string, Wallet> {
+  let wallets = lockedIn.get(m);
+  if (!wallets) lockedIn.set(m, (wallets = new Map()));
+  return wallets;
+}
+
+export async function lockWallet(m: Tx, memberId: string, field = 'input.memberId'): Promise<Wallet> {
+  const mine = held(m).get(memberId);
+  if (mine) return mine;
+  const wallet = await queryOne<Wallet>(m, `SELECT ${WALLET_COLUMNS} FROM ${WALLET_FROM} WHERE a.member_id = $1 FOR UPDATE OF a`, [memberId]);
   if (!wallet) throw notFound(field, 'member');
+  held(m).set(memberId, wallet);
   return wallet;
 }
 
-export async function coalitionAccountId(m: EntityManager, kind: 'COALITION_REDEMPTION' | 'COALITION_BREAKAGE'): Promise<string> {
-  return (await queryOne<{ id: string }>(m, `SELECT id FROM account WHERE kind = $1`, [kind]))!.id;
+/**
+ * Lock several wallets in one statement, in member order (the unique index's order: no sort, no
+ * scan, and two batches never deadlock). `extraColumns` lets the earn read what its plug-ins need
+ * of each member in the same statement (a select list over `a`, `mb`).
+ */
+export async function lockWallets<X = unknown>(m: Tx, memberIds: readonly string[], extraColumns = ''): Promise<(Wallet & X)[]> {
+  const wallets = await query<Wallet & X>(
+    m,
+    `SELECT ${WALLET_COLUMNS}${extraColumns ? `, ${extraColumns}` : ''}
+       FROM ${WALLET_FROM} WHERE a.member_id = ANY($1::uuid[]) ORDER BY a.member_id FOR UPDATE OF a`,
+    [memberIds],
+  );
+  for (const w of wallets) held(m).set(w.memberId, w);
+  return wallets;
 }
 
-/**
- * Record a balance change for live subscribers, in the writer's transaction (relayed after
- * commit; see live/outbox-relay.ts). The payload is the balance as of this transaction, so a
- * subscriber replaying missed events sees each balance as it was.
- */
-export async function announceBalance(m: EntityManager, memberId: string, partnerId: string | null, transactionId: string): Promise<void> {
-  await query(
-    m,
-    `INSERT INTO outbox_event (topic, member_id, partner_id, payload)
-     SELECT 'BALANCE_CHANGED', $1, $2, jsonb_build_object(
-              'transactionId', $3::uuid, 'available', a.balance, 'lifetimeEarned', a.lifetime_earned, 'pending', a.pending,
-              'qualifyingPoints', (SELECT coalesce(sum(t.qualifying_points), 0) FROM ledger_transaction t
-                                    WHERE t.member_id = $1 AND t.created_at > now() - ${QUALIFYING_WINDOW}))
-       FROM account a WHERE a.member_id = $1`,
-    [memberId, partnerId, transactionId],
+/** The same read without the lock (a preview writes nothing). */
+export async function readWallets<X = unknown>(db: Db, memberIds: readonly string[], extraColumns = ''): Promise<(Wallet & X)[]> {
+  return query<Wallet & X>(
+    db,
+    `SELECT ${WALLET_COLUMNS}${extraColumns ? `, ${extraColumns}` : ''} FROM ${WALLET_FROM} WHERE a.member_id = ANY($1::uuid[])`,
+    [memberIds],
   );
 }
 
-export async function announceTierChange(m: EntityManager, memberId: string, fromTierId: string, toTierId: string, transactionId: string | null) {
-  await query(m, `INSERT INTO outbox_event (topic, member_id, payload) VALUES ('TIER_CHANGED', $1, $2)`, [
-    memberId,
-    JSON.stringify({ fromTierId, toTierId, transactionId }),
-  ]);
+/** A new member's empty wallet. */
+export async function openWallet(m: Tx, memberId: string): Promise<void> {
+  await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) VALUES ('MEMBER', $1, 0, 0, 0)`, [memberId]);
+}
+
+export async function coalitionAccountId(m: Tx, kind: 'COALITION_REDEMPTION' | 'COALITION_BREAKAGE'): Promise<string> {
+  return (await queryOne<{ id: string }>(m, `SELECT id FROM account WHERE kind = $1`, [kind]))!.id;
 }

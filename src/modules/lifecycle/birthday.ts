@@ -33,7 +33,6 @@ export async function grantBirthdayBonuses(
   db: DataSource,
   coalition: CoalitionIssuer,
   now: Date = new Date(),
-  afterCommit: () => void = () => undefined,
 ): Promise<BirthdayResult> {
   return withJobLock<BirthdayResult>(db, BIRTHDAY_LOCK, { ran: false, members: 0, points: 0, skippedPartnerIds: [] }, async () => {
     const { birthdayBonusPoints } = await ProgramSettingsService.read(db);
@@ -89,7 +88,6 @@ export async function grantBirthdayBonuses(
         points += gift.points;
       }
     }
-    if (members.size > 0) afterCommit();
     return { ran: true, members: members.size, points, skippedPartnerIds };
   });
 }

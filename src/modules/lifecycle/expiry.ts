@@ -1,16 +1,18 @@
 // Points expiry. Each lot gets expires_at = earned_at + pointsExpireAfterMonths when it is earned
 // (null: never). With extendExpiryOnActivity, every earn moves all the member's unexpired lots to
 // at least now + that many months — activity keeps the whole balance alive; lots never move
-// earlier. The scheduled job writes one EXPIRY transaction per member for the lots past their
-// expiry: wallet −n, the coalition's breakage account +n, each lot taken to 0 and logged in
-// lot_consumption (so settlement knows whose points lapsed). It runs under an advisory lock (one
+// earlier (the journal moves them, with the earn's posting). The scheduled job posts one EXPIRY
+// per member for the lots past their expiry: wallet −n, the coalition's breakage account +n,
+// each lot taken to 0 and logged in lot_consumption (so settlement knows whose points lapsed). It runs under an advisory lock (one
 // instance at a time), each member in its own short transaction under its wallet lock; a lot at
 // 0 is never taken again, so a second run writes nothing.
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Db, query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { PointsSource } from '../earning/earning.types';
-import { announceBalance, coalitionAccountId, lockWallet } from '../ledger/wallet';
+import { post } from '../ledger/journal';
+import { TransactionType } from '../ledger/points-transaction.entity';
+import { coalitionAccountId, lockWallet } from '../ledger/wallet';
 import { ExpiringPoints } from './program-settings.types';
 import { withJobLock } from './job-lock';
 
@@ -21,17 +23,6 @@ export interface JobResult {
   ran: boolean;
   members: number;
   points: number;
-}
-
-/** Called in the earn's transaction, under the wallet lock, when activity extends expiry. */
-export async function extendExpiry(m: EntityManager, memberId: string, months: number): Promise<void> {
-  await query(
-    m,
-    `UPDATE points_lot SET expires_at = now() + make_interval(months => $2::int)
-      WHERE member_id = $1 AND (remaining > 0 OR pending > 0) AND expires_at IS NOT NULL
-        AND expires_at > now() AND expires_at < now() + make_interval(months => $2::int)`,
-    [memberId, months],
-  );
 }
 
 /** Expire one member's lots that are past `now`; returns the points expired (0: nothing written). */
@@ -46,34 +37,22 @@ async function expireMember(db: DataSource, memberId: string, now: Date): Promis
     );
     const n = due!.points;
     if (n === 0) return 0; // spent or expired meanwhile
-    const breakage = await coalitionAccountId(m, 'COALITION_BREAKAGE');
-    const tx = await queryOne<{ id: string }>(
-      m,
-      `WITH tx AS (
-         INSERT INTO ledger_transaction (type, member_id, points, balance_after, reason, breakdown)
-         VALUES ('EXPIRY', $1, -$2::bigint, $3, 'points expired', jsonb_build_array(jsonb_build_object('source', '${PointsSource.EXPIRY}', 'points', -$2::bigint)))
-         RETURNING id),
-       entries AS (
-         INSERT INTO ledger_entry (transaction_id, account_id, amount)
-         SELECT tx.id, e.account_id, e.amount FROM tx, (VALUES ($4::uuid, -$2::bigint), ($5::uuid, $2::bigint)) AS e(account_id, amount)),
-       due AS (
-         SELECT id, remaining FROM points_lot WHERE member_id = $1 AND remaining > 0 AND expires_at <= $6),
-       expired AS (
-         UPDATE points_lot l SET remaining = 0 FROM due WHERE l.id = due.id RETURNING l.id, due.remaining AS points),
-       logged AS (
-         INSERT INTO lot_consumption (transaction_id, lot_id, points) SELECT tx.id, expired.id, expired.points FROM tx, expired),
-       wallet AS (
-         UPDATE account SET balance = $3 WHERE id = $4)
-       SELECT id FROM tx`,
-      [memberId, n, wallet.balance - n, wallet.accountId, breakage, now],
-    );
-    await announceBalance(m, memberId, null, tx!.id);
+    await post(m, {
+      type: TransactionType.EXPIRY,
+      wallet,
+      partnerId: null,
+      points: -n,
+      counter: [{ accountId: await coalitionAccountId(m, 'COALITION_BREAKAGE'), amount: n }],
+      use: { kind: 'expire', asOf: now },
+      reason: 'points expired',
+      breakdown: [{ source: PointsSource.EXPIRY, points: -n }],
+    });
     return n;
   });
 }
 
 /** The scheduled job (also npm run points:expire). `now` is injectable so tests never sleep. */
-export async function expirePoints(db: DataSource, now: Date = new Date(), afterCommit: () => void = () => undefined): Promise<JobResult> {
+export async function expirePoints(db: DataSource, now: Date = new Date()): Promise<JobResult> {
   return withJobLock<JobResult>(db, EXPIRY_LOCK, { ran: false, members: 0, points: 0 }, async () => {
     const members = await query<{ memberId: string }>(
       db,
@@ -89,7 +68,6 @@ export async function expirePoints(db: DataSource, now: Date = new Date(), after
         points += n;
       }
     }
-    if (done > 0) afterCommit();
     return { ran: true, members: done, points };
   });
 }

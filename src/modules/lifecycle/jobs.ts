@@ -17,10 +17,9 @@ export async function runLifecycleJobs(
   db: DataSource,
   coalition: CoalitionIssuer,
   now: Date = new Date(),
-  afterCommit: () => void = () => undefined,
 ): Promise<LifecycleResult> {
-  const released = await releasePendingPoints(db, now, afterCommit);
-  const expired = await expirePoints(db, now, afterCommit);
-  const birthdays = await grantBirthdayBonuses(db, coalition, now, afterCommit);
+  const released = await releasePendingPoints(db, now);
+  const expired = await expirePoints(db, now);
+  const birthdays = await grantBirthdayBonuses(db, coalition, now);
   return { released, expired, birthdays };
 }

@@ -1,6 +1,8 @@
 // The program's single settings row: expiry policy and the coalition-funded bonuses. Omitted
 // input fields keep their value; pointsExpireAfterMonths: null switches expiry off (for lots
 // earned from then on: a lot's expiry is fixed when it is earned, or pushed by activity).
+// referralMinimumPoints: the least an earn must be worth to count as the referred member's
+// qualifying purchase (1 to MAX_BONUS; at least 1, so a purchase worth nothing never counts).
 // Every change is audited in its own transaction, with the settings as they were.
 import { DataSource } from 'typeorm';
 import { badInput } from '../../errors/domain-error';
@@ -10,13 +12,14 @@ import { AuditAction, AuditActor, AuditTargetType, PROGRAM_SETTINGS_TARGET_ID, r
 import { ProgramSettings, ProgramSettingsInput } from './program-settings.types';
 
 const COLUMNS = `points_expire_after_months AS "pointsExpireAfterMonths", extend_expiry_on_activity AS "extendExpiryOnActivity",
-  birthday_bonus_points AS "birthdayBonusPoints", referral_bonus_points AS "referralBonusPoints", updated_at AS "updatedAt"`;
+  birthday_bonus_points AS "birthdayBonusPoints", referral_bonus_points AS "referralBonusPoints",
+  referral_minimum_points AS "referralMinimumPoints", updated_at AS "updatedAt"`;
 
 const MAX_BONUS = 1_000_000;
 
-function bonus(value: number | undefined, field: string): number | null {
+function bonus(value: number | undefined, field: string, least = 0): number | null {
   if (value === undefined || value === null) return null;
-  if (!Number.isInteger(value) || value < 0 || value > MAX_BONUS) throw badInput(field, `must be a whole number from 0 to ${MAX_BONUS}`);
+  if (!Number.isInteger(value) || value < least || value > MAX_BONUS) throw badInput(field, `must be a whole number from ${least} to ${MAX_BONUS}`);
   return value;
 }
 
@@ -38,6 +41,7 @@ export class ProgramSettingsService {
     }
     const birthday = bonus(input.birthdayBonusPoints, 'input.birthdayBonusPoints');
     const referral = bonus(input.referralBonusPoints, 'input.referralBonusPoints');
+    const referralMinimum = bonus(input.referralMinimumPoints, 'input.referralMinimumPoints', 1);
     return withTransaction(this.db, async (m) => {
       const { updatedAt: _before, ...previous } = (await queryOne<ProgramSettings>(m, `SELECT ${COLUMNS} FROM program_settings FOR UPDATE`))!;
       const updated = (await queryOne<ProgramSettings>(
@@ -47,9 +51,10 @@ export class ProgramSettingsService {
            extend_expiry_on_activity = coalesce($3, extend_expiry_on_activity),
            birthday_bonus_points = coalesce($4, birthday_bonus_points),
            referral_bonus_points = coalesce($5, referral_bonus_points),
+           referral_minimum_points = coalesce($6, referral_minimum_points),
            updated_at = now()
          RETURNING ${COLUMNS}`,
-        [months !== undefined, months ?? null, input.extendExpiryOnActivity ?? null, birthday, referral],
+        [months !== undefined, months ?? null, input.extendExpiryOnActivity ?? null, birthday, referral, referralMinimum],
       ))!;
       const { updatedAt: _after, ...current } = updated;
       await recordAudit(m, {

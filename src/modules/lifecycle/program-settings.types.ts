@@ -13,8 +13,16 @@ export class ProgramSettings {
   @Field(() => Int, { description: 'Coalition-funded points on a member\'s birthday, once a year (0: off)' })
   birthdayBonusPoints!: number;
 
-  @Field(() => Int, { description: "Coalition-funded points to both referrer and referred on the referred member's first earn (0: off)" })
+  @Field(() => Int, {
+    description: "Coalition-funded points to both referrer and referred on the referred member's first earn of at least referralMinimumPoints (0: off)",
+  })
   referralBonusPoints!: number;
+
+  @Field(() => Int, {
+    description:
+      "The least an earn must be worth (in points) to count as the referred member's first purchase; smaller earns neither give the referral bonus nor use it up. At least 1; default 1",
+  })
+  referralMinimumPoints!: number;
 
   @Field(() => Date)
   updatedAt!: Date;
@@ -33,6 +41,9 @@ export class ProgramSettingsInput {
 
   @Field(() => Int, { nullable: true })
   referralBonusPoints?: number;
+
+  @Field(() => Int, { nullable: true, description: '1 to 1000000' })
+  referralMinimumPoints?: number;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Points expiring on one day' })

@@ -3,10 +3,11 @@ import { badInput } from '../../errors/domain-error';
 import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
-import { claimKey, requestHash, validKey } from '../ledger/idempotency';
+import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
+import { openWallet } from '../ledger/wallet';
 import { Page } from '../../graphql/connection';
 import { memberHistoryPage } from '../../db/member-history';
-import { QUALIFYING_WINDOW } from '../tier/tier.service';
+import { qualifyingPointsOf } from '../ledger/qualifying';
 import { TRANSACTION_COLUMNS, PointsTransaction } from '../ledger/points-transaction.entity';
 import { recordLink } from '../linking/partner-link.service';
 import { MEMBER_COLUMNS, Balance, Member } from './member.entity';
@@ -61,10 +62,10 @@ export class MemberService {
            RETURNING ${MEMBER_COLUMNS}`,
           [email, displayName, birthDate, enrolledByPartnerId, referrer?.id ?? null],
         ))!;
-        await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) VALUES ('MEMBER', $1, 0, 0, 0)`, [member.id]);
+        await openWallet(m, member.id);
         // The enrolling partner may act for its new member (issue it tokens) without a link code.
         if (enrolledByPartnerId) await recordLink(m, member.id, enrolledByPartnerId, 'ENROLMENT');
-        if (key !== null) await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [scope, key, member.id]);
+        if (key !== null) await recordResult(m, scope, key, member.id);
         return member;
       });
     } catch (err) {
@@ -87,8 +88,7 @@ export class MemberService {
     return query(
       this.db,
       `SELECT a.member_id AS "memberId", a.balance AS available, a.lifetime_earned AS "lifetimeEarned", a.pending,
-              coalesce((SELECT sum(t.qualifying_points) FROM ledger_transaction t
-                         WHERE t.member_id = a.member_id AND t.created_at > now() - ${QUALIFYING_WINDOW}), 0)::bigint AS "qualifyingPoints"
+              ${qualifyingPointsOf('a.member_id')} AS "qualifyingPoints"
          FROM account a WHERE a.member_id = ANY($1::uuid[])`,
       [memberIds],
     );

@@ -12,7 +12,7 @@ import type { Caller } from '../auth/viewer';
 import { callerScope } from '../auth/viewer';
 import { requireActivePartnerOrAdmin, requireLinkedPartner } from '../auth/policy';
 import { isLinked } from '../linking/partner-link.service';
-import { claimKey, requestHash, validKey } from '../ledger/idempotency';
+import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
 import { lockWallet } from '../ledger/wallet';
 import { AuditAction, AuditActor, AuditTargetType, recordAudit } from '../audit/audit-trail';
 import { MEMBERSHIP_COLUMNS, Membership, MembershipPlan, MembershipPlanInput, PLAN_COLUMNS } from './membership.types';
@@ -111,7 +111,7 @@ export class MembershipService {
           [memberId, planId, manager.kind === 'partner' ? manager.partnerId : null, ref, plan.periodMonths],
         ))!;
       }
-      await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, membership.id]);
+      await recordResult(m, callerScope(caller), key, membership.id);
       return membership;
     });
   }

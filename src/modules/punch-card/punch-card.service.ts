@@ -14,6 +14,10 @@ import { newRedemptionCode } from '../redemption/redemption-code';
 import { AuditAction, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
 import { requireActivePartnerOrAdmin } from '../auth/policy';
 import { withTransaction } from '../../db/transaction';
+import type { PostedEarn } from '../earning/earn-plugin';
+import { post } from '../ledger/journal';
+import { TransactionType } from '../ledger/points-transaction.entity';
+import { coalitionAccountId } from '../ledger/wallet';
 import { PUNCH_CARD_COLUMNS, PunchCard, PunchCardInput, PunchCardProgress } from './punch-card.types';
 
 export interface Punch {
@@ -80,10 +84,7 @@ export class PunchCardService {
    * Punch every qualifying card of the partner for this purchase. Runs inside the earn's
    * transaction, under the member's wallet lock (so progress rows need no lock of their own).
    */
-  static async punch(
-    m: EntityManager,
-    p: { memberId: string; partnerId: string; amount: string; rateId: string; balance: number; redemptionAccountId: string },
-  ): Promise<Punch[]> {
+  static async punch(m: EntityManager, earn: PostedEarn): Promise<Punch[]> {
     const cards = await query<{ id: string; punchesRequired: number; rewardId: string; stock: number | null; punches: number }>(
       m,
       `WITH hit AS (
@@ -95,7 +96,7 @@ export class PunchCardService {
          RETURNING punch_card_id, punches)
        SELECT c.id, c.punches_required AS "punchesRequired", c.reward_id AS "rewardId", r.stock, hit.punches
          FROM hit JOIN punch_card c ON c.id = hit.punch_card_id JOIN reward r ON r.id = c.reward_id`,
-      [p.memberId, p.partnerId, p.amount],
+      [earn.memberId, earn.partnerId, earn.amount],
     );
     const punches: Punch[] = [];
     for (const card of cards) {
@@ -110,19 +111,24 @@ export class PunchCardService {
           continue;
         }
       }
+      // The reward, as a zero-point redemption (with its code): nothing moves, so nothing to announce.
+      const tx = await post(m, {
+        type: TransactionType.REDEEM,
+        wallet: earn.wallet,
+        partnerId: earn.partnerId,
+        points: 0,
+        counter: [{ accountId: await coalitionAccountId(m, 'COALITION_REDEMPTION'), amount: 0 }],
+        exchangeRateId: earn.rateId,
+        breakdown: [{ source: 'PUNCH_CARD', ruleId: card.id, points: 0 }],
+        announce: false,
+      });
       const redemption = (await queryOne<{ id: string }>(
         m,
-        `WITH tx AS (
-           INSERT INTO ledger_transaction (type, member_id, partner_id, points, balance_after, exchange_rate_id, breakdown)
-           VALUES ('REDEEM', $1, $2, 0, $3, $4, jsonb_build_array(jsonb_build_object('source', 'PUNCH_CARD', 'ruleId', $5::uuid, 'points', 0)))
-           RETURNING id),
-         entries AS (
-           INSERT INTO ledger_entry (transaction_id, account_id, amount) SELECT id, $8::uuid, 0 FROM tx),
-         card AS (
+        `WITH card AS (
            UPDATE punch_card_progress SET punches = 0, completed_count = completed_count + 1 WHERE member_id = $1 AND punch_card_id = $5)
          INSERT INTO redemption (member_id, reward_id, partner_id, quantity, points_spent, code, transaction_id)
-         SELECT $1, $6, $2, 1, 0, $7, id FROM tx RETURNING id`,
-        [p.memberId, p.partnerId, p.balance, p.rateId, card.id, card.rewardId, newRedemptionCode(), p.redemptionAccountId],
+         VALUES ($1, $2, $3, 1, 0, $4, $6) RETURNING id`,
+        [earn.memberId, card.rewardId, earn.partnerId, newRedemptionCode(), card.id, tx.id],
       ))!;
       punches.push({ punchCardId: card.id, completed: true, redemptionId: redemption.id });
     }

@@ -1,6 +1,6 @@
 // Redeeming a reward: in one transaction, check tier and balance, take stock (only rewards with
 // limited stock lock their row), spend lots oldest-expiry first, and write the REDEEM ledger
-// transaction at the reward partner's burn-rate version.
+// posting at the reward partner's burn-rate version (ledger/journal.ts).
 import { DataSource } from 'typeorm';
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
@@ -11,9 +11,10 @@ import { memberHistoryPage } from '../../db/member-history';
 import { requireLinkedPartner } from '../auth/policy';
 import { Caller, callerScope } from '../auth/viewer';
 import { isLinked } from '../linking/partner-link.service';
-import { claimKey, requestHash, validKey } from '../ledger/idempotency';
-import { consumeLotsOldestFirst } from '../ledger/lots';
-import { announceBalance, coalitionAccountId, lockWallet } from '../ledger/wallet';
+import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
+import { post } from '../ledger/journal';
+import { TransactionType } from '../ledger/points-transaction.entity';
+import { coalitionAccountId, lockWallet } from '../ledger/wallet';
 import { newRedemptionCode } from './redemption-code';
 import { REDEMPTION_COLUMNS, Redemption } from './redemption.entity';
 
@@ -39,11 +40,7 @@ interface RewardForSale {
 }
 
 export class RedemptionService {
-  constructor(
-    private readonly db: DataSource,
-    /** Wakes the outbox relays once the transaction has committed. */
-    private readonly afterCommit: () => void = () => undefined,
-  ) {}
+  constructor(private readonly db: DataSource) {}
 
   async redeem(caller: Caller, input: RedeemReward): Promise<Redemption> {
     const memberId = requireId(input.memberId, 'input.memberId');
@@ -100,31 +97,24 @@ export class RedemptionService {
         if (taken.length === 0) throw new DomainError(ErrorCode.OUT_OF_STOCK, 'Not enough of this reward left', 'input.quantity');
       }
 
-      const balanceAfter = wallet.balance - cost;
-      const tx = (await queryOne<{ id: string }>(
-        m,
-        `WITH tx AS (
-           INSERT INTO ledger_transaction (type, member_id, partner_id, points, balance_after, exchange_rate_id)
-           VALUES ('REDEEM', $1, $2, -$3::bigint, $4, $5) RETURNING id),
-         entries AS (
-           INSERT INTO ledger_entry (transaction_id, account_id, amount)
-           SELECT id, $6::uuid, -$3::bigint FROM tx UNION ALL SELECT id, $7::uuid, $3::bigint FROM tx),
-         wallet AS (UPDATE account SET balance = $4 WHERE id = $6)
-         SELECT id FROM tx`,
-        [memberId, reward.partnerId, cost, balanceAfter, reward.rateId, wallet.accountId, await coalitionAccountId(m, 'COALITION_REDEMPTION')],
-      ))!;
-      await consumeLotsOldestFirst(m, memberId, cost, tx.id);
+      const tx = await post(m, {
+        type: TransactionType.REDEEM,
+        wallet,
+        partnerId: reward.partnerId,
+        points: -cost,
+        counter: [{ accountId: await coalitionAccountId(m, 'COALITION_REDEMPTION'), amount: cost }],
+        use: { kind: 'consume' },
+        exchangeRateId: reward.rateId,
+      });
       const redemption = (await queryOne<Redemption>(
         m,
         `INSERT INTO redemption (member_id, reward_id, partner_id, quantity, points_spent, code, transaction_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${REDEMPTION_COLUMNS}`,
         [memberId, rewardId, reward.partnerId, quantity, cost, newRedemptionCode(), tx.id],
       ))!;
-      await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, redemption.id]);
-      await announceBalance(m, memberId, reward.partnerId, tx.id);
+      await recordResult(m, callerScope(caller), key, redemption.id);
       return redemption;
     });
-    this.afterCommit();
     return redemption;
   }
 

@@ -2,9 +2,6 @@ import { DataSource } from 'typeorm';
 import { Db, query, queryOne } from '../../db/sql';
 import { TIER_COLUMNS, Tier } from './tier.entity';
 
-/** SQL for a member's qualifying points: what counts towards tier over the rolling 12 months. */
-export const QUALIFYING_WINDOW = `interval '12 months'`;
-
 export class TierService {
   constructor(private readonly db: DataSource) {}
 

@@ -10,11 +10,11 @@ import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { Caller, callerScope } from '../auth/viewer';
 import { clawBackReferralBonus } from '../lifecycle/referral';
-import { claimKey, requestHash, validKey } from './idempotency';
-import { LedgerService } from './ledger.service';
-import { consumeLotsOldestFirst, restoreConsumedLots } from './lots';
-import { PointsTransaction, TransactionType } from './points-transaction.entity';
-import { LockedWallet, announceBalance, coalitionAccountId, lockWallet } from './wallet';
+import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
+import { Posting, post } from '../ledger/journal';
+import { LedgerService } from '../ledger/ledger.service';
+import { PointsTransaction, TransactionType } from '../ledger/points-transaction.entity';
+import { Wallet, coalitionAccountId, lockWallet } from '../ledger/wallet';
 
 export interface ReverseTransaction {
   transactionId: string;
@@ -43,8 +43,6 @@ export class ReversalService {
   constructor(
     private readonly db: DataSource,
     private readonly ledger: LedgerService,
-    /** Wakes the outbox relays once the transaction has committed. */
-    private readonly afterCommit: () => void = () => undefined,
   ) {}
 
   async reverse(caller: Caller, input: ReverseTransaction): Promise<PointsTransaction> {
@@ -75,14 +73,13 @@ export class ReversalService {
       }
       else if (original.type === TransactionType.REDEEM) reversal = await this.reverseRedeem(m, original, wallet, points, reason);
       else throw badInput('input.transactionId', `only EARN and REDEEM transactions can be reversed, not ${original.type}`);
-      await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [callerScope(caller), key, reversal]);
+      await recordResult(m, callerScope(caller), key, reversal);
       return reversal;
     });
-    this.afterCommit();
     return (await this.ledger.byId(reversalId))!;
   }
 
-  private async reverseEarn(m: EntityManager, earn: PointsTransaction, wallet: LockedWallet, points: number | null, reason: string | null) {
+  private async reverseEarn(m: EntityManager, earn: PointsTransaction, wallet: Wallet, points: number | null, reason: string | null) {
     // Read under the wallet lock: concurrent reversals of this earn queue behind us.
     const done = await queryOne<{ reversed: number }>(
       m,
@@ -93,7 +90,6 @@ export class ReversalService {
     if (reversible <= 0) throw badInput('input.transactionId', 'this earn has already been fully reversed');
     const n = points ?? reversible;
     if (n > reversible) throw badInput('input.points', `at most ${reversible} points of this earn remain reversible`, { reversible });
-    const balanceAfter = wallet.balance - n;
     // Each issuer of the earn (the partner, and the coalition for coalition-funded points) takes
     // back its share of the clawback, so settlement stays right for both.
     const issuers = await query<{ accountId: string; partnerId: string; issued: number }>(
@@ -106,32 +102,32 @@ export class ReversalService {
     const after = shareOut(issuers.map((i) => i.issued), done!.reversed + n);
     const shares = issuers.map((i, k) => ({ accountId: i.accountId, partnerId: i.partnerId, amount: after[k]! - before[k]! }));
     const counter = shares.filter((c) => c.amount !== 0);
-    // Still inside the return window: the refund cancels pending points only — each issuer's lot
-    // of this earn loses that issuer's share — and the spendable balance is untouched.
     const pending = await queryOne<{ pending: number }>(
       m,
       `SELECT coalesce(sum(pending), 0)::bigint AS pending FROM points_lot WHERE earn_transaction_id = $1`,
       [earn.id],
     );
-    if (pending!.pending > 0) {
-      const tx = await this.insertReversal(m, earn, wallet, -n, wallet.balance, reason, counter, -n);
-      await query(
-        m,
-        `UPDATE points_lot l SET pending = l.pending - s.points
-           FROM unnest($2::uuid[], $3::bigint[]) AS s(partner_id, points)
-          WHERE l.earn_transaction_id = $1 AND l.partner_id = s.partner_id`,
-        [earn.id, shares.map((s) => s.partnerId), shares.map((s) => s.amount)],
-      );
-      await announceBalance(m, earn.memberId, earn.partnerId, tx);
-      return tx;
-    }
-    const tx = await this.insertReversal(m, earn, wallet, -n, balanceAfter, reason, counter);
-    await consumeLotsOldestFirst(m, earn.memberId, n, tx, earn.id);
-    await announceBalance(m, earn.memberId, earn.partnerId, tx);
-    return tx;
+    const posting: Posting = {
+      type: TransactionType.REVERSAL,
+      wallet,
+      partnerId: earn.partnerId,
+      points: -n,
+      counter,
+      lifetimeDelta: -n,
+      qualifyingPoints: -n,
+      exchangeRateId: earn.exchangeRateId,
+      reversesId: earn.id,
+      reason,
+      // Still inside the return window: the refund cancels pending points only — each issuer's
+      // lot of this earn loses that issuer's share — and the spendable balance is untouched.
+      ...(pending!.pending > 0
+        ? { pendingDelta: -n, use: { kind: 'cancelPending', earnId: earn.id, shares: shares.map((s) => ({ partnerId: s.partnerId, points: s.amount })) } }
+        : { use: { kind: 'consume', preferEarnId: earn.id } }),
+    };
+    return (await post(m, posting)).id;
   }
 
-  private async reverseRedeem(m: EntityManager, redeem: PointsTransaction, wallet: LockedWallet, points: number | null, reason: string | null) {
+  private async reverseRedeem(m: EntityManager, redeem: PointsTransaction, wallet: Wallet, points: number | null, reason: string | null) {
     const redemption = await queryOne<{ id: string; rewardId: string; quantity: number; pointsSpent: number; status: string }>(
       m,
       `SELECT id, reward_id AS "rewardId", quantity, points_spent AS "pointsSpent", status FROM redemption WHERE transaction_id = $1`,
@@ -140,59 +136,21 @@ export class ReversalService {
     if (!redemption || redemption.status !== 'ACTIVE') throw badInput('input.transactionId', 'this redemption has already been reversed');
     const n = redemption.pointsSpent;
     if (points !== null && points !== n) throw badInput('input.points', `a redemption is reversed whole: omit points or give ${n}`);
-    const balanceAfter = wallet.balance + n;
-    const tx = await this.insertReversal(m, redeem, wallet, n, balanceAfter, reason, [
-      { accountId: await coalitionAccountId(m, 'COALITION_REDEMPTION'), amount: -n },
-    ]);
-    // A wallet in debt keeps its lots empty: only what lifts the balance above zero goes back.
-    await restoreConsumedLots(m, redeem.id, Math.max(0, balanceAfter) - Math.max(0, wallet.balance), tx);
+    const tx = await post(m, {
+      type: TransactionType.REVERSAL,
+      wallet,
+      partnerId: redeem.partnerId,
+      points: n,
+      counter: [{ accountId: await coalitionAccountId(m, 'COALITION_REDEMPTION'), amount: -n }],
+      // The points go back to the very lots they came from, with their expiry (a wallet in debt
+      // keeps only what lifts it above zero: the journal's rule).
+      use: { kind: 'restore', transactionId: redeem.id },
+      exchangeRateId: redeem.exchangeRateId,
+      reversesId: redeem.id,
+      reason,
+    });
     await query(m, `UPDATE reward SET stock = stock + $2 WHERE id = $1 AND stock IS NOT NULL`, [redemption.rewardId, redemption.quantity]);
-    await query(m, `UPDATE redemption SET status = 'CANCELLED', cancelled_by_transaction = $2 WHERE id = $1`, [redemption.id, tx]);
-    await announceBalance(m, redeem.memberId, redeem.partnerId, tx);
-    return tx;
-  }
-
-  /** The REVERSAL row and its entries; `delta` is the signed change to the wallet, `counter` the other side. */
-  private async insertReversal(
-    m: EntityManager,
-    original: PointsTransaction,
-    wallet: LockedWallet,
-    delta: number,
-    balanceAfter: number,
-    reason: string | null,
-    counter: { accountId: string; amount: number }[],
-    /** The change to the wallet's pending points (a refund inside the return window). */
-    pendingDelta = 0,
-  ): Promise<string> {
-    const earnReversal = original.type === TransactionType.EARN;
-    const row = await queryOne<{ id: string }>(
-      m,
-      `WITH tx AS (
-         INSERT INTO ledger_transaction (type, member_id, partner_id, points, balance_after, exchange_rate_id, reverses_id, reason, qualifying_points)
-         VALUES ('REVERSAL', $1, $2, $3::bigint, $4, $5, $6, $7, $8) RETURNING id),
-       entries AS (
-         INSERT INTO ledger_entry (transaction_id, account_id, amount)
-         SELECT id, $9::uuid, $3::bigint FROM tx
-         UNION ALL SELECT tx.id, c.account_id, c.amount FROM tx, unnest($10::uuid[], $12::bigint[]) AS c(account_id, amount)),
-       wallet AS (
-         UPDATE account SET balance = $4, lifetime_earned = lifetime_earned + $11::bigint, pending = pending + $13::bigint WHERE id = $9)
-       SELECT id FROM tx`,
-      [
-        original.memberId,
-        original.partnerId,
-        delta,
-        balanceAfter,
-        original.exchangeRateId,
-        original.id,
-        reason,
-        earnReversal ? delta : 0,
-        wallet.accountId,
-        counter.map((c) => c.accountId),
-        earnReversal ? delta : 0,
-        counter.map((c) => c.amount),
-        pendingDelta,
-      ],
-    );
-    return row!.id;
+    await query(m, `UPDATE redemption SET status = 'CANCELLED', cancelled_by_transaction = $2 WHERE id = $1`, [redemption.id, tx.id]);
+    return tx.id;
   }
 }

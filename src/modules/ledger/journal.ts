@@ -1,0 +1,333 @@
+// The journal: the one code that moves points. Every movement — earn, redemption, reversal,
+// bonus, expiry, punch-card reward, … — is a Posting, and only this file writes what a posting
+// touches: ledger_transaction, ledger_entry, points_lot, lot_consumption, the wallet's running
+// balance, the qualifying-points buckets and the BALANCE_CHANGED event. Features say *what*
+// moves; the journal checks that it balances, works out the lots, writes it and announces it, in
+// the caller's transaction and under the wallet lock the caller holds (wallet.ts).
+//
+// The books it keeps (checked by the tests' ledgerViolations, zero-sum also by the database):
+//   Σ entries of a transaction = 0
+//   Σ entries of a wallet      = balance + pending
+//   Σ lot.remaining            = max(0, balance)   (a wallet in debt holds no lot points)
+//   Σ lot.pending              = pending
+// Lots follow the balance: a credit fills new lots with only what lifts the balance above zero
+// (debt is paid first); a debit takes from lots only what the balance held above zero.
+import { randomUUID } from 'node:crypto';
+import { Tx, query } from '../../db/sql';
+import { NewOutboxEvent, outboxInsertParams, outboxInsertSql, publish } from '../../db/outbox';
+import { PointsTransaction, TRANSACTION_COLUMNS, TransactionType } from './points-transaction.entity';
+import type { Wallet } from './wallet';
+
+/** A lot a credit issues: who funds the points (settlement reads it) and how many. */
+export interface LotIssue {
+  partnerId: string;
+  points: number;
+}
+
+/** Which lots a debit (or a return of points) touches; the amount follows from the balance change. */
+export type LotUse =
+  /** Oldest expiry first (the lots of `preferEarnId` first, for a refund of that earn). */
+  | { kind: 'consume'; preferEarnId?: string | null }
+  /** Back into the very lots `transactionId` took from, latest expiry first. */
+  | { kind: 'restore'; transactionId: string }
+  /** Every lot of the member past its expiry at `asOf`, taken whole. */
+  | { kind: 'expire'; asOf: Date }
+  /** A refund inside the return window: each issuer's pending lot of `earnId` gives back its share. */
+  | { kind: 'cancelPending'; earnId: string; shares: LotIssue[] };
+
+export interface Posting {
+  /** Preassigned when the caller needs the id before the write (the batched earn). */
+  id?: string;
+  type: TransactionType;
+  /** The locked wallet; updated in place by the posting. */
+  wallet: Wallet;
+  partnerId: string | null;
+  /** The signed change to the wallet's entries (spendable and pending together). */
+  points: number;
+  /** The other side: accounts and signed amounts that together cancel `points`. */
+  counter: { accountId: string; amount: number }[];
+  /** How much of `points` changes pending rather than spendable points (a credit in a return window, a refund in one). */
+  pendingDelta?: number;
+  lifetimeDelta?: number;
+  /** Points that count towards tier status (purchases and their refunds only). */
+  qualifyingPoints?: number;
+  /** New lots for a credit, with the expiry and return window they get. */
+  issue?: { lots: LotIssue[]; expireAfterMonths: number | null; pendingDays: number };
+  use?: LotUse;
+  /** Activity that moves the member's unexpired lots to at least now + this many months. */
+  extendExpiryMonths?: number | null;
+  exchangeRateId?: string | null;
+  purchase?: { amount: string; currencyCode: string; channel: string | null; externalRef: string | null };
+  tierMultiplier?: string | null;
+  reversesId?: string | null;
+  reason?: string | null;
+  breakdown?: unknown[];
+  /** The partner the balance event is attributed to (default: partnerId); false: no event (a zero-point posting). */
+  announce?: { partnerId: string | null } | false;
+}
+
+/** What the posting does to the wallet's figures. */
+function movement(p: Posting) {
+  const pendingDelta = p.pendingDelta ?? 0;
+  const before = p.wallet.balance;
+  const after = before + p.points - pendingDelta;
+  return { after, pendingDelta, lotIn: Math.max(0, after) - Math.max(0, before) };
+}
+
+function check(p: Posting): void {
+  const ints = [p.points, p.pendingDelta ?? 0, p.lifetimeDelta ?? 0, p.qualifyingPoints ?? 0, ...p.counter.map((c) => c.amount)];
+  if (!ints.every(Number.isSafeInteger)) throw new Error(`journal: a ${p.type} posting has a non-integer amount`);
+  const sum = p.counter.reduce((s, c) => s + c.amount, p.points);
+  if (sum !== 0) throw new Error(`journal: a ${p.type} posting does not balance (entries sum to ${sum})`);
+  if (p.issue && p.issue.lots.reduce((s, l) => s + l.points, 0) !== p.points) {
+    throw new Error(`journal: a ${p.type} posting issues lots that do not add up to its points`);
+  }
+}
+
+/** Post one movement; returns its transaction. */
+export async function post(m: Tx, posting: Posting): Promise<PointsTransaction> {
+  return (await postMany(m, [posting]))[0]!;
+}
+
+/**
+ * Post many movements in one set-based statement (plus one per posting that consumes or
+ * returns lots), in list order; returns their transactions in that order.
+ */
+export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransaction[]> {
+  if (postings.length === 0) return [];
+  const txIds: string[] = [];
+  const entries: [string, string, number][] = [];
+  const lots: [string, string, string, number, number, number | null, number, number][] = [];
+  const extend: [string, number][] = [];
+  const buckets: [string, number][] = [];
+  const events: NewOutboxEvent[] = [];
+  const wallets = new Map<string, Wallet>();
+  const lotUses: { posting: Posting; txId: string; points: number }[] = [];
+  const balancesAfter: number[] = [];
+
+  for (const p of postings) {
+    check(p);
+    const id = p.id ?? randomUUID();
+    txIds.push(id);
+    const w = p.wallet;
+    const { after, pendingDelta, lotIn } = movement(p);
+    balancesAfter.push(after);
+    entries.push([id, w.accountId, p.points]);
+    for (const c of p.counter) entries.push([id, c.accountId, c.amount]);
+    if (p.issue) {
+      const pending = p.issue.pendingDays > 0;
+      let surplus = pending ? 0 : lotIn;
+      for (const lot of p.issue.lots) {
+        if (lot.points <= 0) continue;
+        const remaining = Math.min(lot.points, surplus);
+        surplus -= remaining;
+        lots.push([w.memberId, lot.partnerId, id, lot.points, remaining, p.issue.expireAfterMonths, pending ? lot.points : 0, p.issue.pendingDays]);
+      }
+    }
+    if (p.extendExpiryMonths) extend.push([w.memberId, p.extendExpiryMonths]);
+    if (p.use) lotUses.push({ posting: p, txId: id, points: lotIn });
+    if (p.qualifyingPoints) buckets.push([w.memberId, p.qualifyingPoints]);
+    w.balance = after;
+    w.pending += pendingDelta;
+    w.lifetimeEarned += p.lifetimeDelta ?? 0;
+    w.qualifying += p.qualifyingPoints ?? 0;
+    wallets.set(w.accountId, w);
+    if (p.announce !== false) {
+      events.push({
+        topic: 'BALANCE_CHANGED',
+        memberId: w.memberId,
+        partnerId: p.announce ? p.announce.partnerId : p.partnerId,
+        // The balance as of this transaction, so a subscriber replaying missed events sees each as it was.
+        payload: { transactionId: id, available: w.balance, lifetimeEarned: w.lifetimeEarned, pending: w.pending, qualifyingPoints: w.qualifying },
+      });
+    }
+  }
+  const finalWallets = [...wallets.values()];
+  const col = <T>(rows: T[][], i: number) => rows.map((r) => r[i]);
+  const rows = await query<PointsTransaction>(
+    m,
+    `WITH tx AS (
+       INSERT INTO ledger_transaction (id, type, member_id, partner_id, points, balance_after, purchase_amount, purchase_currency,
+         channel, external_ref, exchange_rate_id, tier_multiplier, reverses_id, reason, qualifying_points, breakdown)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::bigint[], $6::bigint[], $7::numeric[], $8::text[],
+                            $9::text[], $10::text[], $11::uuid[], $12::numeric[], $13::uuid[], $14::text[], $15::bigint[], $16::jsonb[])
+       RETURNING *),
+     entries AS (
+       INSERT INTO ledger_entry (transaction_id, account_id, amount) SELECT * FROM unnest($17::uuid[], $18::uuid[], $19::bigint[])),
+     extended AS (
+       UPDATE points_lot l SET expires_at = now() + make_interval(months => e.months)
+         FROM unnest($20::uuid[], $21::int[]) AS e(member_id, months)
+        WHERE l.member_id = e.member_id AND (l.remaining > 0 OR l.pending > 0) AND l.expires_at IS NOT NULL
+          AND l.expires_at > now() AND l.expires_at < now() + make_interval(months => e.months)),
+     lots AS (
+       INSERT INTO points_lot (member_id, partner_id, earn_transaction_id, points, remaining, earned_at, expires_at, pending, pending_until)
+       SELECT member_id, partner_id, tx_id, points, remaining, now(), now() + make_interval(months => months), pending,
+              CASE WHEN pending_days > 0 THEN now() + make_interval(days => pending_days) END
+         FROM unnest($22::uuid[], $23::uuid[], $24::uuid[], $25::bigint[], $26::bigint[], $27::int[], $28::bigint[], $29::int[])
+           AS l(member_id, partner_id, tx_id, points, remaining, months, pending, pending_days)),
+     wallets AS (
+       UPDATE account a SET balance = w.balance, lifetime_earned = w.lifetime, pending = w.pending
+         FROM unnest($30::uuid[], $31::bigint[], $32::bigint[], $33::bigint[]) AS w(id, balance, lifetime, pending) WHERE a.id = w.id),
+     buckets AS (
+       INSERT INTO qualifying_points_day (member_id, day, points)
+       SELECT member_id, (now() AT TIME ZONE 'UTC')::date, sum(points) FROM unnest($34::uuid[], $35::bigint[]) AS q(member_id, points)
+        GROUP BY member_id
+       ON CONFLICT (member_id, day) DO UPDATE SET points = qualifying_points_day.points + EXCLUDED.points),
+     events AS (${outboxInsertSql(36)})
+     SELECT ${TRANSACTION_COLUMNS} FROM tx`,
+    [
+      txIds,
+      postings.map((p) => p.type),
+      postings.map((p) => p.wallet.memberId),
+      postings.map((p) => p.partnerId),
+      postings.map((p) => p.points),
+      balancesAfter,
+      postings.map((p) => p.purchase?.amount ?? null),
+      postings.map((p) => p.purchase?.currencyCode ?? null),
+      postings.map((p) => p.purchase?.channel ?? null),
+      postings.map((p) => p.purchase?.externalRef ?? null),
+      postings.map((p) => p.exchangeRateId ?? null),
+      postings.map((p) => p.tierMultiplier ?? null),
+      postings.map((p) => p.reversesId ?? null),
+      postings.map((p) => p.reason ?? null),
+      postings.map((p) => p.qualifyingPoints ?? 0),
+      postings.map((p) => JSON.stringify(p.breakdown ?? [])),
+      col(entries, 0),
+      col(entries, 1),
+      col(entries, 2),
+      col(extend, 0),
+      col(extend, 1),
+      col(lots, 0),
+      col(lots, 1),
+      col(lots, 2),
+      col(lots, 3),
+      col(lots, 4),
+      col(lots, 5),
+      col(lots, 6),
+      col(lots, 7),
+      finalWallets.map((w) => w.accountId),
+      finalWallets.map((w) => w.balance),
+      finalWallets.map((w) => w.lifetimeEarned),
+      finalWallets.map((w) => w.pending),
+      col(buckets, 0),
+      col(buckets, 1),
+      ...outboxInsertParams(m, events),
+    ],
+  );
+  for (const u of lotUses) await useLots(m, u.posting, u.txId, u.points);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return txIds.map((id) => byId.get(id)!);
+}
+
+/**
+ * The lots side of a debit or return: `points` > 0 puts points back, < 0 takes them. The wallet
+ * figures are already written; this keeps Σ remaining = max(0, balance) and logs every take in
+ * lot_consumption (negative: given back), which is what settlement and reversals read.
+ */
+async function useLots(m: Tx, p: Posting, txId: string, points: number): Promise<void> {
+  const use = p.use!;
+  const memberId = p.wallet.memberId;
+  if (use.kind === 'cancelPending') {
+    await query(
+      m,
+      `UPDATE points_lot l SET pending = l.pending - s.points
+         FROM unnest($2::uuid[], $3::bigint[]) AS s(partner_id, points)
+        WHERE l.earn_transaction_id = $1 AND l.partner_id = s.partner_id`,
+      [use.earnId, use.shares.map((s) => s.partnerId), use.shares.map((s) => s.points)],
+    );
+    return;
+  }
+  if (use.kind === 'expire') {
+    await query(
+      m,
+      `WITH due AS (SELECT id, remaining FROM points_lot WHERE member_id = $1 AND remaining > 0 AND expires_at <= $2),
+       expired AS (UPDATE points_lot l SET remaining = 0 FROM due WHERE l.id = due.id RETURNING l.id, due.remaining AS points)
+       INSERT INTO lot_consumption (transaction_id, lot_id, points) SELECT $3, id, points FROM expired`,
+      [memberId, use.asOf, txId],
+    );
+    return;
+  }
+  if (points === 0) return;
+  if (use.kind === 'consume') {
+    if (points > 0) throw new Error('journal: a posting that consumes lots must not raise the balance');
+    await query(
+      m,
+      `WITH ordered AS (
+         SELECT id, remaining,
+                sum(remaining) OVER (ORDER BY (earn_transaction_id = $4::uuid) DESC, expires_at ASC NULLS LAST, earned_at ASC, id ASC) AS running
+           FROM points_lot WHERE member_id = $1 AND remaining > 0),
+       take AS (
+         SELECT id, LEAST(remaining, $2::bigint - (running - remaining)) AS points FROM ordered WHERE running - remaining < $2::bigint),
+       spent AS (
+         UPDATE points_lot l SET remaining = l.remaining - take.points FROM take WHERE l.id = take.id RETURNING l.id, take.points)
+       INSERT INTO lot_consumption (transaction_id, lot_id, points) SELECT $3, id, points FROM spent`,
+      [memberId, -points, txId, use.preferEarnId ?? null],
+    );
+    return;
+  }
+  if (points < 0) throw new Error('journal: a posting that restores lots must not lower the balance');
+  await query(
+    m,
+    `WITH consumed AS (
+       SELECT c.lot_id AS id, sum(c.points) AS points, min(l.expires_at) AS expires_at, min(l.earned_at) AS earned_at
+         FROM lot_consumption c JOIN points_lot l ON l.id = c.lot_id
+        WHERE c.transaction_id = $1 GROUP BY c.lot_id HAVING sum(c.points) > 0),
+     ordered AS (
+       SELECT id, points, sum(points) OVER (ORDER BY expires_at DESC NULLS FIRST, earned_at DESC, id DESC) AS running FROM consumed),
+     back AS (
+       SELECT id, LEAST(points, $2::bigint - (running - points)) AS points FROM ordered WHERE running - points < $2::bigint),
+     restored AS (
+       UPDATE points_lot l SET remaining = l.remaining + back.points FROM back WHERE l.id = back.id RETURNING l.id, back.points)
+     INSERT INTO lot_consumption (transaction_id, lot_id, points) SELECT $3, id, -points FROM restored`,
+    [use.transactionId, points, txId],
+  );
+}
+
+/**
+ * The end of a return window: the member's pending points that are due at `asOf` become
+ * spendable (debt from a clawback paid first, like an earn). No ledger transaction: the entries
+ * were written when the points were earned (Σ entries = balance + pending holds before and
+ * after). Returns the points released (0: nothing was due).
+ */
+export async function releasePending(m: Tx, wallet: Wallet, asOf: Date): Promise<number> {
+  const lots = await query<{ id: string; pending: number; earnId: string }>(
+    m,
+    `SELECT id, pending, earn_transaction_id AS "earnId" FROM points_lot
+      WHERE member_id = $1 AND pending > 0 AND pending_until <= $2
+      ORDER BY expires_at ASC NULLS LAST, earned_at, id`,
+    [wallet.memberId, asOf],
+  );
+  const n = lots.reduce((s, l) => s + l.pending, 0);
+  if (n === 0) return 0;
+  const balanceAfter = wallet.balance + n;
+  let surplus = Math.max(0, balanceAfter) - Math.max(0, wallet.balance);
+  const add = lots.map((lot) => {
+    const take = Math.min(lot.pending, surplus);
+    surplus -= take;
+    return take;
+  });
+  await query(
+    m,
+    `WITH lots AS (
+       UPDATE points_lot l SET remaining = l.remaining + r.add, pending = 0, pending_until = NULL
+         FROM unnest($1::uuid[], $2::bigint[]) AS r(id, add) WHERE l.id = r.id)
+     UPDATE account SET balance = $4, pending = pending - $5 WHERE id = $3`,
+    [lots.map((l) => l.id), add, wallet.accountId, balanceAfter, n],
+  );
+  wallet.balance = balanceAfter;
+  wallet.pending -= n;
+  // The event names the (latest) earn whose points became spendable.
+  await publish(m, {
+    topic: 'BALANCE_CHANGED',
+    memberId: wallet.memberId,
+    partnerId: null,
+    payload: {
+      transactionId: lots[lots.length - 1]!.earnId,
+      available: wallet.balance,
+      lifetimeEarned: wallet.lifetimeEarned,
+      pending: wallet.pending,
+      qualifyingPoints: wallet.qualifying,
+    },
+  });
+  return n;
+}
