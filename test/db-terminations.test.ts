@@ -41,7 +41,7 @@ it('backends terminated every 200 ms under redemptions, refunds, earns, enrolmen
   expect(summary.violations, formatSummary(summary)).toEqual([]);
   // The terminations hit: connections were cut, and requests met them (answered SERVICE_UNAVAILABLE
   // or timed out, then retried with their keys until definite).
-  expect(summary.terminated).toBeGreaterThan(20);
+  expect(summary.terminated).toBeGreaterThan(10);
   expect(summary.unknown).toBeGreaterThan(0);
   // Real work of every kind got through meanwhile, and the subscriptions delivered.
   const ok = (kind: keyof typeof summary.outcomes) => summary.outcomes[kind].ok ?? 0;

@@ -1,8 +1,8 @@
 // One GraphQL request over real HTTP, classified the way a careful client must see it:
 //   ok      — data, no errors: the write happened;
 //   failed  — a GraphQL error with a code: the server refused it, nothing was written;
-//   unknown — timeout, connection refused or lost, or SERVICE_UNAVAILABLE: it may or may not have
-//             happened, so the client retries with the same idempotency key;
+//   unknown — timeout, connection refused or lost, SERVICE_UNAVAILABLE or a bare HTTP 503: it may
+//             or may not have happened, so the client retries with the same idempotency key;
 //   internal — a 5xx or an uncoded / INTERNAL_SERVER_ERROR answer: a bug (a violation), and
 //             also retried, since its outcome is unknown too.
 export type Outcome =
@@ -41,6 +41,9 @@ export async function send(url: string, query: string, variables: Record<string,
   const error = body.errors?.[0];
   const code = error?.extensions?.code;
   if (code === 'SERVICE_UNAVAILABLE') return { kind: 'unknown', reason: 'SERVICE_UNAVAILABLE' };
+  // HTTP's own "try again later", without a GraphQL error: a restarted gateway still starting
+  // answers it (with Retry-After) before its routes exist. Nothing was processed; retry.
+  if (status === 503 && !error) return { kind: 'unknown', reason: 'HTTP 503' };
   if (status >= 500 || (error && (!code || code === 'INTERNAL_SERVER_ERROR'))) return { kind: 'internal', status, body: text.slice(0, 300) };
   if (error) return { kind: 'failed', code: code!, message: error.message, field: error.extensions?.field };
   if (!body.data) return { kind: 'internal', status, body: text.slice(0, 300) };
