@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { query, queryOne } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
-import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
+import { Page, decodeCursor, pageSize, toPage } from '../../db/pagination';
 import type { AuditAction } from './audit-trail';
 import type { AuditEntry } from './audit.types';
 

@@ -4,7 +4,7 @@ import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
 import { claimKey, requestHash, validKey } from '../ledger/idempotency';
-import { Page } from '../../graphql/connection';
+import { Page } from '../../db/pagination';
 import { memberHistoryPage } from '../../db/member-history';
 import { QUALIFYING_WINDOW } from '../tier/tier.service';
 import { TRANSACTION_COLUMNS, PointsTransaction } from '../ledger/points-transaction.entity';
