@@ -22,7 +22,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import type { Services } from './services';
+import type { Services } from './app/services';
 import type { Context } from './graphql/context';
 import type { Viewer } from './modules/auth/viewer';
 import { DomainError, ErrorCode, serviceUnavailable } from './errors/domain-error';

@@ -17,7 +17,7 @@ import { DomainError, ErrorCode } from './errors/domain-error';
 import { Context, createContext } from './graphql/context';
 import { domainToGraphQLError, makeFormatError } from './graphql/errors';
 import { gatewaySchema } from './graphql/schema';
-import { Services, createServices } from './services';
+import { Services, createServices } from './app/services';
 import { query } from './db/sql';
 import { attachLiveSocket } from './live-socket';
 import { evaluateTiers } from './modules/tier/tier-evaluation';

@@ -1,5 +1,5 @@
 // One context factory for HTTP and (later) graphql-ws: who is calling, plus fresh loaders.
-import type { Services } from '../services';
+import type { Services } from '../app/services';
 import type { Viewer } from '../modules/auth/viewer';
 import { Loaders, createLoaders } from './loaders';
 import { serviceUnavailable } from '../errors/domain-error';

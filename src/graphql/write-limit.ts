@@ -5,7 +5,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { DocumentNode, FragmentDefinitionNode, Kind, OperationDefinitionNode, SelectionSetNode } from 'graphql';
 import { DomainError, serviceUnavailable } from '../errors/domain-error';
 import { isConnectionError } from '../db/connection-errors';
-import type { Services } from '../services';
+import type { Services } from '../app/services';
 import type { Context } from './context';
 import { domainToGraphQLError } from './errors';
 
