@@ -16,7 +16,7 @@ import type { Logger } from './logger';
 import { DomainError, ErrorCode } from './errors/domain-error';
 import { Context, createContext } from './graphql/context';
 import { domainToGraphQLError, makeFormatError } from './graphql/errors';
-import { gatewaySchema } from './graphql/schema';
+import { gatewaySchema } from './app/schema';
 import { Services, createServices } from './app/services';
 import { query } from './db/sql';
 import { attachLiveSocket } from './live-socket';

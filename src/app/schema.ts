@@ -27,7 +27,7 @@ import {
   PunchCardProgressResolver,
   PunchCardResolver,
 } from '../modules/punch-card/punch-card.resolver';
-import { DateTimeScalar } from './scalars';
+import { DateTimeScalar } from '../graphql/scalars';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { MemberLifecycleResolver, ProgramSettingsResolver } from '../modules/lifecycle/lifecycle.resolver';
 import {
