@@ -27,7 +27,7 @@ import type { Context } from './graphql/context';
 import type { Viewer } from './modules/auth/viewer';
 import { DomainError, ErrorCode, serviceUnavailable } from './errors/domain-error';
 import { isConnectionError } from './db/connection-errors';
-import { Loaders, createLoaders } from './graphql/loaders';
+import { Loaders, createLoaders } from './app/loaders';
 import { CodedValidationError, extraValidationRules, parseLimited } from './graphql/validation';
 import { mutationFieldCount } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';

@@ -1,7 +1,7 @@
 // One context factory for HTTP and (later) graphql-ws: who is calling, plus fresh loaders.
 import type { Services } from '../app/services';
 import type { Viewer } from '../modules/auth/viewer';
-import { Loaders, createLoaders } from './loaders';
+import { Loaders, createLoaders } from '../app/loaders';
 import { serviceUnavailable } from '../errors/domain-error';
 import { isConnectionError } from '../db/connection-errors';
 

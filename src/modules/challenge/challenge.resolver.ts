@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { createLoaders } from '../../graphql/loaders';
+import { createLoaders } from '../../app/loaders';
 import { requireId } from '../../errors/ids';
 import { requireCaller, requireMemberAccess } from '../auth/policy';
 import { PointsTransaction } from '../ledger/points-transaction.entity';

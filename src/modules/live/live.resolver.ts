@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { createLoaders } from '../../graphql/loaders';
+import { createLoaders } from '../../app/loaders';
 import { requireId } from '../../errors/ids';
 import { requireMemberAccess } from '../auth/policy';
 import { ExchangeRate } from '../exchange-rate/exchange-rate.entity';
