@@ -28,6 +28,7 @@ import type { Viewer } from './modules/auth/viewer';
 import { DomainError, ErrorCode, serviceUnavailable } from './errors/domain-error';
 import { isConnectionError } from './db/connection-errors';
 import { Loaders, createLoaders } from './app/loaders';
+import { contextFor } from './app/context';
 import { CodedValidationError, extraValidationRules, parseLimited } from './graphql/validation';
 import { mutationFieldCount } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';
@@ -179,7 +180,7 @@ export function attachLiveSocket(
           const unavailable = serviceUnavailable();
           return [new GraphQLError(unavailable.message, { originalError: unavailable })];
         }
-        const contextValue: Context = { viewer, loaders, services };
+        const contextValue: Context = contextFor(services, viewer, loaders);
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onNext: (ctx, _id, _payload, _args, result) => {

@@ -1,6 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { createLoaders } from '../../app/loaders';
 import { requireId } from '../../errors/ids';
 import { requireCaller, requireMemberAccess } from '../auth/policy';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
@@ -73,7 +72,7 @@ export class ChallengeCompletionResolver {
     @Ctx() ctx: Context,
   ): ChallengeCompletion {
     // A subscription lives for hours: read each event's relations fresh.
-    ctx.loaders = createLoaders(ctx.services);
+    ctx.renewLoaders();
     const p = event.payload as { challengeId: string; transactionId: string | null; badgeName: string; bonusPoints: number; windowStart: string; completedAt: string };
     return {
       eventId: String(event.id),

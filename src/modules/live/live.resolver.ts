@@ -1,6 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { createLoaders } from '../../app/loaders';
 import { requireId } from '../../errors/ids';
 import { requireMemberAccess } from '../auth/policy';
 import { ExchangeRate } from '../exchange-rate/exchange-rate.entity';
@@ -25,7 +24,7 @@ function memberStream(topic: OutboxEvent['topic']) {
 
 /** A subscription lives for hours: read each event's relations fresh, not from the first event's cache. */
 function freshLoaders(ctx: Context): void {
-  ctx.loaders = createLoaders(ctx.services);
+  ctx.renewLoaders();
 }
 
 @Resolver(() => BalanceUpdate)
