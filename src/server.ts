@@ -106,7 +106,7 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
         },
       },
       subscriptionsOverWebSocketOnly,
-      writeRateLimitPlugin(services),
+      writeRateLimitPlugin((ctx, writes) => services.rateLimits.consumeWrites(ctx.viewer, writes)),
       // No HTTP cache hints are set anywhere, and the cache-control plugin Apollo installs by
       // default wraps every field resolver to compute them: off.
       ApolloServerPluginCacheControlDisabled(),
