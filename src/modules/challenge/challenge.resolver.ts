@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { requireId } from '../../errors/ids';
-import { requireCaller, requireMemberAccess } from '../auth/policy';
+import { canSeeTransaction, requireCaller, requireMemberAccess } from '../auth/policy';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import type { OutboxEvent } from '../live/outbox-event';
 import { Member } from '../member/member.entity';
@@ -100,7 +100,6 @@ export class ChallengeCompletionResolver {
   async transaction(@Root() c: ChallengeCompletion, @Ctx() ctx: Context) {
     if (!c.transactionId) return null;
     const tx = await ctx.loaders.transaction.load(c.transactionId);
-    if (tx && ctx.viewer.kind === 'partner' && tx.partnerId !== ctx.viewer.partnerId) return null;
-    return tx;
+    return tx && canSeeTransaction(ctx.viewer, tx) ? tx : null;
   }
 }

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { requireId } from '../../errors/ids';
-import { requireMemberAccess } from '../auth/policy';
+import { canSeeTransaction, requireMemberAccess } from '../auth/policy';
 import { ExchangeRate } from '../exchange-rate/exchange-rate.entity';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import { Balance, Member } from '../member/member.entity';
@@ -58,8 +58,7 @@ export class BalanceUpdateResolver {
   async transaction(@Root() update: BalanceUpdate, @Ctx() ctx: Context) {
     if (!update.transactionId) return null;
     const tx = await ctx.loaders.transaction.load(update.transactionId);
-    if (tx && ctx.viewer.kind === 'partner' && tx.partnerId !== ctx.viewer.partnerId) return null;
-    return tx;
+    return tx && canSeeTransaction(ctx.viewer, tx) ? tx : null;
   }
 }
 
