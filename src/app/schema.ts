@@ -30,7 +30,7 @@ import {
   PunchCardResolver,
 } from '../modules/punch-card/punch-card.resolver';
 import { DateTimeScalar } from '../graphql/scalars';
-import { AuditResolver } from '../modules/audit/audit.resolver';
+import { AuditResolver } from '../modules/audit-log/audit-log.resolver';
 import { MemberLifecycleResolver, ProgramSettingsResolver } from '../modules/lifecycle/lifecycle.resolver';
 import {
   BadgeResolver,

@@ -19,7 +19,7 @@ import { LedgerService } from '../modules/ledger/ledger.service';
 import { MemberService } from '../modules/member/member.service';
 import { PartnerService } from '../modules/partner/partner.service';
 import { TierService } from '../modules/tier/tier.service';
-import { AuditService } from '../modules/audit/audit.service';
+import { AuditService } from '../modules/audit-log/audit-log.service';
 import { RateLimitService } from '../modules/rate-limit/rate-limit.service';
 import { EarnRuleService } from '../modules/earning/earn-rule.service';
 import { MembershipService } from '../modules/membership/membership.service';
