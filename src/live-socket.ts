@@ -28,12 +28,12 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import type { Services } from './services';
+import type { Services } from './app/services';
 import type { Context } from './graphql/context';
 import type { Viewer } from './modules/auth/viewer';
 import { DomainError, ErrorCode, serviceUnavailable } from './errors/domain-error';
 import { isConnectionError } from './db/connection-errors';
-import { createLoaders } from './graphql/loaders';
+import { contextFor } from './app/context';
 import { CodedValidationError, extraValidationRules, parseLimited } from './graphql/validation';
 import { mutationFieldCount } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';
@@ -253,7 +253,7 @@ export function attachLiveSocket(
             throw err;
           }
         }
-        const contextValue: Context = { viewer, loaders: createLoaders(services), services };
+        const contextValue: Context = contextFor(services, viewer);
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onNext: (ctx, _id, _payload, _args, result) => {

@@ -13,10 +13,11 @@ import { DataSource } from 'typeorm';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { DomainError, ErrorCode } from './errors/domain-error';
-import { Context, createContext } from './graphql/context';
+import type { Context } from './graphql/context';
+import { createContext } from './app/context';
 import { domainToGraphQLError, makeFormatError } from './graphql/errors';
-import { gatewaySchema } from './graphql/schema';
-import { Services, createServices } from './services';
+import { gatewaySchema } from './app/schema';
+import { Services, createServices } from './app/services';
 import { query } from './db/sql';
 import { isConnectionError } from './db/connection-errors';
 import { attachLiveSocket } from './live-socket';
@@ -125,7 +126,7 @@ async function mountGateway(config: Config, db: DataSource, logger: Logger, app:
         },
       },
       subscriptionsOverWebSocketOnly,
-      writeRateLimitPlugin(services),
+      writeRateLimitPlugin((ctx, writes) => services.rateLimits.consumeWrites(ctx.viewer, writes)),
       // No HTTP cache hints are set anywhere, and the cache-control plugin Apollo installs by
       // default wraps every field resolver to compute them: off.
       ApolloServerPluginCacheControlDisabled(),

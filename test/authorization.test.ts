@@ -65,7 +65,7 @@ import {
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
 import { balanceOf, earn, earnInput, linkPartner, newMember, newPartner, newReward, TestMember, TestPartner, uniq } from './support/factories';
 import { liveClient, LiveSubscription, settle, subscribe } from './support/live-client';
-import { gatewaySchema } from '../src/graphql/schema';
+import { gatewaySchema } from '../src/app/schema';
 
 let gw: TestGateway;
 

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import {
   BalanceChangedDocument,
   BalanceChangedSubscription,
+  BalanceChangedWithMemberDocument,
   EarnPointsDocument,
   ExchangeRateChangedDocument,
   RedeemRewardDocument,
@@ -65,6 +66,22 @@ describe('balanceChanged', () => {
     const events = await sub.waitFor(2);
     expect(events[0]!.balanceChanged).toMatchObject({ balance: { available: 10 }, transaction: null });
     expect(events[1]!.balanceChanged).toMatchObject({ balance: { available: 15 }, transaction: { id: own.id } });
+    await sub.stop();
+  });
+
+  it("reads each event's relations afresh, not from the first event's loaders", async () => {
+    const cafe = await newPartner(gw);
+    const member = await newMember(gw, cafe);
+    const sub = subscribe(liveClient(gw.wsUrl, member.token), BalanceChangedWithMemberDocument, { memberId: member.id });
+    await settle();
+    await earn(gw, cafe, member, '10.00');
+    await sub.waitFor(1);
+    await earn(gw, cafe, member, '5.00');
+    const events = await sub.waitFor(2);
+    expect(events.map((e) => [e.balanceChanged.balance.available, e.balanceChanged.member.balance.available])).toEqual([
+      [10, 10],
+      [15, 15],
+    ]);
     await sub.stop();
   });
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { buildSchema, findBreakingChanges } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { schemaSdl } from '../src/graphql/schema';
+import { schemaSdl } from '../src/app/schema';
 
 const SHARED_CONTRACT = '../shared/contract.graphql';
 /** The lines test/fixtures/contract.graphql adds above the shared text (where it comes from). */

@@ -1,7 +1,7 @@
 // One page of a member's history (transactions, redemptions…), newest first, optionally limited
 // to what one partner may see. Keyset on the table's seq column, so pages never skip or repeat
 // rows while new ones arrive.
-import { Page, decodeCursor, pageSize, toPage } from '../graphql/connection';
+import { Page, decodeCursor, pageSize, toPage } from './pagination';
 import { Db, query, queryOne } from './sql';
 
 export interface HistoryTable {

@@ -1,21 +1,5 @@
-// One context factory for HTTP and (later) graphql-ws: who is calling, plus fresh loaders.
-import type { Services } from '../services';
-import type { Viewer } from '../modules/auth/viewer';
-import { Loaders, createLoaders } from './loaders';
-import { serviceUnavailable } from '../errors/domain-error';
-import { isConnectionError } from '../db/connection-errors';
-
-export interface Context {
-  viewer: Viewer;
-  /** Replaced per event on long-lived subscriptions, so events never read a stale cache. */
-  loaders: Loaders;
-  services: Services;
-}
-
-export async function createContext(services: Services, authorization: string | undefined | null): Promise<Context> {
-  const viewer = await services.authenticator.authenticate(authorization).catch((err: unknown) => {
-    // An API key cannot be checked while the database is away: a retryable 503, not a 500.
-    throw isConnectionError(err) ? serviceUnavailable() : err;
-  });
-  return { viewer, loaders: createLoaders(services), services };
-}
+// The context every resolver receives (@Ctx() ctx: Context): who is calling, the operation's
+// DataLoaders and the services. Declared empty here, below every feature, and completed by the
+// composition root (src/app/context.ts, through declaration merging), which also builds it: a
+// resolver names this type without importing src/app, and graphql/ names no feature.
+export interface Context {}

@@ -17,7 +17,7 @@ import {
   isInterfaceType,
   isObjectType,
 } from 'graphql';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './connection';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
 
 /** The rows a paginated field may return, as far as the document alone tells. */
 export function pageWeight(node: FieldNode): number {

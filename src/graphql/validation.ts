@@ -8,7 +8,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { QueryLimits } from '../config';
 import { ErrorCode } from '../errors/domain-error';
-import { MAX_PAGE_SIZE } from './connection';
+import { MAX_PAGE_SIZE } from '../db/pagination';
 import { costLimitRule } from './cost-limit.rule';
 
 export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';

@@ -5,7 +5,6 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { DocumentNode, FragmentDefinitionNode, Kind, OperationDefinitionNode, SelectionSetNode } from 'graphql';
 import { DomainError, serviceUnavailable } from '../errors/domain-error';
 import { isConnectionError } from '../db/connection-errors';
-import type { Services } from '../services';
 import type { Context } from './context';
 import { domainToGraphQLError } from './errors';
 
@@ -24,15 +23,18 @@ export function mutationFieldCount(operation: OperationDefinitionNode, document:
   return count(operation.selectionSet, new Set());
 }
 
-/** HTTP: a mutation over the limit is answered 429 as a whole, before any resolver runs. */
-export function writeRateLimitPlugin(services: Services): ApolloServerPlugin<Context> {
+/**
+ * HTTP: a mutation over the limit is answered 429 as a whole, before any resolver runs.
+ * consumeWrites charges the operation's caller (the rate-limit service, wired by the server).
+ */
+export function writeRateLimitPlugin(consumeWrites: (context: Context, writes: number) => Promise<void>): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, contextValue }) {
           if (operation?.operation !== 'mutation') return;
           try {
-            await services.rateLimits.consumeWrites(contextValue.viewer, mutationFieldCount(operation, document));
+            await consumeWrites(contextValue, mutationFieldCount(operation, document));
           } catch (err) {
             // The counters live in PostgreSQL: while it is away, a retryable 503 rather than a 500.
             const domain = err instanceof DomainError ? err : isConnectionError(err) ? serviceUnavailable() : null;

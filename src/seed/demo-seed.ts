@@ -3,7 +3,7 @@
 // services the API uses, so the demo exercises the real ledger.
 import { ChallengeKind } from '../modules/challenge/challenge.types';
 import { queryOne } from '../db/sql';
-import type { Services } from '../services';
+import type { Services } from '../app/services';
 import { Channel } from '../modules/ledger/points-transaction.entity';
 import { SYSTEM_ACTOR } from '../modules/audit/audit-trail';
 import { recordLink } from '../modules/linking/partner-link.service';

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
 import { createLogger, type Logger } from '../../src/logger';
 import { startGateway } from '../../src/server';
-import type { Services } from '../../src/services';
+import type { Services } from '../../src/app/services';
 import { withDatabase } from './global-setup';
 
 export interface GqlError {

@@ -3,7 +3,6 @@
 // of the transaction making the change, so an entry exists exactly when the change committed.
 import { EntityManager } from 'typeorm';
 import { query } from '../../db/sql';
-import type { Caller } from '../auth/viewer';
 
 export enum AuditAction {
   PARTNER_CREATED = 'PARTNER_CREATED',
@@ -46,8 +45,11 @@ export type AuditActor =
 
 export const SYSTEM_ACTOR: AuditActor = Object.freeze({ kind: 'SYSTEM' });
 
-/** Only admins and partners change configuration. */
-export function auditActorOf(caller: Extract<Caller, { kind: 'admin' | 'partner' }>): AuditActor {
+/**
+ * Only admins and partners change configuration. Takes the parts of a caller (auth/viewer.ts) it
+ * reads, so the trail, which every configuring feature writes to, depends on none of them.
+ */
+export function auditActorOf(caller: { kind: 'admin' } | { kind: 'partner'; partnerId: string; keyPrefix: string }): AuditActor {
   return caller.kind === 'admin' ? { kind: 'ADMIN' } : { kind: 'PARTNER', partnerId: caller.partnerId, keyPrefix: caller.keyPrefix };
 }
 

@@ -6,7 +6,7 @@ import { AuditActor } from '../audit/audit-trail';
 import { MAX_ROTATION_GRACE_SECONDS } from './api-key.service';
 import { PartnerApiKey, RotatedApiKey } from './api-key.types';
 import { requireActivePartnerOrAdmin, requireAdmin, requireLinkedPartner } from './policy';
-import { viewerLabel } from './viewer';
+import { partnerIdOf, viewerLabel } from './viewer';
 
 const ADMIN: AuditActor = { kind: 'ADMIN' };
 
@@ -63,6 +63,6 @@ export class AuthResolver {
     const memberId = requireId(memberIdInput, 'memberId');
     if (!(await ctx.loaders.member.load(memberId))) throw notFound('memberId', 'member');
     await requireLinkedPartner(caller, memberId, ctx.services.links.isLinked);
-    return ctx.services.memberTokens.issue(memberId, caller.kind === 'partner' ? caller.partnerId : null).token;
+    return ctx.services.memberTokens.issue(memberId, partnerIdOf(caller)).token;
   }
 }

@@ -91,6 +91,22 @@ export function requireMemberAccess(viewer: Viewer, memberId: string): void {
   if (!canSeeMember(caller, memberId)) throw forbidden('A member may only see itself');
 }
 
+/**
+ * After a lookup by something other than the id (an email): a member may find only itself, and is
+ * refused alike whether the other member exists or not.
+ */
+export function requireFoundMemberAccess(caller: Caller, foundMemberId: string | null | undefined): void {
+  if (caller.kind === 'member' && foundMemberId !== caller.memberId) throw forbidden('A member may only see itself');
+}
+
+/**
+ * The partner itself or an admin: who also sees a partner's inactive earn rules and unlisted
+ * rewards. partnerId null (the coalition's own): admins only.
+ */
+export function managesPartner(viewer: Viewer, partnerId: string | null): boolean {
+  return viewer.kind === 'admin' || (viewer.kind === 'partner' && viewer.partnerId === partnerId);
+}
+
 /** Transactions: a partner sees only those made at itself. null = no restriction. */
 export function transactionPartnerScope(viewer: Viewer): string | null {
   return viewer.kind === 'partner' ? viewer.partnerId : null;
@@ -111,4 +127,15 @@ export function canSeePaymentRef(viewer: Viewer, recordedByPartnerId: string | n
  */
 export function challengePartnerScope(viewer: Viewer): string | null {
   return viewer.kind === 'partner' ? viewer.partnerId : null;
+}
+
+/** One transaction reached from elsewhere (a live event, a challenge bonus), by the same rule. */
+export function canSeeTransaction(viewer: Viewer, tx: { partnerId: string | null }): boolean {
+  return !(viewer.kind === 'partner' && tx.partnerId !== viewer.partnerId);
+}
+
+/** Settlement: admins see every partner; a partner only its own line and its own row and column. */
+export function settlementScope(viewer: Viewer): string | null {
+  const caller = requirePartnerOrAdmin(viewer);
+  return caller.kind === 'partner' ? caller.partnerId : null;
 }

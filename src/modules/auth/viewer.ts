@@ -17,6 +17,11 @@ export type Viewer =
 
 export type Caller = Exclude<Viewer, { kind: 'anonymous' }>;
 
+/** The partner a caller speaks for: a partner key's own partner; null for an admin or a member. */
+export function partnerIdOf(viewer: Viewer): string | null {
+  return viewer.kind === 'partner' ? viewer.partnerId : null;
+}
+
 /** The string `viewer` returns and the scope idempotency keys live in. */
 export function viewerLabel(viewer: Viewer): string {
   switch (viewer.kind) {

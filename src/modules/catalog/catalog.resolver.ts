@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { PageArgs } from '../../graphql/connection';
-import { requirePartnerOrAdmin } from '../auth/policy';
+import { managesPartner, requirePartnerOrAdmin } from '../auth/policy';
 import { Partner } from '../partner/partner.entity';
 import { Reward } from './reward.entity';
 import { CatalogFilterInput, RewardConnection, RewardInput } from './catalog.types';
@@ -31,7 +31,6 @@ export class PartnerRewardsResolver {
     description: 'Oldest first. The public sees listed rewards only; the partner itself and admins also see inactive ones.',
   })
   rewards(@Root() partner: Partner, @Args(() => PageArgs) { first, after }: PageArgs, @Ctx() ctx: Context) {
-    const owner = ctx.viewer.kind === 'admin' || (ctx.viewer.kind === 'partner' && ctx.viewer.partnerId === partner.id);
-    return ctx.services.catalog.forPartner(partner.id, owner, first, after);
+    return ctx.services.catalog.forPartner(partner.id, managesPartner(ctx.viewer, partner.id), first, after);
   }
 }

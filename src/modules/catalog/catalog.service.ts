@@ -4,7 +4,7 @@ import { requireId } from '../../errors/ids';
 import { Db, query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { requireText } from '../../errors/text';
-import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
+import { Page, decodeCursor, pageSize, toPage } from '../../db/pagination';
 import type { Caller, Viewer } from '../auth/viewer';
 import { actingPartnerId, requireMemberAccess } from '../auth/policy';
 import { REWARD_COLUMNS, Reward } from './reward.entity';

@@ -1,10 +1,10 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { createLoaders } from '../../graphql/loaders';
 import { requireId } from '../../errors/ids';
-import { challengePartnerScope, requireCaller, requireMemberAccess } from '../auth/policy';
+import { canSeeTransaction, challengePartnerScope, requireCaller, requireMemberAccess } from '../auth/policy';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import type { OutboxEvent } from '../live/outbox-event';
+import { MemberStreamArgs, memberEventStream } from '../live/member-event-stream';
 import { Member } from '../member/member.entity';
 import { Partner } from '../partner/partner.entity';
 import { Badge, Challenge, ChallengeCompletion, ChallengeInput, ChallengeProgress } from './challenge.types';
@@ -58,37 +58,35 @@ export class MemberChallengesResolver {
   }
 }
 
+function toChallengeCompletion(event: OutboxEvent): ChallengeCompletion {
+  const p = event.payload as { challengeId: string; transactionId: string | null; badgeName: string; bonusPoints: number; windowStart: string; completedAt: string };
+  return {
+    eventId: String(event.id),
+    memberId: event.memberId!,
+    challengeId: p.challengeId,
+    transactionId: p.transactionId,
+    badgeName: p.badgeName,
+    bonusPoints: Number(p.bonusPoints),
+    windowStart: new Date(p.windowStart),
+    completedAt: new Date(p.completedAt),
+  };
+}
+
 @Resolver(() => ChallengeCompletion)
 export class ChallengeCompletionResolver {
   @Subscription(() => ChallengeCompletion, {
     description:
       "Each challenge the member completes (same access as balanceChanged; a partner gets the coalition's challenges and its own only). " +
       'Pass after: <eventId> to first receive what you missed.',
-    subscribe: ({ args, context }: { args: { memberId: string; after?: string | null }; context: Context }) => {
-      const memberId = requireId(args.memberId, 'memberId');
-      requireMemberAccess(context.viewer, memberId);
-      return context.services.live.memberEvents(memberId, 'CHALLENGE_COMPLETED', args.after, challengePartnerScope(context.viewer));
-    },
+    subscribe: ({ args, context }: { args: MemberStreamArgs; context: Context }) =>
+      memberEventStream(context, 'CHALLENGE_COMPLETED', args.memberId, args.after, toChallengeCompletion, challengePartnerScope(context.viewer)),
   })
   challengeCompleted(
-    @Root() event: OutboxEvent,
+    @Root() completion: ChallengeCompletion,
     @Arg('memberId', () => ID) _memberId: string,
     @Arg('after', () => ID, { nullable: true }) _after: string | undefined,
-    @Ctx() ctx: Context,
   ): ChallengeCompletion {
-    // A subscription lives for hours: read each event's relations fresh.
-    ctx.loaders = createLoaders(ctx.services);
-    const p = event.payload as { challengeId: string; transactionId: string | null; badgeName: string; bonusPoints: number; windowStart: string; completedAt: string };
-    return {
-      eventId: String(event.id),
-      memberId: event.memberId!,
-      challengeId: p.challengeId,
-      transactionId: p.transactionId,
-      badgeName: p.badgeName,
-      bonusPoints: Number(p.bonusPoints),
-      windowStart: new Date(p.windowStart),
-      completedAt: new Date(p.completedAt),
-    };
+    return completion;
   }
 
   @FieldResolver(() => Member)
@@ -105,7 +103,6 @@ export class ChallengeCompletionResolver {
   async transaction(@Root() c: ChallengeCompletion, @Ctx() ctx: Context) {
     if (!c.transactionId) return null;
     const tx = await ctx.loaders.transaction.load(c.transactionId);
-    if (tx && ctx.viewer.kind === 'partner' && tx.partnerId !== ctx.viewer.partnerId) return null;
-    return tx;
+    return tx && canSeeTransaction(ctx.viewer, tx) ? tx : null;
   }
 }

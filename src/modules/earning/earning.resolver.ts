@@ -2,7 +2,7 @@ import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectTyp
 import type { Context } from '../../graphql/context';
 import { DecimalScalar } from '../../graphql/scalars';
 import { requireId } from '../../errors/ids';
-import { requireCaller, requirePartnerOrAdmin } from '../auth/policy';
+import { managesPartner, requireCaller, requirePartnerOrAdmin } from '../auth/policy';
 import { ExchangeRate } from '../exchange-rate/exchange-rate.entity';
 import { Channel, PointsTransaction, TransactionType } from '../ledger/points-transaction.entity';
 import { Partner } from '../partner/partner.entity';
@@ -64,9 +64,7 @@ export class EarnRuleResolver {
   @Query(() => [EarnRule], { description: "A partner's rules (partnerId), or the coalition-wide ones (omitted). Inactive rules only for their owner and admins." })
   earnRules(@Arg('partnerId', () => ID, { nullable: true }) partnerIdInput: string | undefined, @Ctx() ctx: Context) {
     const partnerId = partnerIdInput ? requireId(partnerIdInput, 'partnerId') : null;
-    const v = ctx.viewer;
-    const owner = v.kind === 'admin' || (v.kind === 'partner' && v.partnerId === partnerId);
-    return ctx.services.earnRules.list(partnerId, owner);
+    return ctx.services.earnRules.list(partnerId, managesPartner(ctx.viewer, partnerId));
   }
 
   @Query(() => EarnPreview, { description: 'What a purchase would earn now, with its breakdown, without recording anything (for tills)' })
@@ -111,7 +109,6 @@ export class PointsBreakdownResolver {
 export class PartnerEarnRulesResolver {
   @FieldResolver(() => [EarnRule], { description: "This partner's active rules (its own and admins also see inactive ones)" })
   earnRules(@Root() partner: Partner, @Ctx() ctx: Context) {
-    const v = ctx.viewer;
-    return ctx.services.earnRules.list(partner.id, v.kind === 'admin' || (v.kind === 'partner' && v.partnerId === partner.id));
+    return ctx.services.earnRules.list(partner.id, managesPartner(ctx.viewer, partner.id));
   }
 }

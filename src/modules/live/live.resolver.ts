@@ -1,53 +1,43 @@
 import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { createLoaders } from '../../graphql/loaders';
 import { requireId } from '../../errors/ids';
-import { requireMemberAccess } from '../auth/policy';
+import { canSeeTransaction } from '../auth/policy';
 import { ExchangeRate } from '../exchange-rate/exchange-rate.entity';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import { Balance, Member } from '../member/member.entity';
 import { Tier } from '../tier/tier.entity';
 import { BalanceUpdate, TierChange } from './live.types';
 import type { OutboxEvent } from './outbox-event';
+import { MemberStreamArgs, eventStream, memberEventStream } from './member-event-stream';
 
-interface MemberStreamArgs {
-  memberId: string;
-  after?: string | null;
-}
-
-function memberStream(topic: OutboxEvent['topic']) {
-  return ({ args, context }: { args: MemberStreamArgs; context: Context }) => {
-    const memberId = requireId(args.memberId, 'memberId');
-    requireMemberAccess(context.viewer, memberId);
-    return context.services.live.memberEvents(memberId, topic, args.after);
+function toBalanceUpdate(event: OutboxEvent): BalanceUpdate {
+  const p = event.payload as unknown as { transactionId?: string } & Balance;
+  return {
+    eventId: String(event.id),
+    memberId: event.memberId!,
+    transactionId: p.transactionId ?? null,
+    balance: { available: Number(p.available), lifetimeEarned: Number(p.lifetimeEarned), qualifyingPoints: Number(p.qualifyingPoints), pending: Number(p.pending ?? 0) },
   };
 }
 
-/** A subscription lives for hours: read each event's relations fresh, not from the first event's cache. */
-function freshLoaders(ctx: Context): void {
-  ctx.loaders = createLoaders(ctx.services);
+function toTierChange(event: OutboxEvent): TierChange {
+  const p = event.payload as { fromTierId: string; toTierId: string };
+  return { eventId: String(event.id), memberId: event.memberId!, fromTierId: p.fromTierId, toTierId: p.toTierId, at: new Date(event.createdAt) };
 }
 
 @Resolver(() => BalanceUpdate)
 export class BalanceUpdateResolver {
   @Subscription(() => BalanceUpdate, {
     description: "A member's balance after each committed change. Pass after: <eventId> to first receive what you missed.",
-    subscribe: memberStream('BALANCE_CHANGED'),
+    subscribe: ({ args, context }: { args: MemberStreamArgs; context: Context }) =>
+      memberEventStream(context, 'BALANCE_CHANGED', args.memberId, args.after, toBalanceUpdate),
   })
   balanceChanged(
-    @Root() event: OutboxEvent,
+    @Root() update: BalanceUpdate,
     @Arg('memberId', () => ID) _memberId: string,
     @Arg('after', () => ID, { nullable: true }) _after: string | undefined,
-    @Ctx() ctx: Context,
   ): BalanceUpdate {
-    freshLoaders(ctx);
-    const p = event.payload as unknown as { transactionId?: string } & Balance;
-    return {
-      eventId: String(event.id),
-      memberId: event.memberId!,
-      transactionId: p.transactionId ?? null,
-      balance: { available: Number(p.available), lifetimeEarned: Number(p.lifetimeEarned), qualifyingPoints: Number(p.qualifyingPoints), pending: Number(p.pending ?? 0) },
-    };
+    return update;
   }
 
   @FieldResolver(() => Member)
@@ -59,8 +49,7 @@ export class BalanceUpdateResolver {
   async transaction(@Root() update: BalanceUpdate, @Ctx() ctx: Context) {
     if (!update.transactionId) return null;
     const tx = await ctx.loaders.transaction.load(update.transactionId);
-    if (tx && ctx.viewer.kind === 'partner' && tx.partnerId !== ctx.viewer.partnerId) return null;
-    return tx;
+    return tx && canSeeTransaction(ctx.viewer, tx) ? tx : null;
   }
 }
 
@@ -68,17 +57,15 @@ export class BalanceUpdateResolver {
 export class TierChangeResolver {
   @Subscription(() => TierChange, {
     description: "A member's tier changes (upgrades as they happen, downgrades from the scheduled evaluation)",
-    subscribe: memberStream('TIER_CHANGED'),
+    subscribe: ({ args, context }: { args: MemberStreamArgs; context: Context }) =>
+      memberEventStream(context, 'TIER_CHANGED', args.memberId, args.after, toTierChange),
   })
   tierChanged(
-    @Root() event: OutboxEvent,
+    @Root() change: TierChange,
     @Arg('memberId', () => ID) _memberId: string,
     @Arg('after', () => ID, { nullable: true }) _after: string | undefined,
-    @Ctx() ctx: Context,
   ): TierChange {
-    freshLoaders(ctx);
-    const p = event.payload as { fromTierId: string; toTierId: string };
-    return { eventId: String(event.id), memberId: event.memberId!, fromTierId: p.fromTierId, toTierId: p.toTierId, at: new Date(event.createdAt) };
+    return change;
   }
 
   @FieldResolver(() => Member)
@@ -105,10 +92,9 @@ export class ExchangeRateLiveResolver {
       'not when it takes effect: a version with a future effectiveFrom applies only from then, so schedule the repricing for ' +
       'effectiveFrom (Partner.exchangeRate stays the version in force until then). Rates are public.',
     subscribe: ({ args, context }: { args: { partnerId?: string | null }; context: Context }) =>
-      context.services.live.rateEvents(args.partnerId ? requireId(args.partnerId, 'partnerId') : null),
+      eventStream(context, context.services.live.rateEvents(args.partnerId ? requireId(args.partnerId, 'partnerId') : null), (event) => event),
   })
   async exchangeRateChanged(@Root() event: OutboxEvent, @Arg('partnerId', () => ID, { nullable: true }) _partnerId: string | undefined, @Ctx() ctx: Context) {
-    freshLoaders(ctx);
     return ctx.loaders.rate.load((event.payload as { exchangeRateId: string }).exchangeRateId);
   }
 }

@@ -2,9 +2,8 @@ import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Que
 import type { Context } from '../../graphql/context';
 import { Connection, PageArgs } from '../../graphql/connection';
 import { requireId } from '../../errors/ids';
-import { forbidden } from '../../errors/domain-error';
-import { requireActivePartnerOrAdmin, requireCaller, requireMemberAccess, transactionPartnerScope } from '../auth/policy';
-import { callerScope } from '../auth/viewer';
+import { requireActivePartnerOrAdmin, requireCaller, requireFoundMemberAccess, requireMemberAccess, transactionPartnerScope } from '../auth/policy';
+import { callerScope, partnerIdOf } from '../auth/viewer';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import { Tier } from '../tier/tier.entity';
 import { TierService } from '../tier/tier.service';
@@ -46,7 +45,7 @@ export class MemberResolver {
   async memberByEmail(@Arg('email', () => String) email: string, @Ctx() ctx: Context) {
     const caller = requireCaller(ctx.viewer);
     const member = await ctx.services.members.byEmail(email);
-    if (caller.kind === 'member' && member?.id !== caller.memberId) throw forbidden('A member may only see itself');
+    requireFoundMemberAccess(caller, member?.id);
     return member;
   }
 
@@ -54,7 +53,7 @@ export class MemberResolver {
   enrollMember(@Arg('input', () => EnrollMemberInput) input: EnrollMemberInput, @Ctx() ctx: Context) {
     // A suspended partner serves no one: it may not bring new members into the coalition either.
     const caller = requireActivePartnerOrAdmin(ctx.viewer);
-    return ctx.services.members.enroll(input, caller.kind === 'partner' ? caller.partnerId : null, callerScope(caller));
+    return ctx.services.members.enroll(input, partnerIdOf(caller), callerScope(caller));
   }
 
   @FieldResolver(() => Tier)

@@ -5,7 +5,7 @@ import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
 import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
 import { openWallet } from '../ledger/wallet';
-import { Page } from '../../graphql/connection';
+import { Page } from '../../db/pagination';
 import { memberHistoryPage } from '../../db/member-history';
 import { qualifyingPointsOf } from '../ledger/qualifying';
 import { TRANSACTION_COLUMNS, PointsTransaction } from '../ledger/points-transaction.entity';

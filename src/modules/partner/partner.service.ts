@@ -5,7 +5,7 @@ import { requireText } from '../../errors/text';
 import { isCurrencyCode } from '../../money/decimal';
 import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
-import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
+import { Page, decodeCursor, pageSize, toPage } from '../../db/pagination';
 import { PARTNER_COLUMNS, Partner, PartnerStatus } from './partner.entity';
 import { AuditAction, AuditActor, AuditTargetType, SYSTEM_ACTOR, recordAudit } from '../audit/audit-trail';
 

@@ -6,7 +6,7 @@ import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../../err
 import { requireId } from '../../errors/ids';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
-import { Page } from '../../graphql/connection';
+import { Page } from '../../db/pagination';
 import { memberHistoryPage } from '../../db/member-history';
 import { requireLinkedPartner } from '../auth/policy';
 import { Caller, callerScope } from '../auth/viewer';

@@ -1,25 +1,19 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { requirePartnerOrAdmin } from '../auth/policy';
+import { settlementScope } from '../auth/policy';
 import { Partner } from '../partner/partner.entity';
 import { SettlementFlow, SettlementLine } from './settlement.types';
-
-/** Admins see every partner; a partner only its own line and its own row and column. */
-function settlementScope(ctx: Context): string | null {
-  const caller = requirePartnerOrAdmin(ctx.viewer);
-  return caller.kind === 'partner' ? caller.partnerId : null;
-}
 
 @Resolver(() => SettlementLine)
 export class SettlementResolver {
   @Query(() => [SettlementLine], { description: 'Per partner, for [from, to): points issued and redeemed and the money owed both ways' })
   settlement(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: Context) {
-    return ctx.services.settlement.lines(from, to, settlementScope(ctx));
+    return ctx.services.settlement.lines(from, to, settlementScope(ctx.viewer));
   }
 
   @Query(() => [SettlementFlow], { description: 'Points issued at one partner and redeemed at another in [from, to), valued at the redeemer\'s burn rates' })
   settlementMatrix(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: Context) {
-    return ctx.services.settlement.matrix(from, to, settlementScope(ctx));
+    return ctx.services.settlement.matrix(from, to, settlementScope(ctx.viewer));
   }
 
   @FieldResolver(() => Partner)

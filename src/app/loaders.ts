@@ -1,7 +1,7 @@
 // Per-request DataLoaders: every relation a resolver follows goes through one of these, so a page
 // of 20 transactions costs one query per relation, not one per row.
 import DataLoader from 'dataloader';
-import type { Services } from '../services';
+import type { Services } from './services';
 import type { Reward } from '../modules/catalog/reward.entity';
 import type { MembershipPlan, Membership } from '../modules/membership/membership.types';
 import type { PunchCard } from '../modules/punch-card/punch-card.types';

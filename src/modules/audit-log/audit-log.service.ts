@@ -1,12 +1,12 @@
 // Reading the audit trail: newest first, keyset-paged, filtered. Writing is recordAudit(), inside
-// the transaction of each change (audit-trail.ts).
+// the transaction of each change (audit/audit-trail.ts, below every feature that configures).
 import { DataSource } from 'typeorm';
 import { query, queryOne } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
-import { Page, decodeCursor, pageSize, toPage } from '../../graphql/connection';
-import type { AuditAction } from './audit-trail';
-import type { AuditEntry } from './audit.types';
+import { Page, decodeCursor, pageSize, toPage } from '../../db/pagination';
+import type { AuditAction } from '../audit/audit-trail';
+import type { AuditEntry } from './audit-log.types';
 
 export interface AuditFilter {
   action?: AuditAction | null;

@@ -1,7 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../../graphql/connection';
-import { AuditAction, AuditTargetType } from './audit-trail';
+import { AuditAction, AuditTargetType } from '../audit/audit-trail';
 
 export enum AuditActorKind {
   ADMIN = 'ADMIN',

@@ -3,7 +3,7 @@ import type { Context } from '../../graphql/context';
 import { PageArgs } from '../../graphql/connection';
 import { requireAdmin } from '../auth/policy';
 import { Partner } from '../partner/partner.entity';
-import { AuditEntry, AuditEntryConnection, AuditFilterInput } from './audit.types';
+import { AuditEntry, AuditEntryConnection, AuditFilterInput } from './audit-log.types';
 
 @Resolver(() => AuditEntry)
 export class AuditResolver {

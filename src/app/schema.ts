@@ -5,6 +5,8 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { ExchangeRateResolver, PartnerRatesResolver } from '../modules/exchange-rate/exchange-rate.resolver';
 import { LedgerResolver } from '../modules/ledger/ledger.resolver';
+import { TransactionResolver } from '../modules/history/transaction.resolver';
+import { EarnResolver } from '../modules/earning/earn.resolver';
 import { MemberResolver } from '../modules/member/member.resolver';
 import { PartnerResolver } from '../modules/partner/partner.resolver';
 import { TierResolver } from '../modules/tier/tier.resolver';
@@ -27,8 +29,8 @@ import {
   PunchCardProgressResolver,
   PunchCardResolver,
 } from '../modules/punch-card/punch-card.resolver';
-import { DateTimeScalar } from './scalars';
-import { AuditResolver } from '../modules/audit/audit.resolver';
+import { DateTimeScalar } from '../graphql/scalars';
+import { AuditResolver } from '../modules/audit-log/audit-log.resolver';
 import { MemberLifecycleResolver, ProgramSettingsResolver } from '../modules/lifecycle/lifecycle.resolver';
 import {
   BadgeResolver,
@@ -47,6 +49,8 @@ export const resolvers = [
   TierResolver,
   MemberResolver,
   LedgerResolver,
+  TransactionResolver,
+  EarnResolver,
   RedemptionResolver,
   MemberRedemptionsResolver,
   SettlementResolver,
