@@ -180,7 +180,7 @@ export function attachLiveSocket(
   }
   void followRevocations();
 
-  const disposable = useServer<Record<string, unknown>, { viewer: Viewer; subscriptions?: HeldSubscriptions }>(
+  const disposable = useServer<Record<string, unknown>, { viewer: Viewer; heldSubscriptions?: HeldSubscriptions }>(
     {
       schema,
       // Internal errors close the socket without their message.
@@ -228,7 +228,7 @@ export function attachLiveSocket(
         // graphql-js would report these from inside execution, uncoded (an internal error to formatError).
         const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 50 });
         if (variables.errors) return badVariables(variables.errors);
-        const held = (ctx.extra.subscriptions ??= new Set());
+        const held = (ctx.extra.heldSubscriptions ??= new Set());
         if (operation.operation !== 'subscription') held.delete(id);
         else {
           const refused = holdSubscription(ctx.subscriptions, held, id);
