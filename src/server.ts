@@ -1,5 +1,6 @@
 // HTTP edge: Express 5 + Apollo Server 5 on one http.Server (graphql-ws will share the port),
 // plus /healthz (process up) and /readyz (database answers).
+import type { Pool } from './db/sql';
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import express from 'express';
@@ -9,7 +10,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { GraphQLError } from 'graphql';
-import { DataSource } from 'typeorm';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { DomainError, ErrorCode } from './errors/domain-error';
@@ -60,7 +60,7 @@ const subscriptionsOverWebSocketOnly = {
   },
 };
 
-async function databaseAnswers(db: DataSource): Promise<boolean> {
+async function databaseAnswers(db: Pool): Promise<boolean> {
   try {
     await Promise.race([query(db, 'SELECT 1'), new Promise((_, fail) => setTimeout(() => fail(new Error('timeout')), 2000))]);
     return true;
@@ -70,7 +70,7 @@ async function databaseAnswers(db: DataSource): Promise<boolean> {
 }
 
 /** On `port`, or on a server main.ts bound before the database started (`bound`). */
-export async function startGateway(config: Config, db: DataSource, logger: Logger, port = config.port, bound?: BoundHttp): Promise<Gateway> {
+export async function startGateway(config: Config, db: Pool, logger: Logger, port = config.port, bound?: BoundHttp): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
   // The port is bound before anything else starts, so a port in use fails at once with nothing to
@@ -90,7 +90,7 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
   }
 }
 
-async function mountGateway(config: Config, db: DataSource, logger: Logger, app: express.Express, httpServer: http.Server, boundPort: number): Promise<Gateway> {
+async function mountGateway(config: Config, db: Pool, logger: Logger, app: express.Express, httpServer: http.Server, boundPort: number): Promise<Gateway> {
   const services = await createServices(db, config, logger);
   const schema = await gatewaySchema();
   const formatError = makeFormatError(logger, {

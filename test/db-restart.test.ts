@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createDataSource } from '../src/db/data-source';
+import { migrate } from '../src/db/data-source';
 import { EmbeddedDatabase, freePort, startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { EarnPointsDocument, MemberBalanceDocument } from './generated/graphql';
 import { startGatewayOn, TestGateway } from './support/gateway';
@@ -25,10 +25,7 @@ const startPostgres = async () => {
 beforeAll(async () => {
   port = await freePort();
   await startPostgres();
-  const migrate = createDataSource(pg!.url, 1);
-  await migrate.initialize();
-  await migrate.runMigrations({ transaction: 'all' });
-  await migrate.destroy();
+  await migrate(pg!.url);
   gw = await startGatewayOn(pg!.url);
 }, 60_000);
 

@@ -164,14 +164,13 @@ describe('expiry', () => {
   });
 
   it('one instance at a time: a run finding the lock taken does nothing', async () => {
-    const runner = gw.db.createQueryRunner();
-    await runner.connect();
+    const holder = await gw.db.connect();
     try {
-      await runner.query(`SELECT pg_advisory_lock($1)`, [0x65787069]);
+      await holder.query(`SELECT pg_advisory_lock($1)`, [0x65787069]);
       expect(await expirePoints(gw.db, inDays(10_000))).toEqual({ ran: false, members: 0, points: 0 });
     } finally {
-      await runner.query(`SELECT pg_advisory_unlock($1)`, [0x65787069]);
-      await runner.release();
+      await holder.query(`SELECT pg_advisory_unlock($1)`, [0x65787069]);
+      holder.release();
     }
   });
 });

@@ -1,3 +1,4 @@
+import { createMigrator } from '../src/db/data-source';
 // Partner links (issue: "any partner can act as any member"): a partner issues member tokens
 // for, and spends the points of, only a member linked to it — the partner it enrolled at, or one
 // the member gave a one-time code. Through the real HTTP server.
@@ -188,13 +189,16 @@ describe('a partner acts only for members linked to it', () => {
 describe('existing members and the demo', () => {
   it('the migration links every member already enrolled to the partner it enrolled at', async () => {
     const members = [await newMember(gw, cafe), await newMember(gw, airline)];
-    const runner = gw.db.createQueryRunner();
+    const migrator = createMigrator(gw.dbUrl);
+    await migrator.initialize();
+    const runner = migrator.createQueryRunner();
     try {
       // As before links existed: the tables gone, the members there; then the migration runs.
       await new PartnerLinks1764000720000().down(runner);
       await new PartnerLinks1764000720000().up(runner);
     } finally {
       await runner.release();
+      await migrator.destroy();
     }
     expect(await links(members[0]!.id)).toEqual([{ partnerId: cafe.id, via: 'ENROLMENT' }]);
     expect(await links(members[1]!.id)).toEqual([{ partnerId: airline.id, via: 'ENROLMENT' }]);

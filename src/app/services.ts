@@ -1,5 +1,5 @@
 // The services of one gateway process, built once at boot and shared by every request.
-import { DataSource } from 'typeorm';
+import type { Pool } from '../db/sql';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { LocalBus } from '../modules/live/local-bus';
@@ -21,6 +21,7 @@ import { punchCardEarnPlugin } from '../modules/punch-card/punch-card.earn-plugi
 import { referralEarnPlugin } from '../modules/lifecycle/referral.earn-plugin';
 import { challengeEarnPlugin } from '../modules/challenge/challenge.earn-plugin';
 import { onEventsCommitted } from '../db/transaction';
+import { poolUrl } from '../db/data-source';
 import { LedgerService } from '../modules/ledger/ledger.service';
 import { MemberService } from '../modules/member/member.service';
 import { PartnerService } from '../modules/partner/partner.service';
@@ -36,7 +37,7 @@ import { ChallengeService } from '../modules/challenge/challenge.service';
 import { PartnerLinkService } from '../modules/linking/partner-link.service';
 
 export interface Services {
-  db: DataSource;
+  db: Pool;
   relay: OutboxRelay;
   live: LiveService;
   partners: PartnerService;
@@ -65,8 +66,8 @@ export interface Services {
   links: PartnerLinkService;
 }
 
-export async function createServices(db: DataSource, config: Config, logger: Logger): Promise<Services> {
-  const relay = new OutboxRelay(db, (db.options as { url: string }).url, new LocalBus(config.liveQueueLimit), logger, config.outboxRetentionDays);
+export async function createServices(db: Pool, config: Config, logger: Logger): Promise<Services> {
+  const relay = new OutboxRelay(db, poolUrl(db), new LocalBus(config.liveQueueLimit), logger, config.outboxRetentionDays);
   // Events committed by any transaction wake the relay at once (it would find them on its next poll).
   onEventsCommitted(db, () => relay.nudge());
   const coalition = await ensureCoalitionIssuer(db, config.coalitionCurrency, config.coalitionPointValue);
@@ -103,6 +104,6 @@ export async function createServices(db: DataSource, config: Config, logger: Log
     links: new PartnerLinkService(db),
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),
     audit: new AuditService(db),
-    rateLimits: new RateLimitService((db.options as { url: string }).url, config.rateLimits, logger),
+    rateLimits: new RateLimitService(poolUrl(db), config.rateLimits, logger),
   };
 }

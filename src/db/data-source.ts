@@ -1,8 +1,9 @@
-// The one DataSource. Entities and migrations are listed as classes (not globs) so the tsc
-// build and vitest load the same set.
+// The database's two doors: the pg pool every query goes through (createPool), and the TypeORM
+// DataSource that only runs the migrations (createMigrator). Migrations are listed as classes
+// (not globs) so the tsc build and vitest load the same set.
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { types } from 'pg';
+import { Pool, types } from 'pg';
 import { CoreLedger1764000000000 } from '../../migrations/1764000000000-CoreLedger';
 import { CatalogRedemption1764000100000 } from '../../migrations/1764000100000-CatalogRedemption';
 import { SecurityAudit1764000200000 } from '../../migrations/1764000200000-SecurityAudit';
@@ -12,7 +13,6 @@ import { LedgerAppendOnly1764000600000 } from '../../migrations/1764000600000-Le
 import { PartnerLinks1764000720000 } from '../../migrations/1764000720000-PartnerLinks';
 import { ReferralQualifyingEarn1764000740000 } from '../../migrations/1764000740000-ReferralQualifyingEarn';
 import { LedgerKernel1764000800000 } from '../../migrations/1764000800000-LedgerKernel';
-import { entities } from './entities';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -35,28 +35,53 @@ export const migrations = [
   LedgerKernel1764000800000,
 ];
 
-export function createDataSource(url: string, poolSize: number): DataSource {
+/** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */
+export function createMigrator(url: string): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities,
     migrations,
     migrationsTableName: 'schema_migration',
     synchronize: false,
     logging: false,
-    extra: {
-      // Every pooled connection listens for its own 'error' for its whole life (see GuardedClient):
-      // a backend terminated between checkout and TypeORM's listener must not kill the process.
-      Client: GuardedClient,
-      max: poolSize,
-      // Fail a request rather than hang forever when the pool is exhausted or the DB is gone.
-      connectionTimeoutMillis: 10_000,
-      idleTimeoutMillis: 30_000,
-      application_name: 'loyalty-gateway',
-      // No JIT: it pays off for long analytical queries, not for this server's short ones. With it
-      // on, a batch's wallet lock (a few subqueries over an unanalysed one-row table, so a high
-      // cost estimate) compiled for ~300 ms on every execution instead of running in 1 ms.
-      options: '-c jit=off',
-    },
+    extra: { Client: GuardedClient, max: 1, application_name: 'loyalty-gateway-migrate' },
   });
+}
+
+/** Apply every pending migration, each run in one transaction. */
+export async function migrate(url: string): Promise<void> {
+  const migrator = createMigrator(url);
+  await migrator.initialize();
+  try {
+    await migrator.runMigrations({ transaction: 'all' });
+  } finally {
+    await migrator.destroy();
+  }
+}
+
+/** The pool every statement of the gateway runs on. */
+export function createPool(url: string, poolSize: number): Pool {
+  const pool = new Pool({
+    connectionString: url,
+    // Every pooled connection listens for its own 'error' for its whole life (see GuardedClient):
+    // a backend terminated while a client is checked out must not kill the process.
+    Client: GuardedClient,
+    max: poolSize,
+    // Fail a request rather than hang forever when the pool is exhausted or the DB is gone.
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'loyalty-gateway',
+    // No JIT: it pays off for long analytical queries, not for this server's short ones. With it
+    // on, a batch's wallet lock (a few subqueries over an unanalysed one-row table, so a high
+    // cost estimate) compiled for ~300 ms on every execution instead of running in 1 ms.
+    options: '-c jit=off',
+  });
+  // An idle client whose connection dies: pg-pool removes it; without a listener the process would die.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** The URL a pool connects to (the relay and the rate limiter open their own connections there). */
+export function poolUrl(pool: Pool): string {
+  return (pool.options as { connectionString: string }).connectionString;
 }

@@ -1,13 +1,13 @@
 // Where the database comes from: DATABASE_URL, or an embedded PostgreSQL under DATA_DIR.
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
 import type { Config } from '../config';
-import { createDataSource } from './data-source';
+import { createPool, migrate } from './data-source';
 import { embeddedClusterPlace, runningCluster, startEmbeddedPostgres } from './embedded-postgres';
 import type { ClusterPlace } from './embedded-location';
 
 export interface Database {
-  db: DataSource;
+  db: Pool;
   url: string;
   /** null: DATABASE_URL. */
   embedded: EmbeddedInfo | null;
@@ -47,21 +47,19 @@ export async function openDatabase(
       stopEmbedded = started.stop;
     }
   }
-  const db = createDataSource(url, config.dbPoolSize);
   try {
-    await db.initialize();
-    await db.runMigrations({ transaction: 'all' });
+    await migrate(url);
   } catch (err) {
-    if (db.isInitialized) await db.destroy();
     await stopEmbedded();
     throw err;
   }
+  const db = createPool(url, config.dbPoolSize);
   return {
     db,
     url,
     embedded,
     close: async () => {
-      if (db.isInitialized) await db.destroy();
+      await db.end();
       await stopEmbedded();
     },
   };

@@ -1,3 +1,4 @@
+import { withTransaction } from '../../src/db/transaction';
 // Small factories: each test builds exactly the coalition it needs through the real API.
 import { randomBytes } from 'node:crypto';
 import {
@@ -121,11 +122,11 @@ export async function ledgerViolations(gw: TestGateway): Promise<string[]> {
  * qualifying-points buckets are rebuilt from the rewritten history, as if it had happened so.
  */
 export async function rewriteLedgerHistory(gw: TestGateway, text: string, params: unknown[] = []): Promise<void> {
-  await gw.db.transaction(async (m) => {
-    await m.query(`SET LOCAL session_replication_role = replica`);
-    await m.query(text, params);
-    await m.query(`DELETE FROM qualifying_points_day`);
-    await m.query(
+  await withTransaction(gw.db, async ({ client }) => {
+    await client.query(`SET LOCAL session_replication_role = replica`);
+    await client.query(text, params);
+    await client.query(`DELETE FROM qualifying_points_day`);
+    await client.query(
       `INSERT INTO qualifying_points_day (member_id, day, points)
        SELECT member_id, (created_at AT TIME ZONE 'UTC')::date, sum(qualifying_points) FROM ledger_transaction
         WHERE qualifying_points <> 0 GROUP BY 1, 2`,

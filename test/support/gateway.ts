@@ -1,13 +1,13 @@
 // A real gateway for one test file: its own database cloned from the template, a real HTTP
 // server on a free port, and a typed GraphQL client over fetch.
+import type { Pool } from '../../src/db/sql';
 import { randomBytes } from 'node:crypto';
 import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { createDataSource } from '../../src/db/data-source';
+import { createPool } from '../../src/db/data-source';
 import { createLogger, type Logger } from '../../src/logger';
 import { startGateway } from '../../src/server';
 import type { Services } from '../../src/app/services';
@@ -28,7 +28,7 @@ export interface TestGateway {
   url: string;
   wsUrl: string;
   dbUrl: string;
-  db: DataSource;
+  db: Pool;
   services: Services;
   adminToken: string;
   gql<T, V>(doc: TypedDocumentNode<T, V>, variables?: V, token?: string | null): Promise<GqlResult<T>>;
@@ -71,8 +71,7 @@ export async function startGatewayOn(
 ): Promise<TestGateway> {
   const adminToken = `adm_test_${randomBytes(12).toString('hex')}`;
   const config = loadConfig({ NODE_ENV: 'test', ADMIN_TOKEN: adminToken, DATABASE_URL: dbUrl, PORT: '0', ...env });
-  const db = createDataSource(dbUrl, config.dbPoolSize);
-  await db.initialize();
+  const db = createPool(dbUrl, config.dbPoolSize);
   const gateway = await startGateway(config, db, logger, 0);
 
   async function gql<T, V>(doc: TypedDocumentNode<T, V>, variables?: V, token?: string | null): Promise<GqlResult<T>> {
@@ -97,11 +96,11 @@ export async function startGatewayOn(
       return r.data!;
     },
     async sql(text, params = []) {
-      return db.query(text, params);
+      return (await db.query(text, params)).rows;
     },
     async stop() {
       await gateway.stop();
-      await db.destroy();
+      await db.end();
       await cleanup();
     },
   };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { Client } from 'pg';
-import { createDataSource } from '../../src/db/data-source';
+import { migrate } from '../../src/db/data-source';
 import { startEmbeddedPostgres, EmbeddedDatabase } from '../../src/db/embedded-postgres';
 
 declare module 'vitest' {
@@ -40,10 +40,7 @@ export async function setup(project: TestProject): Promise<void> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${template}`);
   await admin.end();
-  const ds = createDataSource(withDatabase(serverUrl, template), 1);
-  await ds.initialize();
-  await ds.runMigrations({ transaction: 'all' });
-  await ds.destroy();
+  await migrate(withDatabase(serverUrl, template));
   project.provide('serverUrl', serverUrl);
   project.provide('templateDatabase', template);
 }

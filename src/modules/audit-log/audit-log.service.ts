@@ -1,6 +1,6 @@
 // Reading the audit trail: newest first, keyset-paged, filtered. Writing is recordAudit(), inside
 // the transaction of each change (audit/audit-trail.ts, below every feature that configures).
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { query, queryOne } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
@@ -23,7 +23,7 @@ const WHERE = `($1::text IS NULL OR action = $1) AND ($2::uuid IS NULL OR partne
   AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)`;
 
 export class AuditService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   async list(filter: AuditFilter | null | undefined, first?: number, after?: string): Promise<Page<AuditEntry>> {
     const f = filter ?? {};

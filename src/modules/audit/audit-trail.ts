@@ -1,7 +1,7 @@
 // The audit trail of configuration writes: who (admin, a partner through one of its keys, or the
 // system itself), what, on which target, from which value to which. Recorded through the manager
 // of the transaction making the change, so an entry exists exactly when the change committed.
-import { EntityManager } from 'typeorm';
+import type { Tx } from '../../db/sql';
 import { query } from '../../db/sql';
 
 export enum AuditAction {
@@ -64,7 +64,7 @@ export interface AuditRecord {
   current: Record<string, unknown> | null;
 }
 
-export async function recordAudit(m: EntityManager, r: AuditRecord): Promise<void> {
+export async function recordAudit(m: Tx, r: AuditRecord): Promise<void> {
   await query(
     m,
     `INSERT INTO security_audit (actor_kind, actor_partner_id, actor_key_prefix, action, target_type, target_id, partner_id, previous_value, new_value)

@@ -3,8 +3,8 @@
 // rotatable (optionally with a grace period for the old key) and revocable. Every change is
 // audited in its own transaction, and a key's end is announced through the outbox so every
 // instance closes the live connections it authenticated.
+import type { Pool, Tx } from '../../db/sql';
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
 import { query, queryOne } from '../../db/sql';
 import { publish } from '../../db/outbox';
 import { withTransaction } from '../../db/transaction';
@@ -65,9 +65,9 @@ function newKey(): { key: string; prefix: string } {
 export class ApiKeyService {
   private readonly lastNoted = new Map<string, number>();
 
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
-  async create(partnerIdInput: string, actor: AuditActor = SYSTEM_ACTOR, outer?: EntityManager): Promise<{ key: string; prefix: string }> {
+  async create(partnerIdInput: string, actor: AuditActor = SYSTEM_ACTOR, outer?: Tx): Promise<{ key: string; prefix: string }> {
     const partnerId = requireId(partnerIdInput, 'partnerId');
     return withTransaction(
       this.db,
@@ -222,7 +222,7 @@ export class ApiKeyService {
     query(this.db, `UPDATE partner_api_key SET last_used_at = now() WHERE id = $1`, [apiKeyId]).catch(() => this.lastNoted.delete(apiKeyId));
   }
 
-  private async lockActive(m: EntityManager, prefix: string) {
+  private async lockActive(m: Tx, prefix: string) {
     return queryOne<{ id: string; partnerId: string; expiresAt: Date | null }>(
       m,
       `SELECT id, partner_id AS "partnerId", expires_at AS "expiresAt" FROM partner_api_key WHERE prefix = $1 AND ${ACTIVE} FOR UPDATE`,
@@ -232,6 +232,6 @@ export class ApiKeyService {
 }
 
 /** Every instance's live sockets learn of it through the outbox relay (topic API_KEY_REVOKED). */
-async function announceEnd(m: EntityManager, key: { id: string; partnerId: string }, endsAt: Date): Promise<void> {
+async function announceEnd(m: Tx, key: { id: string; partnerId: string }, endsAt: Date): Promise<void> {
   await publish(m, { topic: 'API_KEY_REVOKED', partnerId: key.partnerId, payload: { apiKeyId: key.id, endsAt: endsAt.toISOString() } });
 }

@@ -1,9 +1,9 @@
 // Member tokens: HS256 JWTs a partner issues for a member it has authenticated. The signing
 // secret comes from TOKEN_SECRET or, when unset, is generated once and kept in the database so
 // every gateway instance on that database accepts the same tokens.
+import type { Pool } from '../../db/sql';
 import { KeyObject, createSecretKey, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { DataSource } from 'typeorm';
 import { query } from '../../db/sql';
 
 const ISSUER = 'loyalty-gateway';
@@ -15,7 +15,7 @@ export interface MemberClaims {
   expiresAt: Date;
 }
 
-export async function loadTokenSecret(db: DataSource, configured: string | null): Promise<string> {
+export async function loadTokenSecret(db: Pool, configured: string | null): Promise<string> {
   if (configured) return configured;
   // Two instances booting at once both try the insert; the first wins and both read its value.
   await query(db, `INSERT INTO app_secret (name, value) VALUES ('member_token_secret', $1) ON CONFLICT (name) DO NOTHING`, [

@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import type { Pool, Tx } from '../../db/sql';
 import { badInput, forbidden, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { Db, query, queryOne } from '../../db/sql';
@@ -39,7 +39,7 @@ const CATALOG_WHERE = `${LISTED}
   AND ($6::boolean IS NOT TRUE OR stock IS NULL OR stock > 0)`;
 
 export class CatalogService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   async byIds(ids: readonly string[]): Promise<Reward[]> {
     return query<Reward>(this.db, `SELECT ${REWARD_COLUMNS} FROM reward WHERE id = ANY($1::uuid[])`, [ids]);
@@ -47,7 +47,7 @@ export class CatalogService {
 
   /** No id: a new reward for the acting partner. With id: replace that reward's fields (its owner or an admin). */
   /** `actor`: who the audit trail names; the caller unless start-up work (the demo seed) says SYSTEM. */
-  async upsert(caller: Manager, input: UpsertReward, outer?: EntityManager, actor: AuditActor = auditActorOf(caller)): Promise<Reward> {
+  async upsert(caller: Manager, input: UpsertReward, outer?: Tx, actor: AuditActor = auditActorOf(caller)): Promise<Reward> {
     const id = input.id == null ? null : requireId(input.id, 'input.id');
     // A partner key acts only as itself (FORBIDDEN otherwise) and not while suspended.
     const partnerId = id === null || caller.kind === 'partner' ? requireId(actingPartnerId(caller, input.partnerId), 'input.partnerId') : null;

@@ -9,7 +9,7 @@
 // Windows: windowDays gives repeating windows of that many days counted from the challenge's
 // creation; startsAt/endsAt give one window. A repeat purchase at a partner already counted does
 // not advance DISTINCT_PARTNERS. SPEND_TOTAL counts purchase amounts in the challenge's currency.
-import { DataSource, EntityManager } from 'typeorm';
+import type { Pool, Tx } from '../../db/sql';
 import { badInput, forbidden } from '../../errors/domain-error';
 import { requireText } from '../../errors/text';
 import { Exact } from '../../money/decimal';
@@ -45,7 +45,7 @@ export interface Purchase {
 }
 
 export class ChallengeService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   /** actor: who the audit trail names (start-up work such as the demo seed passes SYSTEM_ACTOR). */
   async create(caller: Caller, input: ChallengeInput, actor?: AuditActor): Promise<Challenge> {
@@ -143,7 +143,7 @@ export class ChallengeService {
  * In the earn's transaction, under the member's wallet lock: advance every challenge this
  * purchase counts for, and complete the ones it finishes.
  */
-export async function trackChallenges(m: EntityManager, coalition: CoalitionIssuer, p: Purchase): Promise<void> {
+export async function trackChallenges(m: Tx, coalition: CoalitionIssuer, p: Purchase): Promise<void> {
   const completed = await query<{ challengeId: string; partnerId: string | null; windowStart: Date; bonusPoints: number; badgeName: string }>(
     m,
     `WITH ch AS (
@@ -176,7 +176,7 @@ export async function trackChallenges(m: EntityManager, coalition: CoalitionIssu
 }
 
 async function completeChallenge(
-  m: EntityManager,
+  m: Tx,
   coalition: CoalitionIssuer,
   p: Purchase,
   c: { challengeId: string; partnerId: string | null; windowStart: Date; bonusPoints: number; badgeName: string },

@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import type { Pool, Tx } from '../../db/sql';
 import { badInput, forbidden, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { requireText } from '../../errors/text';
@@ -110,7 +110,7 @@ export function rulesForEarn(partnerMatch: string): string {
 }
 
 export class EarnRuleService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   /** A partner's own rule, or (admin, no partnerId) a coalition-wide one. */
   async create(caller: Caller, input: EarnRuleWrite): Promise<EarnRule> {
@@ -194,7 +194,7 @@ export class EarnRuleService {
     return inputPartnerId ? requireId(inputPartnerId, 'input.partnerId') : null;
   }
 
-  private async requireTier(m: EntityManager, tierId: string) {
+  private async requireTier(m: Tx, tierId: string) {
     if (!(await queryOne(m, `SELECT 1 FROM tier WHERE id = $1`, [tierId]))) throw notFound('input.conditions.minTierId', 'tier');
   }
 }

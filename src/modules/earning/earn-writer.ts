@@ -18,8 +18,8 @@
 // with its key.
 // Ordering: a batch takes at most one earn per member and locks its wallets in member order, so
 // per member, earns commit (and announce) one after another, and batches never deadlock.
+import type { Pool } from '../../db/sql';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import type { Logger } from '../../logger';
 import { DomainError, badInput, notFound } from '../../errors/domain-error';
 import { Tx, query, queryOne } from '../../db/sql';
@@ -104,7 +104,7 @@ export class EarnBatchWriter implements EarnWriter {
   private readonly memberColumns: string;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Pool,
     private readonly coalition: Issuer,
     private readonly plugins: readonly EarnPlugin[],
     private readonly options: EarnBatchOptions,
@@ -223,7 +223,7 @@ export class EarnBatchWriter implements EarnWriter {
     });
   }
 
-  private async references(db: DataSource | Tx, partnerIds: string[]): Promise<References> {
+  private async references(db: Pool | Tx, partnerIds: string[]): Promise<References> {
     return (await queryOne<References>(db, this.referencesSql, [partnerIds]))!;
   }
 

@@ -1,5 +1,4 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { DecimalScalar } from '../../graphql/scalars';
 
 /**
@@ -7,33 +6,25 @@ import { DecimalScalar } from '../../graphql/scalars';
  * effectiveFrom, and every ledger transaction records the version it used.
  */
 @ObjectType({ simpleResolvers: true })
-@Entity('exchange_rate')
 export class ExchangeRate {
   @Field(() => ID)
-  @PrimaryColumn('uuid')
   id!: string;
 
-  @Column('uuid', { name: 'partner_id' })
   partnerId!: string;
 
   @Field(() => Int, { description: '1 for the partner\'s first rate, then 2, 3, …' })
-  @Column('int')
   version!: number;
 
   @Field(() => DecimalScalar, { description: "Points per 1 unit of the partner's currency spent" })
-  @Column('numeric', { name: 'earn_rate' })
   earnRate!: string;
 
   @Field(() => DecimalScalar, { description: "Value in the partner's currency of 1 point redeemed at it" })
-  @Column('numeric', { name: 'burn_rate' })
   burnRate!: string;
 
   @Field(() => Date)
-  @Column('timestamptz', { name: 'effective_from' })
   effectiveFrom!: Date;
 
   @Field(() => Date)
-  @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
 }
 

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { badInput, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { Exact } from '../../money/decimal';
@@ -34,7 +34,7 @@ function rateValue(rate: ExchangeRate): Record<string, unknown> {
 }
 
 export class ExchangeRateService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   /** A new version; never an edit. Past versions stay exactly as they were used. */
   async set(input: SetExchangeRate, actor: AuditActor = SYSTEM_ACTOR): Promise<ExchangeRate> {

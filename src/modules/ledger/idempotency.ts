@@ -4,8 +4,8 @@
 //   a request that fails     → nothing stored (the claim rolls back with its transaction).
 // The claim is the first statement of the write transaction: a concurrent request with the same
 // key blocks on the claim until the first commits or rolls back, so two can never both write.
+import type { Tx } from '../../db/sql';
 import { createHash } from 'node:crypto';
-import { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, badInput } from '../../errors/domain-error';
 import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
@@ -26,7 +26,7 @@ export function requestHash(operation: string, request: Record<string, unknown>)
 
 export type Claim = { replay: false } | { replay: true; resultId: string };
 
-export async function claimKey(m: EntityManager, scope: string, key: string, operation: string, hash: string): Promise<Claim> {
+export async function claimKey(m: Tx, scope: string, key: string, operation: string, hash: string): Promise<Claim> {
   const claimed = await query(
     m,
     `INSERT INTO idempotency_key (caller, key, operation, request_hash) VALUES ($1, $2, $3, $4)
@@ -66,6 +66,6 @@ export function judgePrior(prior: PriorClaim | undefined, operation: string, has
 }
 
 /** The result a claimed key replays: recorded in the same transaction as the work it names. */
-export async function recordResult(m: EntityManager, scope: string, key: string, resultId: string): Promise<void> {
+export async function recordResult(m: Tx, scope: string, key: string, resultId: string): Promise<void> {
   await query(m, `UPDATE idempotency_key SET result_id = $3 WHERE caller = $1 AND key = $2`, [scope, key, resultId]);
 }

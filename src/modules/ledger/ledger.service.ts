@@ -1,9 +1,9 @@
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { Db, query, queryOne } from '../../db/sql';
 import { TRANSACTION_COLUMNS, PointsTransaction } from './points-transaction.entity';
 
 export class LedgerService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   async byIds(ids: readonly string[]): Promise<PointsTransaction[]> {
     return query<PointsTransaction>(this.db, `SELECT ${TRANSACTION_COLUMNS} FROM ledger_transaction WHERE id = ANY($1::uuid[])`, [ids]);

@@ -6,7 +6,7 @@
 // to its customers — members it enrolled or who earned there in the last 12 months — once per
 // year as well (period "<year>:<partner id>"). The job runs with the others (jobs.ts) every
 // POINTS_LIFECYCLE_INTERVAL_SECONDS, so any run on the day gives it.
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { query } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { Funder, PointsSource } from '../earning/earning.types';
@@ -30,7 +30,7 @@ export interface BirthdayResult extends JobResult {
 }
 
 export async function grantBirthdayBonuses(
-  db: DataSource,
+  db: Pool,
   coalition: CoalitionIssuer,
   now: Date = new Date(),
 ): Promise<BirthdayResult> {

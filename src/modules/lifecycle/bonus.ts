@@ -6,7 +6,7 @@
 // (same pending_until, released by the same job, see pending.ts) — count towards lifetimeEarned
 // but not towards tier status (qualifying points are bought, not given). The caller holds the
 // member's wallet lock.
-import { EntityManager } from 'typeorm';
+import type { Tx } from '../../db/sql';
 import { query, queryOne } from '../../db/sql';
 import { Funder, PointsSource } from '../earning/earning.types';
 import { post } from '../ledger/journal';
@@ -28,7 +28,7 @@ export interface Bonus {
 }
 
 /** `issuer`: the coalition for program bonuses; a partner for its own challenge's bonus. */
-export async function creditBonus(m: EntityManager, issuer: CoalitionIssuer, memberId: string, wallet: Wallet, bonus: Bonus): Promise<string> {
+export async function creditBonus(m: Tx, issuer: CoalitionIssuer, memberId: string, wallet: Wallet, bonus: Bonus): Promise<string> {
   const settings = await queryOne<{ rateId: string | null; expireAfterMonths: number | null }>(
     m,
     `SELECT (SELECT id FROM exchange_rate WHERE partner_id = $1 AND effective_from <= now() ORDER BY effective_from DESC, version DESC LIMIT 1) AS "rateId",
@@ -61,7 +61,7 @@ export async function creditBonus(m: EntityManager, issuer: CoalitionIssuer, mem
  * refund inside the return window); otherwise it comes from the bonus's own lot first, then
  * oldest-expiry first, and the wallet may go negative if it was spent.
  */
-export async function clawBackBonus(m: EntityManager, bonusId: string, wallet: Wallet, reason: string): Promise<string> {
+export async function clawBackBonus(m: Tx, bonusId: string, wallet: Wallet, reason: string): Promise<string> {
   const bonus = (await queryOne<{ partnerId: string; points: number; rateId: string; breakdown: { source: string }[]; issuanceAccountId: string; pending: number }>(
     m,
     `SELECT t.partner_id AS "partnerId", t.points, t.exchange_rate_id AS "rateId", t.breakdown, a.id AS "issuanceAccountId",
@@ -92,7 +92,7 @@ export async function clawBackBonus(m: EntityManager, bonusId: string, wallet: W
 export type BonusKind = 'BIRTHDAY' | 'REFERRAL';
 
 /** Under the member's wallet lock: has this once-only bonus been given? */
-export async function bonusGiven(m: EntityManager, memberId: string, kind: BonusKind, period: string): Promise<boolean> {
+export async function bonusGiven(m: Tx, memberId: string, kind: BonusKind, period: string): Promise<boolean> {
   return (await query(m, `SELECT 1 FROM member_bonus WHERE member_id = $1 AND kind = $2 AND period = $3`, [memberId, kind, period])).length > 0;
 }
 
@@ -100,7 +100,7 @@ export async function bonusGiven(m: EntityManager, memberId: string, kind: Bonus
  * Record a once-only bonus; the primary key backs up the check above (a duplicate rolls back).
  * `earnId`: the purchase that gave it (a referral bonus), whose refund takes it back.
  */
-export async function recordBonus(m: EntityManager, memberId: string, kind: BonusKind, period: string, transactionId: string, earnId: string | null = null): Promise<void> {
+export async function recordBonus(m: Tx, memberId: string, kind: BonusKind, period: string, transactionId: string, earnId: string | null = null): Promise<void> {
   await query(m, `INSERT INTO member_bonus (member_id, kind, period, transaction_id, earn_transaction_id) VALUES ($1, $2, $3, $4, $5)`, [
     memberId,
     kind,

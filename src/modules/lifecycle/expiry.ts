@@ -6,7 +6,7 @@
 // each lot taken to 0 and logged in lot_consumption (so settlement knows whose points lapsed). It runs under an advisory lock (one
 // instance at a time), each member in its own short transaction under its wallet lock; a lot at
 // 0 is never taken again, so a second run writes nothing.
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { Db, query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { PointsSource } from '../earning/earning.types';
@@ -26,7 +26,7 @@ export interface JobResult {
 }
 
 /** Expire one member's lots that are past `now`; returns the points expired (0: nothing written). */
-async function expireMember(db: DataSource, memberId: string, now: Date): Promise<number> {
+async function expireMember(db: Pool, memberId: string, now: Date): Promise<number> {
   return withTransaction(db, async (m) => {
     const wallet = await lockWallet(m, memberId, 'memberId');
     const due = await queryOne<{ points: number }>(
@@ -52,7 +52,7 @@ async function expireMember(db: DataSource, memberId: string, now: Date): Promis
 }
 
 /** The scheduled job (also npm run points:expire). `now` is injectable so tests never sleep. */
-export async function expirePoints(db: DataSource, now: Date = new Date()): Promise<JobResult> {
+export async function expirePoints(db: Pool, now: Date = new Date()): Promise<JobResult> {
   return withJobLock<JobResult>(db, EXPIRY_LOCK, { ran: false, members: 0, points: 0 }, async () => {
     const members = await query<{ memberId: string }>(
       db,

@@ -1,7 +1,7 @@
 // The scheduled points-lifecycle jobs, in order: pending points are released first, so points
 // whose lot lapsed while still pending expire in the same run; birthday bonuses last. Each job
 // takes its own advisory lock, so every instance may schedule them and one runs each at a time.
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import type { CoalitionIssuer } from '../partner/coalition';
 import { BirthdayResult, grantBirthdayBonuses } from './birthday';
 import { JobResult, expirePoints } from './expiry';
@@ -14,7 +14,7 @@ export interface LifecycleResult {
 }
 
 export async function runLifecycleJobs(
-  db: DataSource,
+  db: Pool,
   coalition: CoalitionIssuer,
   now: Date = new Date(),
 ): Promise<LifecycleResult> {

@@ -1,7 +1,7 @@
 // A partner's lifecycle settings: its return window (pendingDays, for earns from now on; see
 // pending.ts) and its own birthday reward (see birthday.ts). Set by an admin or the partner
 // itself (while active); an omitted field keeps its value. Audited like any configuration change.
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { badInput, forbidden, notFound } from '../../errors/domain-error';
@@ -19,7 +19,7 @@ export interface PartnerSettings {
   birthdayBonusPoints?: number | null;
 }
 
-export async function setPartnerSettings(db: DataSource, caller: Caller, partnerIdInput: string, input: PartnerSettings): Promise<Partner> {
+export async function setPartnerSettings(db: Pool, caller: Caller, partnerIdInput: string, input: PartnerSettings): Promise<Partner> {
   const partnerId = requireId(partnerIdInput, 'partnerId');
   if (caller.kind === 'member' || (caller.kind === 'partner' && caller.partnerId !== partnerId)) {
     throw forbidden('Only an admin or the partner itself may change its settings', 'partnerId');

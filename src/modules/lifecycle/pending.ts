@@ -5,7 +5,7 @@
 // `remaining` (paying any debt from a clawback first, like an earn), writing no new ledger transaction: the entries were written at
 // earn time, and the books' rule is sum(entries) = balance + pending. A refund inside the window
 // cancels pending points only (see ledger/reversal.service.ts).
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { query } from '../../db/sql';
 import { releasePending } from '../ledger/journal';
 import { withTransaction } from '../../db/transaction';
@@ -16,13 +16,13 @@ import { withJobLock } from './job-lock';
 // Arbitrary, fixed: the advisory lock key of this job ("pend" in ASCII).
 const RELEASE_LOCK = 0x70656e64;
 
-async function releaseMember(db: DataSource, memberId: string, now: Date): Promise<number> {
+async function releaseMember(db: Pool, memberId: string, now: Date): Promise<number> {
   // 0: reversed or released meanwhile.
   return withTransaction(db, async (m) => releasePending(m, await lockWallet(m, memberId, 'memberId'), now));
 }
 
 /** The scheduled release (part of npm run points:expire). `now` is injectable so tests never sleep. */
-export async function releasePendingPoints(db: DataSource, now: Date = new Date()): Promise<JobResult> {
+export async function releasePendingPoints(db: Pool, now: Date = new Date()): Promise<JobResult> {
   return withJobLock<JobResult>(db, RELEASE_LOCK, { ran: false, members: 0, points: 0 }, async () => {
     const members = await query<{ memberId: string }>(
       db,

@@ -4,7 +4,7 @@
 // referralMinimumPoints: the least an earn must be worth to count as the referred member's
 // qualifying purchase (1 to MAX_BONUS; at least 1, so a purchase worth nothing never counts).
 // Every change is audited in its own transaction, with the settings as they were.
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
 import { Db, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
@@ -24,7 +24,7 @@ function bonus(value: number | undefined, field: string, least = 0): number | nu
 }
 
 export class ProgramSettingsService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   static async read(db: Db): Promise<ProgramSettings> {
     return (await queryOne<ProgramSettings>(db, `SELECT ${COLUMNS} FROM program_settings`))!;

@@ -16,7 +16,7 @@
 // Lock order: the referred member's wallet (held by the earn or the refund), then the
 // referrer's. A referrer always enrolled before whoever it referred, so these waits only ever
 // run from newer to older members and cannot form a cycle.
-import { EntityManager } from 'typeorm';
+import type { Tx } from '../../db/sql';
 import { query, queryOne } from '../../db/sql';
 import { PointsSource } from '../earning/earning.types';
 import { lockWallet } from '../ledger/wallet';
@@ -40,7 +40,7 @@ export interface ReferralDue {
  * Called by the earn, under the referred member's wallet lock, when no earlier earn of the
  * member counted (the earn's own read, repeated here under the lock).
  */
-export async function grantReferralBonus(m: EntityManager, coalition: CoalitionIssuer, due: ReferralDue): Promise<void> {
+export async function grantReferralBonus(m: Tx, coalition: CoalitionIssuer, due: ReferralDue): Promise<void> {
   const { memberId, referrerId, bonus: points, minimum, earn, pendingDays } = due;
   if (points <= 0 || referrerId === memberId || earn.points < minimum) return;
   if (await bonusGiven(m, memberId, 'REFERRAL', memberId)) return;
@@ -67,7 +67,7 @@ export async function grantReferralBonus(m: EntityManager, coalition: CoalitionI
 }
 
 /** Called by a refund of an earn, under the member's wallet lock, after the REVERSAL is written. */
-export async function clawBackReferralBonus(m: EntityManager, earn: { id: string; memberId: string; partnerId: string | null; points: number; createdAt: Date }): Promise<void> {
+export async function clawBackReferralBonus(m: Tx, earn: { id: string; memberId: string; partnerId: string | null; points: number; createdAt: Date }): Promise<void> {
   const bonuses = await query<{ memberId: string; transactionId: string }>(
     m,
     `SELECT b.member_id AS "memberId", b.transaction_id AS "transactionId" FROM member_bonus b

@@ -3,8 +3,8 @@
 // in (a member token, from any partner's app), asks for a one-time code and gives it to that
 // partner, which redeems it with linkMember. The code is the member's proof: a partner cannot
 // make one for a member it has never served.
+import type { Pool, Tx } from '../../db/sql';
 import { createHash, randomInt } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
 import { badInput, notFound, rateLimited } from '../../errors/domain-error';
 import { requireText } from '../../errors/text';
 import { Db, query, queryOne } from '../../db/sql';
@@ -52,7 +52,7 @@ export async function recordLink(m: Db, memberId: string, partnerId: string, via
 }
 
 export class PartnerLinkService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   /** For policy.requireLinkedPartner. */
   readonly isLinked = (memberId: string, partnerId: string): Promise<boolean> => isLinked(this.db, memberId, partnerId);
@@ -93,7 +93,7 @@ export class PartnerLinkService {
     });
   }
 
-  private insertCode(m: EntityManager, memberId: string, code: string): Promise<{ expiresAt: Date } | undefined> {
+  private insertCode(m: Tx, memberId: string, code: string): Promise<{ expiresAt: Date } | undefined> {
     return queryOne<{ expiresAt: Date }>(
       m,
       `INSERT INTO partner_link_code (code_hash, member_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))

@@ -1,6 +1,6 @@
 // Live event streams for subscriptions: replay what a resuming subscriber missed (from the
 // outbox, kept OUTBOX_RETENTION_DAYS), then follow live events from the relay, without duplicates.
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
 import { query } from '../../db/sql';
 import { EventQueue } from './event-queue';
@@ -25,7 +25,7 @@ function parseAfter(after: string | null | undefined): number | null {
 
 export class LiveService {
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Pool,
     private readonly relay: OutboxRelay,
     private readonly replayPageSize = REPLAY_PAGE_SIZE,
   ) {}

@@ -8,9 +8,9 @@
 // it, so per member, id order is commit order. Ids of concurrent transactions can commit out of
 // order, so an id skipped over (a hole) is remembered and looked for again on every poll until it
 // shows up or GAP_TIMEOUT_MS passes (then it belonged to a rolled-back transaction).
+import type { Pool } from '../../db/sql';
 import { randomUUID } from 'node:crypto';
 import { GuardedClient } from '../../db/guarded-client';
-import { DataSource } from 'typeorm';
 import type { Logger } from '../../logger';
 import { query, queryOne } from '../../db/sql';
 import { LocalBus } from './local-bus';
@@ -40,7 +40,7 @@ export class OutboxRelay {
   private readonly instanceId = randomUUID();
 
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Pool,
     private readonly databaseUrl: string,
     readonly bus: LocalBus,
     private readonly logger: Logger,

@@ -1,40 +1,29 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 @ObjectType({ simpleResolvers: true })
-@Entity('member')
 export class Member {
   @Field(() => ID)
-  @PrimaryColumn('uuid')
   id!: string;
 
   @Field(() => String)
-  @Column('text')
   email!: string;
 
   @Field(() => String)
-  @Column('text', { name: 'display_name' })
   displayName!: string;
 
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD' })
-  @Column('date', { name: 'birth_date', nullable: true })
   birthDate!: string | null;
 
-  @Column('uuid', { name: 'tier_id' })
   tierId!: string;
 
   @Field(() => String, { description: 'Give it to friends: enrolling with it (enrollMember referralCode) earns you both the referral bonus on their first purchase' })
-  @Column('text', { name: 'referral_code' })
   referralCode!: string;
 
-  @Column('uuid', { name: 'referred_by', nullable: true })
   referredById!: string | null;
 
-  @Column('uuid', { name: 'enrolled_by_partner', nullable: true })
   enrolledByPartnerId!: string | null;
 
   @Field(() => Date)
-  @Column('timestamptz', { name: 'enrolled_at' })
   enrolledAt!: Date;
 }
 

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
 import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
@@ -33,7 +33,7 @@ function validBirthDate(value: string): string {
 }
 
 export class MemberService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   /** `scope`: the caller's idempotency scope (callerScope), used when the input carries a key. */
   async enroll(input: EnrollMember, enrolledByPartnerId: string | null, scope = 'system'): Promise<Member> {

@@ -1,7 +1,7 @@
 // Paid memberships. Payment happens outside the gateway: the partner that took it records the
 // external reference. While active (not cancelled, period not over) the plan's multiplier adds
 // MEMBERSHIP points to every earn, funded by the coalition (it sells the plan).
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { badInput, forbidden, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { requireText } from '../../errors/text';
@@ -31,7 +31,7 @@ export function membershipForEarn(memberExpr: string): string {
 }
 
 export class MembershipService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   async createPlan(input: MembershipPlanInput, actor: AuditActor = { kind: 'ADMIN' }): Promise<MembershipPlan> {
     const name = requireText(input.name.trim(), 'input.name');

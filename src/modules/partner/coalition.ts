@@ -1,7 +1,7 @@
 // The coalition as an issuer: coalition-funded points (coalition-wide rules, paid memberships)
 // need an issuance account, lots and a settlement line like any partner's. It is a partner row
 // flagged is_coalition, created once at boot, left out of the partner list and the catalog.
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 
@@ -10,7 +10,7 @@ export interface CoalitionIssuer {
   issuanceAccountId: string;
 }
 
-export async function ensureCoalitionIssuer(db: DataSource, currencyCode: string, pointValue: string): Promise<CoalitionIssuer> {
+export async function ensureCoalitionIssuer(db: Pool, currencyCode: string, pointValue: string): Promise<CoalitionIssuer> {
   return withTransaction(db, async (m) => {
     await query(
       m,

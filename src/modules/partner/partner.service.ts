@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import type { Pool, Tx } from '../../db/sql';
 import { badInput, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { requireText } from '../../errors/text';
@@ -16,9 +16,9 @@ export interface CreatePartner {
 }
 
 export class PartnerService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
-  async create(input: CreatePartner, actor: AuditActor = SYSTEM_ACTOR, outer?: EntityManager): Promise<Partner> {
+  async create(input: CreatePartner, actor: AuditActor = SYSTEM_ACTOR, outer?: Tx): Promise<Partner> {
     const slug = input.slug.trim().toLowerCase();
     if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(slug)) {
       throw badInput('input.slug', 'use 2–63 lowercase letters, digits and dashes, starting with a letter or digit');

@@ -2,7 +2,7 @@
 // the punch that fills the card gives the reward as a zero-point redemption (with its code) and
 // starts the card over. A limited reward that is out of stock waits: the card stays full and
 // the next qualifying purchase tries again.
-import { DataSource, EntityManager } from 'typeorm';
+import type { Pool, Tx } from '../../db/sql';
 import { badInput, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { requireText } from '../../errors/text';
@@ -27,7 +27,7 @@ export interface Punch {
 }
 
 export class PunchCardService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   async create(caller: Caller, input: PunchCardInput): Promise<PunchCard> {
     const partnerId = requireId(actingPartnerId(caller, input.partnerId), 'input.partnerId');
@@ -84,7 +84,7 @@ export class PunchCardService {
    * Punch every qualifying card of the partner for this purchase. Runs inside the earn's
    * transaction, under the member's wallet lock (so progress rows need no lock of their own).
    */
-  static async punch(m: EntityManager, earn: PostedEarn): Promise<Punch[]> {
+  static async punch(m: Tx, earn: PostedEarn): Promise<Punch[]> {
     const cards = await query<{ id: string; punchesRequired: number; rewardId: string; stock: number | null; punches: number }>(
       m,
       `WITH hit AS (

@@ -1,7 +1,7 @@
 // Redeeming a reward: in one transaction, check tier and balance, take stock (only rewards with
 // limited stock lock their row), spend lots oldest-expiry first, and write the REDEEM ledger
 // posting at the reward partner's burn-rate version (ledger/journal.ts).
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { query, queryOne } from '../../db/sql';
@@ -40,7 +40,7 @@ interface RewardForSale {
 }
 
 export class RedemptionService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   async redeem(caller: Caller, input: RedeemReward): Promise<Redemption> {
     const memberId = requireId(input.memberId, 'input.memberId');

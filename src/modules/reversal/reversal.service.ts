@@ -2,7 +2,7 @@
 // from that earn's own lot first, then oldest-expiry first — and may leave the wallet negative
 // when the points were already spent. Reversing a REDEEM cancels the redemption, returns the
 // points to the very lots they came from (with their expiry) and restores the stock.
-import { DataSource, EntityManager } from 'typeorm';
+import type { Pool, Tx } from '../../db/sql';
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { requireText } from '../../errors/text';
@@ -41,7 +41,7 @@ export function shareOut(issued: number[], total: number): number[] {
 
 export class ReversalService {
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Pool,
     private readonly ledger: LedgerService,
   ) {}
 
@@ -79,7 +79,7 @@ export class ReversalService {
     return (await this.ledger.byId(reversalId))!;
   }
 
-  private async reverseEarn(m: EntityManager, earn: PointsTransaction, wallet: Wallet, points: number | null, reason: string | null) {
+  private async reverseEarn(m: Tx, earn: PointsTransaction, wallet: Wallet, points: number | null, reason: string | null) {
     // Read under the wallet lock: concurrent reversals of this earn queue behind us.
     const done = await queryOne<{ reversed: number }>(
       m,
@@ -127,7 +127,7 @@ export class ReversalService {
     return (await post(m, posting)).id;
   }
 
-  private async reverseRedeem(m: EntityManager, redeem: PointsTransaction, wallet: Wallet, points: number | null, reason: string | null) {
+  private async reverseRedeem(m: Tx, redeem: PointsTransaction, wallet: Wallet, points: number | null, reason: string | null) {
     const redemption = await queryOne<{ id: string; rewardId: string; quantity: number; pointsSpent: number; status: string }>(
       m,
       `SELECT id, reward_id AS "rewardId", quantity, points_spent AS "pointsSpent", status FROM redemption WHERE transaction_id = $1`,

@@ -3,7 +3,7 @@
 // reversals count against the partner and rate of the transaction they reverse, in the period
 // the reversal happens. Sums are exact; each money total is rounded once, half-even, to the
 // currency's minor unit.
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
 import { query } from '../../db/sql';
 import { Exact } from '../../money/decimal';
@@ -24,7 +24,7 @@ export function validPeriod(from: Date, to: Date): void {
 
 
 export class SettlementService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   /**
    * Lines for the given partners (null: every partner, then the coalition's own line for the

@@ -3,7 +3,7 @@
 // time; this job only ever downgrades. One instance at a time (a PostgreSQL advisory lock), each
 // member in its own short transaction under its wallet lock, so its tierChanged event is ordered
 // with its other events.
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { query } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { withJobLock } from '../lifecycle/job-lock';
@@ -20,7 +20,7 @@ export interface TierEvaluationResult {
   downgraded: number;
 }
 
-export async function evaluateTiers(db: DataSource, tiers: TierService): Promise<TierEvaluationResult> {
+export async function evaluateTiers(db: Pool, tiers: TierService): Promise<TierEvaluationResult> {
   return withJobLock<TierEvaluationResult>(db, TIER_EVALUATION_LOCK, { ran: false, downgraded: 0 }, async () => {
     const ladder = await tiers.all();
     // Members of the lowest tier (threshold 0) can fall no further: only those above are read.

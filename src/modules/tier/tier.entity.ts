@@ -1,29 +1,22 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { DecimalScalar } from '../../graphql/scalars';
 
 /** A status level: reached with qualifying points earned over a rolling 12 months. */
 @ObjectType({ simpleResolvers: true })
-@Entity('tier')
 export class Tier {
   @Field(() => ID)
-  @PrimaryColumn('uuid')
   id!: string;
 
   @Field(() => String)
-  @Column('text')
   name!: string;
 
   @Field(() => Int, { description: '0 for the base tier; higher is better' })
-  @Column('int')
   rank!: number;
 
   @Field(() => Int, { description: 'Qualifying points in the last 12 months needed to hold this tier' })
-  @Column('bigint', { name: 'qualifying_points' })
   qualifyingPoints!: number;
 
   @Field(() => DecimalScalar, { description: 'Earned points are multiplied by this (e.g. "1.25")' })
-  @Column('numeric', { name: 'earn_multiplier' })
   earnMultiplier!: string;
 }
 

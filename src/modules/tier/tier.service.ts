@@ -1,9 +1,9 @@
-import { DataSource } from 'typeorm';
+import type { Pool } from '../../db/sql';
 import { Db, query, queryOne } from '../../db/sql';
 import { TIER_COLUMNS, Tier } from './tier.entity';
 
 export class TierService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Pool) {}
 
   async all(): Promise<Tier[]> {
     return query<Tier>(this.db, `SELECT ${TIER_COLUMNS} FROM tier ORDER BY rank`);
