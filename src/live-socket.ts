@@ -29,6 +29,7 @@ import { DomainError, ErrorCode, serviceUnavailable } from './errors/domain-erro
 import { isConnectionError } from './db/connection-errors';
 import { Loaders, createLoaders } from './graphql/loaders';
 import { CodedValidationError, extraValidationRules, parseLimited } from './graphql/validation';
+import { ResponseBudget } from './graphql/response-budget';
 import { mutationFieldCount } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';
 import { API_KEY_CHANNEL } from './modules/live/outbox-event';
@@ -179,12 +180,15 @@ export function attachLiveSocket(
           const unavailable = serviceUnavailable();
           return [new GraphQLError(unavailable.message, { originalError: unavailable })];
         }
-        const contextValue: Context = { viewer, loaders, services };
+        const contextValue: Context = { viewer, loaders, services, budget: new ResponseBudget(config.queryLimits) };
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
-      onNext: (ctx, _id, _payload, _args, result) => {
+      onNext: (ctx, _id, _payload, args, result) => {
         const socket = ctx.extra.socket;
         if (socket.bufferedAmount > config.liveMaxBufferedBytes) disconnectSlowConsumer(socket, logger, { buffered: socket.bufferedAmount });
+        // Past the response budget the result (this event's, for a subscription) is its one error.
+        const exceeded = (args.contextValue as Context | undefined)?.budget?.exceeded;
+        if (exceeded) return { errors: format([exceeded]) };
         return result.errors ? { ...result, errors: format(result.errors) } : undefined;
       },
       onError: (ctx, _id, _payload, errors) => {

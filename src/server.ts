@@ -24,6 +24,7 @@ import { evaluateTiers } from './modules/tier/tier-evaluation';
 import { runLifecycleJobs } from './modules/lifecycle/jobs';
 import { extraValidationRules, parseOptions } from './graphql/validation';
 import { writeRateLimitPlugin } from './graphql/write-limit';
+import { responseBudgetPlugin } from './graphql/response-budget';
 import { clientIp } from './modules/rate-limit/client-ip';
 
 export interface Gateway {
@@ -106,6 +107,7 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
       },
       subscriptionsOverWebSocketOnly,
       writeRateLimitPlugin(services),
+      responseBudgetPlugin,
       // No HTTP cache hints are set anywhere, and the cache-control plugin Apollo installs by
       // default wraps every field resolver to compute them: off.
       ApolloServerPluginCacheControlDisabled(),
@@ -130,7 +132,7 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
         try {
           // An address over the failed-authentication limit may not try more credentials for now.
           if (req.headers.authorization?.trim()) services.rateLimits.refuseBlockedIp(ip);
-          return await createContext(services, req.headers.authorization);
+          return await createContext(services, req.headers.authorization, config.queryLimits);
         } catch (err) {
           // Apollo answers a GraphQLError thrown here with its code and HTTP status (401, 429).
           if (!(err instanceof DomainError)) throw err;

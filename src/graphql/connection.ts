@@ -2,6 +2,7 @@
 import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { Max, Min } from 'class-validator';
 import { badInput } from '../errors/domain-error';
+import { ListSize } from './list-size';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -70,6 +71,7 @@ export function Connection<T extends object>(node: ClassType<T>, name: string) {
   @ObjectType(`${name}Connection`, { simpleResolvers: true })
   class ConnectionType {
     @Field(() => [Edge])
+    @ListSize({ page: true })
     edges!: Edge[];
 
     @Field(() => PageInfo)

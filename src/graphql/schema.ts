@@ -28,6 +28,7 @@ import {
   PunchCardResolver,
 } from '../modules/punch-card/punch-card.resolver';
 import { DateTimeScalar } from './scalars';
+import { enforceResponseBudget } from './response-budget';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { MemberLifecycleResolver, ProgramSettingsResolver } from '../modules/lifecycle/lifecycle.resolver';
 import {
@@ -81,7 +82,12 @@ export const resolvers = [
 let built: Promise<GraphQLSchema> | undefined;
 
 export function gatewaySchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({
+  built ??= buildGatewaySchema();
+  return built;
+}
+
+async function buildGatewaySchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // Violations become BAD_USER_INPUT naming the field (see graphql/errors.ts).
@@ -90,7 +96,9 @@ export function gatewaySchema(): Promise<GraphQLSchema> {
     // supplies its own stream (outbox replay + relay, see modules/live), so this one stays idle.
     pubSub: createPubSub(),
   });
-  return built;
+  // Counts what each response resolves against its request's budget (see response-budget.ts).
+  enforceResponseBudget(schema);
+  return schema;
 }
 
 /** The SDL committed as schema.graphql: sorted so diffs show real changes only. */

@@ -3,6 +3,7 @@ import type { Context } from '../../graphql/context';
 import { createLoaders } from '../../graphql/loaders';
 import { requireId } from '../../errors/ids';
 import { requireCaller, requireMemberAccess } from '../auth/policy';
+import { ListSize } from '../../graphql/list-size';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import type { OutboxEvent } from '../live/outbox-event';
 import { Member } from '../member/member.entity';
@@ -17,6 +18,7 @@ export class ChallengeResolver {
   }
 
   @Query(() => [Challenge], { description: "Challenges open now: the coalition's (partnerId omitted) or a partner's (public)" })
+  @ListSize({ measured: true })
   challenges(@Arg('partnerId', () => ID, { nullable: true }) partnerId: string | undefined, @Ctx() ctx: Context) {
     return ctx.services.challenges.list(partnerId ? requireId(partnerId, 'partnerId') : null);
   }
@@ -46,13 +48,15 @@ export class BadgeResolver {
 @Resolver(() => Member)
 export class MemberChallengesResolver {
   @FieldResolver(() => [ChallengeProgress], { description: 'Progress in every challenge window the member has taken part in, current first' })
+  @ListSize({ measured: true })
   challenges(@Root() member: Member, @Ctx() ctx: Context) {
-    return ctx.services.challenges.progress(member.id);
+    return ctx.loaders.memberChallenges.load(member.id);
   }
 
   @FieldResolver(() => [Badge], { description: 'Badges won by completing challenges, newest first' })
+  @ListSize({ measured: true })
   badges(@Root() member: Member, @Ctx() ctx: Context) {
-    return ctx.services.challenges.badges(member.id);
+    return ctx.loaders.memberBadges.load(member.id);
   }
 }
 

@@ -113,22 +113,24 @@ export class ChallengeService {
     return query<Challenge>(this.db, `SELECT ${COLUMNS} FROM challenge WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
-  /** The member's progress, current windows first. */
-  progress(memberId: string): Promise<ChallengeProgress[]> {
-    return query<ChallengeProgress>(
+  /** Each member's progress, current windows first, in one query. */
+  progressFor(memberIds: readonly string[]): Promise<(ChallengeProgress & { memberId: string })[]> {
+    return query(
       this.db,
-      `SELECT challenge_id AS "challengeId", progress::text AS progress, target::text AS target, window_start AS "windowStart", completed_at AS "completedAt"
-         FROM challenge_progress WHERE member_id = $1 ORDER BY window_start DESC, challenge_id`,
-      [memberId],
+      `SELECT member_id AS "memberId", challenge_id AS "challengeId", progress::text AS progress, target::text AS target,
+              window_start AS "windowStart", completed_at AS "completedAt"
+         FROM challenge_progress WHERE member_id = ANY($1::uuid[]) ORDER BY window_start DESC, challenge_id`,
+      [memberIds],
     );
   }
 
-  badges(memberId: string): Promise<Badge[]> {
-    return query<Badge>(
+  /** Each member's badges, newest first, in one query. */
+  badgesFor(memberIds: readonly string[]): Promise<(Badge & { memberId: string })[]> {
+    return query(
       this.db,
-      `SELECT challenge_id AS "challengeId", name, awarded_at AS "awardedAt", window_start AS "windowStart"
-         FROM badge WHERE member_id = $1 ORDER BY awarded_at DESC, challenge_id`,
-      [memberId],
+      `SELECT member_id AS "memberId", challenge_id AS "challengeId", name, awarded_at AS "awardedAt", window_start AS "windowStart"
+         FROM badge WHERE member_id = ANY($1::uuid[]) ORDER BY awarded_at DESC, challenge_id`,
+      [memberIds],
     );
   }
 }

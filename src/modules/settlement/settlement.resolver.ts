@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { requirePartnerOrAdmin } from '../auth/policy';
+import { ListSize } from '../../graphql/list-size';
 import { Partner } from '../partner/partner.entity';
 import { SettlementFlow, SettlementLine } from './settlement.types';
 
@@ -13,11 +14,13 @@ function settlementScope(ctx: Context): string | null {
 @Resolver(() => SettlementLine)
 export class SettlementResolver {
   @Query(() => [SettlementLine], { description: 'Per partner, for [from, to): points issued and redeemed and the money owed both ways' })
+  @ListSize({ measured: true })
   settlement(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: Context) {
     return ctx.services.settlement.lines(from, to, settlementScope(ctx));
   }
 
   @Query(() => [SettlementFlow], { description: 'Points issued at one partner and redeemed at another in [from, to), valued at the redeemer\'s burn rates' })
+  @ListSize({ measured: true })
   settlementMatrix(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: Context) {
     return ctx.services.settlement.matrix(from, to, settlementScope(ctx));
   }
