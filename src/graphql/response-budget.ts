@@ -56,6 +56,8 @@ export class ResponseBudget {
 
   /** After a field resolved: counts what it returned. */
   account<T>(value: T, info: GraphQLResolveInfo, field: BudgetedField): T {
+    // Resolvers already in flight when the budget ran out: their results are dropped too.
+    if (this.exceeded) throw this.exceeded;
     if (Array.isArray(value)) {
       this.count(value.length);
       if (field.measured && value.length > 1) {
