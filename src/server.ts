@@ -17,6 +17,7 @@ import { DomainError, ErrorCode } from './errors/domain-error';
 import { Context, createContext } from './graphql/context';
 import { domainToGraphQLError, makeFormatError } from './graphql/errors';
 import { gatewaySchema } from './graphql/schema';
+import { points64Twins } from './graphql/scalars';
 import { Services, createServices } from './services';
 import { query } from './db/sql';
 import { attachLiveSocket } from './live-socket';
@@ -77,6 +78,7 @@ export async function startGateway(config: Config, db: DataSource, logger: Logge
     production: config.production,
     hideSuggestions: !config.allowIntrospection,
     limits: config.queryLimits,
+    points64Twins: points64Twins(schema),
   });
   const live = attachLiveSocket(httpServer, schema, services, config, logger, formatError);
 

@@ -6,6 +6,7 @@ import { AuthResolver } from '../modules/auth/auth.resolver';
 import { ExchangeRateResolver, PartnerRatesResolver } from '../modules/exchange-rate/exchange-rate.resolver';
 import { LedgerResolver } from '../modules/ledger/ledger.resolver';
 import { MemberResolver } from '../modules/member/member.resolver';
+import { BalanceResolver } from '../modules/member/balance.resolver';
 import { PartnerResolver } from '../modules/partner/partner.resolver';
 import { TierResolver } from '../modules/tier/tier.resolver';
 import { MemberRedemptionsResolver, RedemptionResolver } from '../modules/redemption/redemption.resolver';
@@ -46,6 +47,7 @@ export const resolvers = [
   ExchangeRateResolver,
   TierResolver,
   MemberResolver,
+  BalanceResolver,
   LedgerResolver,
   RedemptionResolver,
   MemberRedemptionsResolver,

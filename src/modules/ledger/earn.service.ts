@@ -20,6 +20,7 @@ import { MembershipService } from '../membership/membership.service';
 import type { CoalitionIssuer } from '../partner/coalition';
 import { PunchCardService } from '../punch-card/punch-card.service';
 import { claimKey, requestHash, validKey } from './idempotency';
+import { assertPointsWithinTransactionLimit } from './transaction-limit';
 import { LedgerService } from './ledger.service';
 import { extendExpiry } from '../lifecycle/expiry';
 import { grantReferralBonus } from '../lifecycle/referral';
@@ -130,6 +131,7 @@ export function checkPartner(partner: EarningPartner | undefined, p: ValidPurcha
 /** What an earn writes, worked out from the locked wallet: the same arithmetic for one earn or a batch. */
 export function earnPostings(partner: EarningPartner, wallet: { balance: number }, breakdown: Component[]) {
   const points = totalPoints(breakdown);
+  assertPointsWithinTransactionLimit(points, 'input.amount', 'this purchase');
   const byPartner = fundedBy(breakdown, Funder.PARTNER);
   const byCoalition = fundedBy(breakdown, Funder.COALITION);
   // Inside the partner's return window the points are issued but held in account.pending and
@@ -243,6 +245,8 @@ export class EarnService {
     );
     if (!member) throw notFound('input.memberId', 'member');
     const breakdown = await this.calculate(this.db, p, partner, member);
+    // What the earn would refuse, the preview refuses the same way.
+    assertPointsWithinTransactionLimit(totalPoints(breakdown), 'input.amount', 'this purchase');
     return { points: totalPoints(breakdown), breakdown, exchangeRateId: partner.rateId };
   }
 

@@ -2,13 +2,14 @@ import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver,
 import type { Context } from '../../graphql/context';
 import { Money } from '../../graphql/money.type';
 import { PurchaseItemInput } from '../earning/earning.types';
-import { DecimalScalar } from '../../graphql/scalars';
+import { DecimalScalar, Points64Scalar, twinOf } from '../../graphql/scalars';
 import { formatAmount } from '../../money/decimal';
 import { requireCaller } from '../auth/policy';
 import { ExchangeRate } from '../exchange-rate/exchange-rate.entity';
 import { Member } from '../member/member.entity';
 import { Partner } from '../partner/partner.entity';
 import { Channel, PointsTransaction } from './points-transaction.entity';
+import { MAX_POINTS_PER_TRANSACTION } from './transaction-limit';
 
 @InputType()
 class EarnPointsInput {
@@ -42,7 +43,10 @@ class ReverseTransactionInput {
   @Field(() => ID, { description: 'The EARN or REDEEM transaction to reverse' })
   transactionId!: string;
 
-  @Field(() => Int, { nullable: true, description: 'EARN only: points to claw back (default: all that remain). A REDEEM is reversed whole.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: `EARN only: points to claw back (default: all that remain), at most ${MAX_POINTS_PER_TRANSACTION.toLocaleString('en')}. A REDEEM is reversed whole.`,
+  })
   points?: number;
 
   @Field(() => String, { nullable: true })
@@ -54,7 +58,9 @@ class ReverseTransactionInput {
 
 @Resolver(() => PointsTransaction)
 export class LedgerResolver {
-  @Mutation(() => PointsTransaction, { description: 'Record a purchase: points = floor(amount × earnRate × tier multiplier)' })
+  @Mutation(() => PointsTransaction, {
+    description: `Record a purchase: points = floor(amount × earnRate × tier multiplier), plus rules; a purchase earning more than ${MAX_POINTS_PER_TRANSACTION.toLocaleString('en')} points (MAX_POINTS_PER_TRANSACTION) is refused (BAD_USER_INPUT on input.amount)`,
+  })
   earnPoints(@Arg('input', () => EarnPointsInput) input: EarnPointsInput, @Ctx() ctx: Context) {
     return ctx.services.earn.earn(requireCaller(ctx.viewer), input);
   }
@@ -93,5 +99,10 @@ export class LedgerResolver {
   @FieldResolver(() => DecimalScalar, { nullable: true, description: "The member's tier multiplier applied to this earn" })
   tierMultiplier(@Root() tx: PointsTransaction): string | null {
     return tx.tierMultiplier;
+  }
+
+  @FieldResolver(() => Points64Scalar, { description: twinOf('balanceAfter') })
+  balanceAfter64(@Root() tx: PointsTransaction): number {
+    return tx.balanceAfter;
   }
 }

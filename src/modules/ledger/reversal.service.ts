@@ -11,6 +11,7 @@ import { withTransaction } from '../../db/transaction';
 import { Caller, callerScope } from '../auth/viewer';
 import { clawBackReferralBonus } from '../lifecycle/referral';
 import { claimKey, requestHash, validKey } from './idempotency';
+import { assertPointsWithinTransactionLimit } from './transaction-limit';
 import { LedgerService } from './ledger.service';
 import { consumeLotsOldestFirst, restoreConsumedLots } from './lots';
 import { PointsTransaction, TransactionType } from './points-transaction.entity';
@@ -52,6 +53,7 @@ export class ReversalService {
     const key = validKey(input.idempotencyKey);
     const points = input.points ?? null;
     if (points !== null && (!Number.isInteger(points) || points < 1)) throw badInput('input.points', 'must be a whole number of at least 1');
+    if (points !== null) assertPointsWithinTransactionLimit(points, 'input.points', 'this reversal');
     const reason = requireText(input.reason?.trim() ?? '', 'input.reason') || null;
     if (reason && reason.length > MAX_REASON_LENGTH) throw badInput('input.reason', `at most ${MAX_REASON_LENGTH} characters`);
     if (caller.kind === 'member') throw forbidden('Only the partner that made a transaction, or an admin, may reverse it');

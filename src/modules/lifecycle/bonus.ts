@@ -8,6 +8,7 @@ import { EntityManager } from 'typeorm';
 import { query, queryOne } from '../../db/sql';
 import { Funder, PointsSource } from '../earning/earning.types';
 import { consumeLotsOldestFirst } from '../ledger/lots';
+import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
 import { LockedWallet, announceBalance } from '../ledger/wallet';
 import type { CoalitionIssuer } from '../partner/coalition';
 
@@ -22,6 +23,8 @@ export interface Bonus {
 /** `issuer`: the coalition for program bonuses; a partner for its own challenge's bonus. */
 export async function creditBonus(m: EntityManager, issuer: CoalitionIssuer, memberId: string, wallet: LockedWallet, bonus: Bonus): Promise<string> {
   const coalition = issuer;
+  // Settings and challenges keep bonuses far below it (at most 1,000,000); this keeps it so.
+  assertPointsWithinTransactionLimit(bonus.points, 'bonusPoints', 'this bonus');
   const balanceAfter = wallet.balance + bonus.points;
   // A wallet in debt (after a clawback) is paid first; only the surplus lands in the lot.
   const spendable = Math.min(bonus.points, Math.max(0, balanceAfter));

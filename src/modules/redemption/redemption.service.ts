@@ -11,6 +11,7 @@ import { memberHistoryPage } from '../../db/member-history';
 import { Caller, callerScope } from '../auth/viewer';
 import { claimKey, requestHash, validKey } from '../ledger/idempotency';
 import { consumeLotsOldestFirst } from '../ledger/lots';
+import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
 import { announceBalance, coalitionAccountId, lockWallet } from '../ledger/wallet';
 import { newRedemptionCode } from './redemption-code';
 import { REDEMPTION_COLUMNS, Redemption } from './redemption.entity';
@@ -85,6 +86,7 @@ export class RedemptionService {
         throw new DomainError(ErrorCode.TIER_REQUIRED, `This reward is for ${reward.minTierName} members and above`, 'input.rewardId');
       }
       const cost = reward.pointsCost * quantity;
+      assertPointsWithinTransactionLimit(cost, 'input.quantity', 'this redemption');
       if (wallet.balance < cost) {
         throw new DomainError(ErrorCode.INSUFFICIENT_POINTS, `This costs ${cost} points; ${Math.max(0, wallet.balance)} available`, 'input.memberId', {
           required: cost,

@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { requirePartnerOrAdmin } from '../auth/policy';
 import { ListSize } from '../../graphql/list-size';
+import { Points64Scalar, twinOf } from '../../graphql/scalars';
 import { Partner } from '../partner/partner.entity';
 import { SettlementFlow, SettlementLine } from './settlement.types';
 
@@ -29,6 +30,23 @@ export class SettlementResolver {
   partner(@Root() line: SettlementLine, @Ctx() ctx: Context) {
     return ctx.loaders.partner.load(line.partnerId);
   }
+
+  // A busy partner issues past 2^31 − 1 points in a period: the Int figures answer INT_OVERFLOW then
+  // (graphql/errors.ts), their Points64 twins always hold them.
+  @FieldResolver(() => Points64Scalar, { description: twinOf('pointsIssued') })
+  pointsIssued64(@Root() line: SettlementLine): number {
+    return line.pointsIssued;
+  }
+
+  @FieldResolver(() => Points64Scalar, { description: twinOf('pointsRedeemed') })
+  pointsRedeemed64(@Root() line: SettlementLine): number {
+    return line.pointsRedeemed;
+  }
+
+  @FieldResolver(() => Points64Scalar, { description: twinOf('pointsExpired') })
+  pointsExpired64(@Root() line: SettlementLine): number {
+    return line.pointsExpired;
+  }
 }
 
 @Resolver(() => SettlementFlow)
@@ -41,6 +59,11 @@ export class SettlementFlowResolver {
   @FieldResolver(() => Partner, { description: 'Where they were redeemed' })
   redeemer(@Root() flow: SettlementFlow, @Ctx() ctx: Context) {
     return ctx.loaders.partner.load(flow.redeemerId);
+  }
+
+  @FieldResolver(() => Points64Scalar, { description: twinOf('points') })
+  points64(@Root() flow: SettlementFlow): number {
+    return flow.points;
   }
 }
 
