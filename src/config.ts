@@ -9,8 +9,10 @@ export interface QueryLimits {
   readonly maxAliases: number;
   readonly maxDirectives: number;
   readonly maxTokens: number;
-  /** Each field costs 1, its subtree multiplied by `first` on paginated fields. */
+  /** Each field costs 1, its subtree multiplied by the size of its list (`first`, a declared maximum, or the real length). */
   readonly maxCost: number;
+  /** List items and objects one response may hold (checked while it executes). */
+  readonly maxResponseObjects: number;
 }
 
 /** Fixed-window counters shared by every instance through PostgreSQL; 0 switches a limit off. */
@@ -167,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxDirectives: integer(env, 'MAX_QUERY_DIRECTIVES', 20, 0, 10_000),
       maxTokens: integer(env, 'MAX_QUERY_TOKENS', 1000, 50, 1_000_000),
       maxCost: integer(env, 'MAX_QUERY_COST', 5000, 1, 100_000_000),
+      maxResponseObjects: integer(env, 'MAX_RESPONSE_OBJECTS', 10_000, 1, 100_000_000),
     }),
     rateLimits: Object.freeze({
       windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86400),

@@ -253,12 +253,15 @@ export function attachLiveSocket(
             throw err;
           }
         }
-        const contextValue: Context = contextFor(services, viewer);
+        const contextValue: Context = contextFor(services, viewer, config.queryLimits);
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
-      onNext: (ctx, _id, _payload, _args, result) => {
+      onNext: (ctx, _id, _payload, args, result) => {
         const socket = ctx.extra.socket;
         if (socket.bufferedAmount > config.liveMaxBufferedBytes) disconnectSlowConsumer(socket, logger, { buffered: socket.bufferedAmount });
+        // Past the response budget the result (this event's, for a subscription) is its one error.
+        const exceeded = (args.contextValue as Context | undefined)?.budget?.exceeded;
+        if (exceeded) return { errors: format([exceeded]) };
         return result.errors ? { ...result, errors: format(result.errors) } : undefined;
       },
       onError: (ctx, _id, _payload, errors) => {

@@ -18,6 +18,7 @@ import { createContext } from './app/context';
 import { domainToGraphQLError, makeFormatError } from './graphql/errors';
 import { gatewaySchema } from './app/schema';
 import { Services, createServices } from './app/services';
+import { points64Twins } from './graphql/scalars';
 import { query } from './db/sql';
 import { isConnectionError } from './db/connection-errors';
 import { attachLiveSocket } from './live-socket';
@@ -25,6 +26,7 @@ import { evaluateTiers } from './modules/tier/tier-evaluation';
 import { runLifecycleJobs } from './modules/lifecycle/jobs';
 import { extraValidationRules, parseOptions } from './graphql/validation';
 import { writeRateLimitPlugin } from './graphql/write-limit';
+import { responseBudgetPlugin } from './graphql/response-budget';
 import { clientIp } from './modules/rate-limit/client-ip';
 import { BoundHttp, bindHttp, closeHttp, urlHost } from './listen';
 import { MAX_BODY_BYTES, bodyErrorsAsGraphQL } from './graphql/body-errors';
@@ -97,6 +99,7 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
     production: config.production,
     hideSuggestions: !config.allowIntrospection,
     limits: config.queryLimits,
+    points64Twins: points64Twins(schema),
   });
   const live = attachLiveSocket(httpServer, schema, services, config, logger, formatError);
 
@@ -127,6 +130,7 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
       },
       subscriptionsOverWebSocketOnly,
       writeRateLimitPlugin((ctx, writes) => services.rateLimits.consumeWrites(ctx.viewer, writes)),
+      responseBudgetPlugin,
       // No HTTP cache hints are set anywhere, and the cache-control plugin Apollo installs by
       // default wraps every field resolver to compute them: off.
       ApolloServerPluginCacheControlDisabled(),
@@ -151,7 +155,7 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
         try {
           // An address over the failed-authentication limit may not try more credentials for now.
           if (req.headers.authorization?.trim()) services.rateLimits.refuseBlockedIp(ip);
-          return await createContext(services, req.headers.authorization);
+          return await createContext(services, req.headers.authorization, config.queryLimits);
         } catch (err) {
           // Apollo answers a GraphQLError thrown here with its code and HTTP status (401, 429).
           if (!(err instanceof DomainError)) throw err;

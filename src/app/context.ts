@@ -5,6 +5,8 @@ import type { Context } from '../graphql/context';
 import { Loaders, createLoaders } from './loaders';
 import { serviceUnavailable } from '../errors/domain-error';
 import { isConnectionError } from '../db/connection-errors';
+import type { QueryLimits } from '../config';
+import { ResponseBudget } from '../graphql/response-budget';
 
 // The members of the context every resolver receives. Resolvers import the Context type from
 // graphql/context.ts, which is below them and names no feature; its members are merged in here,
@@ -17,15 +19,18 @@ declare module '../graphql/context' {
     services: Services;
     /** Replaces loaders with fresh ones (for the next event of a subscription). */
     renewLoaders(): void;
+    /** What this response may still cost and hold (replaced per event on subscriptions). */
+    budget: ResponseBudget;
   }
 }
 
 /** The context of one operation, for a viewer already authenticated (graphql-ws checks at connection_init). */
-export function contextFor(services: Services, viewer: Viewer, loaders: Loaders = createLoaders(services)): Context {
+export function contextFor(services: Services, viewer: Viewer, limits: QueryLimits, loaders: Loaders = createLoaders(services)): Context {
   const context: Context = {
     viewer,
     loaders,
     services,
+    budget: new ResponseBudget(limits),
     renewLoaders: () => {
       context.loaders = createLoaders(services);
     },
@@ -33,10 +38,10 @@ export function contextFor(services: Services, viewer: Viewer, loaders: Loaders 
   return context;
 }
 
-export async function createContext(services: Services, authorization: string | undefined | null): Promise<Context> {
+export async function createContext(services: Services, authorization: string | undefined | null, limits: QueryLimits): Promise<Context> {
   const viewer = await services.authenticator.authenticate(authorization).catch((err: unknown) => {
     // An API key cannot be checked while the database is away: a retryable 503, not a 500.
     throw isConnectionError(err) ? serviceUnavailable() : err;
   });
-  return contextFor(services, viewer);
+  return contextFor(services, viewer, limits);
 }

@@ -1,16 +1,18 @@
 // Per-request DataLoaders: every relation a resolver follows goes through one of these, so a page
-// of 20 transactions costs one query per relation, not one per row.
+// of 20 transactions costs one query per relation, not one per row, and a list nested under a list
+// (partner { earnRules { partner { earnRules } } }) one query per level, not one per parent.
 import DataLoader from 'dataloader';
 import type { Services } from './services';
 import type { Reward } from '../modules/catalog/reward.entity';
 import type { MembershipPlan, Membership } from '../modules/membership/membership.types';
-import type { PunchCard } from '../modules/punch-card/punch-card.types';
+import type { PunchCard, PunchCardProgress } from '../modules/punch-card/punch-card.types';
+import type { EarnRule } from '../modules/earning/earn-rule.entity';
 import type { ExchangeRate } from '../modules/exchange-rate/exchange-rate.entity';
 import type { PointsTransaction } from '../modules/ledger/points-transaction.entity';
 import type { Balance, Member } from '../modules/member/member.entity';
 import type { Partner } from '../modules/partner/partner.entity';
 import type { Tier } from '../modules/tier/tier.entity';
-import type { Challenge } from '../modules/challenge/challenge.types';
+import type { Badge, Challenge, ChallengeProgress } from '../modules/challenge/challenge.types';
 
 export interface Loaders {
   partner: DataLoader<string, Partner | null>;
@@ -27,6 +29,12 @@ export interface Loaders {
   latestMembership: DataLoader<string, Membership | null>;
   punchCard: DataLoader<string, PunchCard | null>;
   challenge: DataLoader<string, Challenge | null>;
+  /** By partner id: all its rules, inactive ones included (the resolver filters per viewer). */
+  partnerEarnRules: DataLoader<string, EarnRule[]>;
+  /** By partner id: its active punch cards. */
+  partnerPunchCards: DataLoader<string, PunchCard[]>;
+  /** By member id: its cards at every partner (the resolver narrows them per viewer). */
+  memberPunchCards: DataLoader<string, (PunchCardProgress & { memberId: string; partnerId: string })[]>;
 }
 
 /** Batch by key: results come back in the order of the keys, null where none was found. */
@@ -69,5 +77,8 @@ export function createLoaders(s: Services): Loaders {
     latestMembership: byKey((ids) => s.memberships.latestFor(ids), 'memberId'),
     punchCard: byKey((ids) => s.punchCards.byIds(ids), 'id'),
     challenge: byKey((ids) => s.challenges.byIds(ids), 'id'),
+    partnerEarnRules: groupedByKey((ids) => s.earnRules.forPartners(ids), 'partnerId'),
+    partnerPunchCards: groupedByKey((ids) => s.punchCards.forPartners(ids), 'partnerId'),
+    memberPunchCards: groupedByKey((ids) => s.punchCards.progressFor(ids), 'memberId'),
   };
 }

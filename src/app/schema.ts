@@ -8,6 +8,7 @@ import { LedgerResolver } from '../modules/ledger/ledger.resolver';
 import { TransactionResolver } from '../modules/history/transaction.resolver';
 import { EarnResolver } from '../modules/earning/earn.resolver';
 import { MemberResolver } from '../modules/member/member.resolver';
+import { BalanceResolver } from '../modules/member/balance.resolver';
 import { PartnerResolver } from '../modules/partner/partner.resolver';
 import { TierResolver } from '../modules/tier/tier.resolver';
 import { MemberRedemptionsResolver, RedemptionResolver } from '../modules/redemption/redemption.resolver';
@@ -31,6 +32,7 @@ import {
 } from '../modules/punch-card/punch-card.resolver';
 import { DateTimeScalar } from '../graphql/scalars';
 import { AuditResolver } from '../modules/audit-log/audit-log.resolver';
+import { enforceResponseBudget } from '../graphql/response-budget';
 import { MemberLifecycleResolver, ProgramSettingsResolver } from '../modules/lifecycle/lifecycle.resolver';
 import {
   BadgeResolver,
@@ -48,6 +50,7 @@ export const resolvers = [
   ExchangeRateResolver,
   TierResolver,
   MemberResolver,
+  BalanceResolver,
   LedgerResolver,
   TransactionResolver,
   EarnResolver,
@@ -87,7 +90,12 @@ export const resolvers = [
 let built: Promise<GraphQLSchema> | undefined;
 
 export function gatewaySchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({
+  built ??= buildGatewaySchema();
+  return built;
+}
+
+async function buildGatewaySchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // Violations become BAD_USER_INPUT naming the field (see graphql/errors.ts).
@@ -96,7 +104,9 @@ export function gatewaySchema(): Promise<GraphQLSchema> {
     // supplies its own stream (outbox replay + relay, see modules/live), so this one stays idle.
     pubSub: createPubSub(),
   });
-  return built;
+  // Counts what each response resolves against its request's budget (see response-budget.ts).
+  enforceResponseBudget(schema);
+  return schema;
 }
 
 /** The SDL committed as schema.graphql: sorted so diffs show real changes only. */

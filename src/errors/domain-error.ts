@@ -23,6 +23,11 @@ export const ErrorCode = {
    * same idempotencyKey).
    */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /**
+   * A value (a points total that grew past 2^31 − 1) does not fit the field's GraphQL Int: read its
+   * `…64` twin (Points64), named in extensions.use.
+   */
+  INT_OVERFLOW: 'INT_OVERFLOW',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -3,6 +3,8 @@
 import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { Max, Min } from 'class-validator';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
+import { badInput } from '../errors/domain-error';
+import { ListSize } from './list-size';
 
 @ArgsType()
 export class PageArgs {
@@ -37,6 +39,7 @@ export function Connection<T extends object>(node: ClassType<T>, name: string) {
   @ObjectType(`${name}Connection`, { simpleResolvers: true })
   class ConnectionType {
     @Field(() => [Edge])
+    @ListSize({ page: true })
     edges!: Edge[];
 
     @Field(() => PageInfo)

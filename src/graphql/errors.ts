@@ -26,6 +26,7 @@ const HTTP_STATUS: Record<ErrorCode, number | undefined> = {
   TOO_MANY_SUBSCRIPTIONS: undefined,
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
+  INT_OVERFLOW: undefined,
 };
 
 export function domainToGraphQLError(err: DomainError): GraphQLError {
@@ -43,6 +44,26 @@ export function domainToGraphQLError(err: DomainError): GraphQLError {
 function retryAfter(err: DomainError): Map<string, string> {
   const seconds = err.details?.retryAfterSeconds;
   return new Map(typeof seconds === 'number' ? [['retry-after', String(seconds)]] : []);
+}
+
+/**
+ * graphql-js refuses to serialize a number past 32 bits into an Int ("Int cannot represent non
+ * 32-bit signed integer value"): not a bug of the request, a total that outgrew Int. Said with a
+ * code, the field and the twin to read instead.
+ */
+function intOverflow(original: unknown, located: unknown, twins: ReadonlySet<string>): DomainError | null {
+  if (!(original instanceof GraphQLError)) return null;
+  const m = /^Int cannot represent non 32-bit signed integer value: (-?\d+)$/.exec(original.message);
+  if (!m) return null;
+  const field = located instanceof GraphQLError ? located.nodes?.[0]?.kind === 'Field' ? located.nodes[0].name.value : undefined : undefined;
+  const twin = field && twins.has(field) ? `${field}64` : undefined;
+  const name = field ?? 'this field';
+  return new DomainError(
+    ErrorCode.INT_OVERFLOW,
+    `${name} is ${m[1]}, more than GraphQL Int holds (2147483647)${twin ? `: read ${twin} (Points64, a string) instead` : ''}`,
+    undefined,
+    { outputField: field, ...(twin ? { use: twin } : {}) },
+  );
 }
 
 function flattenValidation(errors: ValidationError[], path: string[] = []): { field: string; message: string }[] {
@@ -71,6 +92,8 @@ export interface ErrorEdgeOptions {
   /** Strip "Did you mean …?" (it names schema fields): on whenever introspection is off. */
   hideSuggestions: boolean;
   limits: QueryLimits;
+  /** Names of Int fields with a `<name>64` Points64 twin (points64Twins(schema)), named in INT_OVERFLOW. */
+  points64Twins?: ReadonlySet<string>;
 }
 
 export function makeFormatError(logger: Logger, options: ErrorEdgeOptions) {
@@ -82,7 +105,7 @@ export function makeFormatError(logger: Logger, options: ErrorEdgeOptions) {
   };
 }
 
-function formatWith(logger: Logger, { production, limits }: ErrorEdgeOptions) {
+function formatWith(logger: Logger, { production, limits, points64Twins = new Set() }: ErrorEdgeOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     let original = unwrapResolverError(error);
     // Errors thrown by a subscription's event stream arrive wrapped without a path.
@@ -99,6 +122,7 @@ function formatWith(logger: Logger, { production, limits }: ErrorEdgeOptions) {
       original = serviceUnavailable('The database could not complete this request because of conflicting concurrent writes, even after retrying');
     }
     const base = { locations: formatted.locations, path: formatted.path };
+    original = intOverflow(original, error, points64Twins) ?? original;
     if (original instanceof DomainError) {
       const gql = domainToGraphQLError(original);
       const { http: _http, ...extensions } = gql.extensions as Record<string, unknown>;

@@ -12,7 +12,7 @@ import { MAX_PAGE_SIZE } from '../db/pagination';
 import { costLimitRule } from './cost-limit.rule';
 
 export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
-export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
+export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'objects';
 
 /** A validation error that carries its own code (Apollo would otherwise label it GRAPHQL_VALIDATION_FAILED). */
 export class CodedValidationError extends GraphQLError {}

@@ -7,6 +7,7 @@ import { MAX_ROTATION_GRACE_SECONDS } from './api-key.service';
 import { PartnerApiKey, RotatedApiKey } from './api-key.types';
 import { requireActivePartnerOrAdmin, requireAdmin, requireLinkedPartner } from './policy';
 import { partnerIdOf, viewerLabel } from './viewer';
+import { ListSize } from '../../graphql/list-size';
 
 const ADMIN: AuditActor = { kind: 'ADMIN' };
 
@@ -18,6 +19,7 @@ export class AuthResolver {
   }
 
   @Query(() => [PartnerApiKey], { description: "Admin: a partner's API keys, oldest first, revoked ones included (prefixes only)" })
+  @ListSize({ measured: true })
   async partnerApiKeys(@Arg('partnerId', () => ID) partnerId: string, @Ctx() ctx: Context): Promise<PartnerApiKey[]> {
     requireAdmin(ctx.viewer);
     const now = Date.now();

@@ -20,7 +20,7 @@ export class RewardInput {
   @Field(() => String, { nullable: true, description: '1 to 64 characters, e.g. "Flights"' })
   category?: string | null;
 
-  @Field(() => Int, { description: 'Points per unit, 1 to 1,000,000,000' })
+  @Field(() => Int, { description: 'Points per unit, 1 to 10,000,000 (MAX_POINTS_PER_TRANSACTION; a redemption of several units too)' })
   pointsCost!: number;
 
   @Field(() => Int, { nullable: true, description: 'Units available, 0 to 1,000,000,000; null means unlimited' })

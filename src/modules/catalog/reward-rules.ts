@@ -1,10 +1,12 @@
 // What a reward may look like, checked before anything is written so a bad input names its field
-// (the table's CHECK constraints say the same; these give the client a readable answer).
+// (the table's CHECK constraints say the same or less; these give the client a readable answer).
 import { requireText } from '../../errors/text';
 import { badInput } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
+import { MAX_POINTS_PER_TRANSACTION } from '../ledger/transaction-limit';
 
-export const MAX_POINTS_COST = 1_000_000_000;
+/** A redemption of one unit is one transaction: it may not cost more than a transaction moves. */
+export const MAX_POINTS_COST = MAX_POINTS_PER_TRANSACTION;
 export const MAX_STOCK = 1_000_000_000;
 export const MAX_SEARCH_LENGTH = 255;
 

@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscript
 import type { Context } from '../../graphql/context';
 import { requireId } from '../../errors/ids';
 import { canSeeTransaction, challengePartnerScope, requireCaller, requireMemberAccess } from '../auth/policy';
+import { ListSize } from '../../graphql/list-size';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import type { OutboxEvent } from '../live/outbox-event';
 import { MemberStreamArgs, memberEventStream } from '../live/member-event-stream';
@@ -17,6 +18,7 @@ export class ChallengeResolver {
   }
 
   @Query(() => [Challenge], { description: "Challenges open now: the coalition's (partnerId omitted) or a partner's (public)" })
+  @ListSize({ measured: true })
   challenges(@Arg('partnerId', () => ID, { nullable: true }) partnerId: string | undefined, @Ctx() ctx: Context) {
     return ctx.services.challenges.list(partnerId ? requireId(partnerId, 'partnerId') : null);
   }
@@ -48,11 +50,13 @@ export class MemberChallengesResolver {
   @FieldResolver(() => [ChallengeProgress], {
     description: "Progress in every challenge window the member has taken part in, current first. A partner sees the coalition's challenges and its own only",
   })
+  @ListSize({ measured: true })
   challenges(@Root() member: Member, @Ctx() ctx: Context) {
     return ctx.services.challenges.progress(member.id, challengePartnerScope(ctx.viewer));
   }
 
   @FieldResolver(() => [Badge], { description: "Badges won by completing challenges, newest first. A partner sees those of the coalition's challenges and its own only" })
+  @ListSize({ measured: true })
   badges(@Root() member: Member, @Ctx() ctx: Context) {
     return ctx.services.challenges.badges(member.id, challengePartnerScope(ctx.viewer));
   }

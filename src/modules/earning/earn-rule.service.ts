@@ -12,6 +12,7 @@ import { AuditAction, AuditTargetType, auditActorOf, recordAudit } from '../audi
 import { EARN_RULE_COLUMNS, EarnRule } from './earn-rule.entity';
 import { EarnRuleConditionsInput, EarnRuleKind } from './earning.types';
 import type { RuleForEarn } from './points-calculator';
+import { MAX_POINTS_PER_TRANSACTION } from '../ledger/transaction-limit';
 
 export interface EarnRuleWrite {
   partnerId?: string | null;
@@ -25,7 +26,11 @@ export interface EarnRuleWrite {
   conditions?: EarnRuleConditionsInput | null;
 }
 
-const MAX_POINTS = 1_000_000_000;
+/**
+ * Rules one owner may have (a partner, or the coalition for the coalition-wide ones), inactive
+ * ones included: Partner.earnRules is an unpaginated list, and the cost limit counts it at this.
+ */
+export const MAX_EARN_RULES_PER_OWNER = 50;
 
 function validTimeZone(tz: string): string {
   try {
@@ -80,11 +85,12 @@ function validRule(input: EarnRuleWrite) {
   if (input.percent != null && (new Exact(input.percent).lte(0) || new Exact(input.percent).gt(100))) {
     throw badInput('input.percent', 'must be more than 0 and at most 100');
   }
-  if (input.bonusPoints != null && (!Number.isInteger(input.bonusPoints) || input.bonusPoints < 1 || input.bonusPoints > MAX_POINTS)) {
-    throw badInput('input.bonusPoints', `must be a whole number from 1 to ${MAX_POINTS}`);
+  // No rule may add more to one purchase than one transaction may credit.
+  if (input.bonusPoints != null && (!Number.isInteger(input.bonusPoints) || input.bonusPoints < 1 || input.bonusPoints > MAX_POINTS_PER_TRANSACTION)) {
+    throw badInput('input.bonusPoints', `must be a whole number from 1 to ${MAX_POINTS_PER_TRANSACTION}`);
   }
-  if (input.maxPoints != null && (!Number.isInteger(input.maxPoints) || input.maxPoints < 1 || input.maxPoints > MAX_POINTS)) {
-    throw badInput('input.maxPoints', `must be a whole number from 1 to ${MAX_POINTS}`);
+  if (input.maxPoints != null && (!Number.isInteger(input.maxPoints) || input.maxPoints < 1 || input.maxPoints > MAX_POINTS_PER_TRANSACTION)) {
+    throw badInput('input.maxPoints', `must be a whole number from 1 to ${MAX_POINTS_PER_TRANSACTION}`);
   }
   return {
     name,
@@ -120,6 +126,15 @@ export class EarnRuleService {
       if (rule.conditions.minTierId) await this.requireTier(m, rule.conditions.minTierId as string);
       if (partnerId && !(await queryOne(m, `SELECT 1 FROM partner WHERE id = $1 AND NOT is_coalition`, [partnerId]))) {
         throw notFound('input.partnerId', 'partner');
+      }
+      // One creation per owner at a time, so two concurrent ones cannot both pass the count.
+      await query(m, `SELECT pg_advisory_xact_lock(hashtext('earn_rule'), hashtext($1))`, [partnerId ?? 'coalition']);
+      const [{ n }] = await query<{ n: number }>(m, `SELECT count(*)::int AS n FROM earn_rule WHERE partner_id IS NOT DISTINCT FROM $1`, [partnerId]);
+      if (n >= MAX_EARN_RULES_PER_OWNER) {
+        throw badInput(
+          'input.partnerId',
+          `${partnerId ? 'this partner has' : 'the coalition has'} ${MAX_EARN_RULES_PER_OWNER} earn rules, the most it may have: change one (updateEarnRule) instead`,
+        );
       }
       const created = (await queryOne<EarnRule>(
         m,
@@ -178,6 +193,11 @@ export class EarnRuleService {
       `SELECT ${EARN_RULE_COLUMNS} FROM earn_rule WHERE partner_id IS NOT DISTINCT FROM $1 AND ($2 OR active) ORDER BY seq`,
       [partnerId, includeInactive],
     );
+  }
+
+  /** Every rule of each partner, inactive ones included (Partner.earnRules filters per viewer), in one query. */
+  async forPartners(partnerIds: readonly string[]): Promise<EarnRule[]> {
+    return query<EarnRule>(this.db, `SELECT ${EARN_RULE_COLUMNS} FROM earn_rule WHERE partner_id = ANY($1::uuid[]) ORDER BY seq`, [partnerIds]);
   }
 
   /** Every active rule that may apply to a purchase at this partner, in one query. */

@@ -26,6 +26,7 @@ import { Tx, query, queryOne } from '../../db/sql';
 import { isConnectionError } from '../../db/connection-errors';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
 import { PriorClaim, judgePrior } from '../ledger/idempotency';
+import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
 import { Posting, postMany } from '../ledger/journal';
 import { PointsTransaction, TRANSACTION_COLUMNS, TransactionType } from '../ledger/points-transaction.entity';
 import { Wallet, lockWallets, readWallets } from '../ledger/wallet';
@@ -135,6 +136,8 @@ export class EarnBatchWriter implements EarnWriter {
     const [member] = await readWallets<MemberRow>(this.db, [p.memberId], this.memberColumns);
     if (!member) throw notFound('input.memberId', 'member');
     const breakdown = this.calculate(p, partner, member, refs, new Date());
+    // What the earn would refuse, the preview refuses the same way.
+    assertPointsWithinTransactionLimit(breakdown.reduce((s, c) => s + c.points, 0), 'input.amount', 'this purchase');
     return { points: breakdown.reduce((s, c) => s + c.points, 0), breakdown, exchangeRateId: partner.rateId };
   }
 

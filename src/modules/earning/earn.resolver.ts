@@ -1,4 +1,5 @@
 // The earnPoints mutation: a purchase recorded as points (the earn itself is the ledger's).
+import { MAX_POINTS_PER_TRANSACTION } from '../ledger/transaction-limit';
 import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { DecimalScalar } from '../../graphql/scalars';
@@ -35,7 +36,9 @@ class EarnPointsInput {
 
 @Resolver(() => PointsTransaction)
 export class EarnResolver {
-  @Mutation(() => PointsTransaction, { description: 'Record a purchase: points = floor(amount × earnRate × tier multiplier)' })
+  @Mutation(() => PointsTransaction, {
+    description: `Record a purchase: points = floor(amount × earnRate × tier multiplier), plus rules; a purchase earning more than ${MAX_POINTS_PER_TRANSACTION.toLocaleString('en')} points (MAX_POINTS_PER_TRANSACTION) is refused (BAD_USER_INPUT on input.amount)`,
+  })
   earnPoints(@Arg('input', () => EarnPointsInput) input: EarnPointsInput, @Ctx() ctx: Context) {
     return ctx.services.earn.earn(requireCaller(ctx.viewer), input);
   }

@@ -9,6 +9,7 @@ import { Exact, currencyDigits } from '../../money/decimal';
 import { actingPartnerId } from '../auth/policy';
 import { Caller, callerScope } from '../auth/viewer';
 import { requestHash, validKey } from '../ledger/idempotency';
+import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
 import { Channel, PointsTransaction } from '../ledger/points-transaction.entity';
 import { Funder } from './earning.types';
 import { Component, PurchaseItem, fundedBy, totalPoints } from './points-calculator';
@@ -107,6 +108,7 @@ export function checkPartner(partner: EarningPartner | undefined, p: ValidPurcha
 /** What an earn moves, worked out from the locked wallet. */
 export function earnPostings(partner: EarningPartner, wallet: { balance: number }, breakdown: Component[]) {
   const points = totalPoints(breakdown);
+  assertPointsWithinTransactionLimit(points, 'input.amount', 'this purchase');
   const byPartner = fundedBy(breakdown, Funder.PARTNER);
   const byCoalition = fundedBy(breakdown, Funder.COALITION);
   // Inside the partner's return window the points are issued but held in account.pending and

@@ -3,11 +3,13 @@ import type { Context } from '../../graphql/context';
 import { DecimalScalar } from '../../graphql/scalars';
 import { requireId } from '../../errors/ids';
 import { managesPartner, requireCaller, requirePartnerOrAdmin } from '../auth/policy';
+import { ListSize } from '../../graphql/list-size';
 import { ExchangeRate } from '../exchange-rate/exchange-rate.entity';
 import { Channel, PointsTransaction, TransactionType } from '../ledger/points-transaction.entity';
 import { Partner } from '../partner/partner.entity';
 import { Tier } from '../tier/tier.entity';
 import { EarnRule } from './earn-rule.entity';
+import { MAX_EARN_RULES_PER_OWNER } from './earn-rule.service';
 import { EarnRuleConditions, EarnRuleInput, PointsComponent, PointsSource, PurchaseItemInput } from './earning.types';
 
 @InputType()
@@ -37,6 +39,7 @@ class EarnPreview {
   points!: number;
 
   @Field(() => [PointsComponent])
+  @ListSize({ measured: true })
   breakdown!: PointsComponent[];
 
   exchangeRateId!: string;
@@ -61,7 +64,10 @@ export class EarnRuleResolver {
     return ctx.services.earnRules.update(requireCaller(ctx.viewer), id, input);
   }
 
-  @Query(() => [EarnRule], { description: "A partner's rules (partnerId), or the coalition-wide ones (omitted). Inactive rules only for their owner and admins." })
+  @Query(() => [EarnRule], {
+    description: `A partner's rules (partnerId), or the coalition-wide ones (omitted), at most ${MAX_EARN_RULES_PER_OWNER}. Inactive rules only for their owner and admins.`,
+  })
+  @ListSize({ max: MAX_EARN_RULES_PER_OWNER })
   earnRules(@Arg('partnerId', () => ID, { nullable: true }) partnerIdInput: string | undefined, @Ctx() ctx: Context) {
     const partnerId = partnerIdInput ? requireId(partnerIdInput, 'partnerId') : null;
     return ctx.services.earnRules.list(partnerId, managesPartner(ctx.viewer, partnerId));
@@ -97,6 +103,7 @@ export class EarnPreviewResolver {
 @Resolver(() => PointsTransaction)
 export class PointsBreakdownResolver {
   @FieldResolver(() => [PointsComponent], { description: 'Why these points: components that add up to points' })
+  @ListSize({ measured: true })
   breakdown(@Root() tx: PointsTransaction): PointsComponent[] {
     if (tx.breakdown?.length) {
       return tx.breakdown.map((c) => ({ source: c.source as PointsSource, ruleId: c.ruleId ?? null, points: c.points, funder: (c.funder as never) ?? null }));
@@ -107,8 +114,13 @@ export class PointsBreakdownResolver {
 
 @Resolver(() => Partner)
 export class PartnerEarnRulesResolver {
-  @FieldResolver(() => [EarnRule], { description: "This partner's active rules (its own and admins also see inactive ones)" })
-  earnRules(@Root() partner: Partner, @Ctx() ctx: Context) {
-    return ctx.services.earnRules.list(partner.id, managesPartner(ctx.viewer, partner.id));
+  @FieldResolver(() => [EarnRule], {
+    description: `This partner's active rules (its own and admins also see inactive ones), at most ${MAX_EARN_RULES_PER_OWNER}`,
+  })
+  @ListSize({ max: MAX_EARN_RULES_PER_OWNER })
+  async earnRules(@Root() partner: Partner, @Ctx() ctx: Context) {
+    const owner = managesPartner(ctx.viewer, partner.id);
+    const rules = await ctx.loaders.partnerEarnRules.load(partner.id);
+    return owner ? rules : rules.filter((r) => r.active);
   }
 }

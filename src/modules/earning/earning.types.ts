@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DecimalScalar } from '../../graphql/scalars';
+import { ListSize } from '../../graphql/list-size';
 import { Channel } from '../ledger/points-transaction.entity';
 
 export enum EarnRuleKind {
@@ -64,12 +65,16 @@ export class PurchaseItemInput {
   amount!: string;
 }
 
+// Lists of leaves, bounded when the rule is written (3 channels, 50 categories, 7 days): counted by
+// their real length.
 @ObjectType({ simpleResolvers: true })
 export class EarnRuleConditions {
   @Field(() => [Channel], { nullable: true })
+  @ListSize({ measured: true })
   channels?: Channel[];
 
   @Field(() => [String], { nullable: true, description: 'Only items in these categories count, and only their amounts' })
+  @ListSize({ measured: true })
   categories?: string[];
 
   @Field(() => DecimalScalar, { nullable: true, description: 'Minimum purchase amount' })
@@ -84,6 +89,7 @@ export class EarnRuleConditions {
   endsAt?: Date;
 
   @Field(() => [Int], { nullable: true, description: 'ISO days of week, 1 = Monday … 7 = Sunday, in timeZone' })
+  @ListSize({ measured: true })
   daysOfWeek?: number[];
 
   @Field(() => String, { nullable: true, description: 'IANA time zone for daysOfWeek (default UTC)' })

@@ -2,6 +2,7 @@ import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root
 import type { Context } from '../../graphql/context';
 import { DecimalScalar } from '../../graphql/scalars';
 import { requireAdmin } from '../auth/policy';
+import { ListSize } from '../../graphql/list-size';
 import { Partner } from '../partner/partner.entity';
 import { ExchangeRate } from './exchange-rate.entity';
 
@@ -42,6 +43,7 @@ export class PartnerRatesResolver {
   }
 
   @FieldResolver(() => [ExchangeRate], { description: 'Every version, newest first, including scheduled ones' })
+  @ListSize({ measured: true })
   exchangeRateHistory(@Root() partner: Partner, @Ctx() ctx: Context) {
     return ctx.loaders.rateHistory.load(partner.id);
   }

@@ -1,3 +1,4 @@
+import { MAX_POINTS_PER_TRANSACTION } from '../ledger/transaction-limit';
 // A points transaction as the API shows it beyond the ledger's own fields: whom and what it links
 // to (member, partner, rate version), and reverseTransaction, which corrects one with a new
 // REVERSAL. Kept out of the ledger, which names no other feature.
@@ -14,7 +15,10 @@ class ReverseTransactionInput {
   @Field(() => ID, { description: 'The EARN or REDEEM transaction to reverse' })
   transactionId!: string;
 
-  @Field(() => Int, { nullable: true, description: 'EARN only: points to claw back (default: all that remain). A REDEEM is reversed whole.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: `EARN only: points to claw back (default: all that remain), at most ${MAX_POINTS_PER_TRANSACTION.toLocaleString('en')}. A REDEEM is reversed whole.`,
+  })
   points?: number;
 
   @Field(() => String, { nullable: true })

@@ -3,7 +3,7 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { Money } from '../../graphql/money.type';
-import { DecimalScalar } from '../../graphql/scalars';
+import { DecimalScalar, Points64Scalar, twinOf } from '../../graphql/scalars';
 import { formatAmount } from '../../money/decimal';
 import { PointsTransaction } from './points-transaction.entity';
 
@@ -23,5 +23,10 @@ export class LedgerResolver {
   @FieldResolver(() => DecimalScalar, { nullable: true, description: "The member's tier multiplier applied to this earn" })
   tierMultiplier(@Root() tx: PointsTransaction): string | null {
     return tx.tierMultiplier;
+  }
+
+  @FieldResolver(() => Points64Scalar, { description: twinOf('balanceAfter') })
+  balanceAfter64(@Root() tx: PointsTransaction): number {
+    return tx.balanceAfter;
   }
 }

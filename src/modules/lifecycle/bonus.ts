@@ -12,6 +12,7 @@ import { Funder, PointsSource } from '../earning/earning.types';
 import { post } from '../ledger/journal';
 import { TransactionType } from '../ledger/points-transaction.entity';
 import type { Wallet } from '../ledger/wallet';
+import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
 import type { CoalitionIssuer } from '../partner/coalition';
 
 export interface Bonus {
@@ -29,6 +30,8 @@ export interface Bonus {
 
 /** `issuer`: the coalition for program bonuses; a partner for its own challenge's bonus. */
 export async function creditBonus(m: Tx, issuer: CoalitionIssuer, memberId: string, wallet: Wallet, bonus: Bonus): Promise<string> {
+  // Settings and challenges keep bonuses far below it (at most 1,000,000); this keeps it so.
+  assertPointsWithinTransactionLimit(bonus.points, 'bonusPoints', 'this bonus');
   const settings = await queryOne<{ rateId: string | null; expireAfterMonths: number | null }>(
     m,
     `SELECT (SELECT id FROM exchange_rate WHERE partner_id = $1 AND effective_from <= now() ORDER BY effective_from DESC, version DESC LIMIT 1) AS "rateId",

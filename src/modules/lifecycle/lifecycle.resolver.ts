@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import type { Context } from '../../graphql/context';
 import { badInput } from '../../errors/domain-error';
 import { requireAdmin, requireCaller } from '../auth/policy';
+import { ListSize } from '../../graphql/list-size';
 import { Member } from '../member/member.entity';
 import { Partner } from '../partner/partner.entity';
 import { setPartnerSettings } from './partner-settings';
@@ -40,6 +41,7 @@ export class ProgramSettingsResolver {
 @Resolver(() => Member)
 export class MemberLifecycleResolver {
   @FieldResolver(() => [ExpiringPoints], { description: 'Spendable points expiring within withinDays, per day, soonest first' })
+  @ListSize({ measured: true })
   expiringPoints(@Root() member: Member, @Arg('withinDays', () => Int) withinDays: number, @Ctx() ctx: Context) {
     if (!Number.isInteger(withinDays) || withinDays < 0 || withinDays > MAX_EXPIRING_WINDOW_DAYS) {
       throw badInput('withinDays', `must be 0 to ${MAX_EXPIRING_WINDOW_DAYS}`);

@@ -3,6 +3,7 @@ import type { Context } from '../../graphql/context';
 import { Money } from '../../graphql/money.type';
 import { formatAmount } from '../../money/decimal';
 import { canSeePaymentRef, requireAdmin, requireCaller } from '../auth/policy';
+import { ListSize } from '../../graphql/list-size';
 import { Member } from '../member/member.entity';
 import { Membership, MembershipPlan, MembershipPlanInput, MembershipStatus } from './membership.types';
 
@@ -30,6 +31,7 @@ export class MembershipResolver {
   }
 
   @Query(() => [MembershipPlan], { description: 'Plans on offer (public)' })
+  @ListSize({ measured: true })
   membershipPlans(@Ctx() ctx: Context) {
     return ctx.services.memberships.plans();
   }

@@ -1,10 +1,12 @@
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { requireCaller, transactionPartnerScope } from '../auth/policy';
+import { ListSize } from '../../graphql/list-size';
 import { Reward } from '../catalog/reward.entity';
 import { Member } from '../member/member.entity';
 import { Partner } from '../partner/partner.entity';
 import { PunchCard, PunchCardInput, PunchCardProgress } from './punch-card.types';
+import { MAX_PUNCH_CARDS_PER_PARTNER } from './punch-card.service';
 
 @Resolver(() => PunchCard)
 export class PunchCardResolver {
@@ -35,15 +37,19 @@ export class PunchCardProgressResolver {
 @Resolver(() => Member)
 export class MemberPunchCardsResolver {
   @FieldResolver(() => [PunchCardProgress], { description: "The member's punch cards (a partner sees only its own)" })
-  punchCards(@Root() member: Member, @Ctx() ctx: Context) {
-    return ctx.services.punchCards.progress(member.id, transactionPartnerScope(ctx.viewer));
+  @ListSize({ measured: true })
+  async punchCards(@Root() member: Member, @Ctx() ctx: Context) {
+    const scope = transactionPartnerScope(ctx.viewer);
+    const cards = await ctx.loaders.memberPunchCards.load(member.id);
+    return scope === null ? cards : cards.filter((c) => c.partnerId === scope);
   }
 }
 
 @Resolver(() => Partner)
 export class PartnerPunchCardsResolver {
-  @FieldResolver(() => [PunchCard])
+  @FieldResolver(() => [PunchCard], { description: `Its active punch cards, at most ${MAX_PUNCH_CARDS_PER_PARTNER}` })
+  @ListSize({ max: MAX_PUNCH_CARDS_PER_PARTNER })
   punchCards(@Root() partner: Partner, @Ctx() ctx: Context) {
-    return ctx.services.punchCards.forPartner(partner.id);
+    return ctx.loaders.partnerPunchCards.load(partner.id);
   }
 }

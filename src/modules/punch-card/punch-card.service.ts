@@ -20,6 +20,9 @@ import { TransactionType } from '../ledger/points-transaction.entity';
 import { coalitionAccountId } from '../ledger/wallet';
 import { PUNCH_CARD_COLUMNS, PunchCard, PunchCardInput, PunchCardProgress } from './punch-card.types';
 
+/** Cards one partner may run: Partner.punchCards is an unpaginated list, and the cost limit counts it at this. */
+export const MAX_PUNCH_CARDS_PER_PARTNER = 20;
+
 export interface Punch {
   punchCardId: string;
   completed: boolean;
@@ -43,6 +46,12 @@ export class PunchCardService {
     if (!reward) throw notFound('input.rewardId', 'reward');
     if (reward.partnerId !== partnerId) throw badInput('input.rewardId', "a punch card gives one of its partner's own rewards");
     return withTransaction(this.db, async (m) => {
+      // One creation per partner at a time, so two concurrent ones cannot both pass the count.
+      await query(m, `SELECT pg_advisory_xact_lock(hashtext('punch_card'), hashtext($1))`, [partnerId]);
+      const [{ n }] = await query<{ n: number }>(m, `SELECT count(*)::int AS n FROM punch_card WHERE partner_id = $1`, [partnerId]);
+      if (n >= MAX_PUNCH_CARDS_PER_PARTNER) {
+        throw badInput('input.partnerId', `this partner has ${MAX_PUNCH_CARDS_PER_PARTNER} punch cards, the most it may have`);
+      }
       const card = (await queryOne<PunchCard>(
         m,
         `INSERT INTO punch_card (partner_id, name, punches_required, reward_id, min_spend) VALUES ($1, $2, $3, $4, $5) RETURNING ${PUNCH_CARD_COLUMNS}`,
@@ -65,18 +74,21 @@ export class PunchCardService {
     return query<PunchCard>(this.db, `SELECT ${PUNCH_CARD_COLUMNS} FROM punch_card WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
-  async forPartner(partnerId: string): Promise<PunchCard[]> {
-    return query<PunchCard>(this.db, `SELECT ${PUNCH_CARD_COLUMNS} FROM punch_card WHERE partner_id = $1 AND active ORDER BY seq`, [partnerId]);
+  /** The active cards of each partner, in one query. */
+  async forPartners(partnerIds: readonly string[]): Promise<PunchCard[]> {
+    return query<PunchCard>(this.db, `SELECT ${PUNCH_CARD_COLUMNS} FROM punch_card WHERE partner_id = ANY($1::uuid[]) AND active ORDER BY seq`, [
+      partnerIds,
+    ]);
   }
 
-  /** A member's cards; partnerScope limits them to one partner's (what a partner may see). */
-  async progress(memberId: string, partnerScope: string | null): Promise<PunchCardProgress[]> {
-    return query<PunchCardProgress>(
+  /** Each member's cards, every partner's (Member.punchCards narrows them to what the viewer may see), in one query. */
+  async progressFor(memberIds: readonly string[]): Promise<(PunchCardProgress & { memberId: string; partnerId: string })[]> {
+    return query(
       this.db,
-      `SELECT pp.punch_card_id AS "punchCardId", pp.punches, pp.completed_count AS "completedCount"
+      `SELECT pp.member_id AS "memberId", c.partner_id AS "partnerId", pp.punch_card_id AS "punchCardId", pp.punches, pp.completed_count AS "completedCount"
          FROM punch_card_progress pp JOIN punch_card c ON c.id = pp.punch_card_id
-        WHERE pp.member_id = $1 AND ($2::uuid IS NULL OR c.partner_id = $2) ORDER BY c.seq`,
-      [memberId, partnerScope],
+        WHERE pp.member_id = ANY($1::uuid[]) ORDER BY c.seq`,
+      [memberIds],
     );
   }
 

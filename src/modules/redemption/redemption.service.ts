@@ -15,6 +15,7 @@ import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempot
 import { post } from '../ledger/journal';
 import { TransactionType } from '../ledger/points-transaction.entity';
 import { coalitionAccountId, lockWallet } from '../ledger/wallet';
+import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
 import { newRedemptionCode } from './redemption-code';
 import { REDEMPTION_COLUMNS, Redemption } from './redemption.entity';
 
@@ -86,6 +87,7 @@ export class RedemptionService {
         throw new DomainError(ErrorCode.TIER_REQUIRED, `This reward is for ${reward.minTierName} members and above`, 'input.rewardId');
       }
       const cost = reward.pointsCost * quantity;
+      assertPointsWithinTransactionLimit(cost, 'input.quantity', 'this redemption');
       if (wallet.balance < cost) {
         throw new DomainError(ErrorCode.INSUFFICIENT_POINTS, `This costs ${cost} points; ${Math.max(0, wallet.balance)} available`, 'input.memberId', {
           required: cost,

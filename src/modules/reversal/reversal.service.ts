@@ -15,6 +15,7 @@ import { Posting, post } from '../ledger/journal';
 import { LedgerService } from '../ledger/ledger.service';
 import { PointsTransaction, TransactionType } from '../ledger/points-transaction.entity';
 import { Wallet, coalitionAccountId, lockWallet } from '../ledger/wallet';
+import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
 
 export interface ReverseTransaction {
   transactionId: string;
@@ -50,6 +51,7 @@ export class ReversalService {
     const key = validKey(input.idempotencyKey);
     const points = input.points ?? null;
     if (points !== null && (!Number.isInteger(points) || points < 1)) throw badInput('input.points', 'must be a whole number of at least 1');
+    if (points !== null) assertPointsWithinTransactionLimit(points, 'input.points', 'this reversal');
     const reason = requireText(input.reason?.trim() ?? '', 'input.reason') || null;
     if (reason && reason.length > MAX_REASON_LENGTH) throw badInput('input.reason', `at most ${MAX_REASON_LENGTH} characters`);
     if (caller.kind === 'member') throw forbidden('Only the partner that made a transaction, or an admin, may reverse it');
