@@ -6,6 +6,7 @@ import { Member } from '../member/member.entity';
 import { Partner } from '../partner/partner.entity';
 import { LINK_CODE_TTL_SECONDS } from './partner-link.service';
 import { PartnerLinkCode } from './partner-link.types';
+import { ListSize } from '../../graphql/list-size';
 
 @Resolver()
 export class PartnerLinkResolver {
@@ -14,6 +15,8 @@ export class PartnerLinkResolver {
       'Partners the member is linked to (enrolled there, or linked with a code), first linked first. The member itself and admins see them all; ' +
       'a partner sees only itself, and only if linked',
   })
+  // As long as the partners the member is linked to: counted as it resolves.
+  @ListSize({ measured: true })
   async linkedPartners(@Arg('memberId', () => ID) memberIdInput: string, @Ctx() ctx: Context): Promise<Partner[]> {
     const memberId = requireId(memberIdInput, 'memberId');
     const only = linkedPartnersScope(ctx.viewer, memberId);
