@@ -11,7 +11,11 @@ import { Shutdown } from '../src/shutdown';
 
 async function main(shutdown: Shutdown) {
   const config = loadConfig();
-  const database = await shutdown.track('database', () => openDatabase(config, { signal: shutdown.signal, shareRunning: true }), (d) => d.close());
+  const database = await shutdown.track(
+    'database',
+    () => openDatabase(config, { signal: shutdown.signal, shareRunning: true }),
+    (d) => d.close(),
+  );
   const result = await evaluateTiers(database.db, new TierService(database.db));
   console.log(result.ran ? `tier evaluation done: ${result.downgraded} member(s) downgraded` : 'another instance is evaluating tiers right now; nothing done');
 }

@@ -11,7 +11,11 @@ import { Shutdown } from '../src/shutdown';
 
 async function main(shutdown: Shutdown) {
   const config = loadConfig();
-  const database = await shutdown.track('database', () => openDatabase(config, { signal: shutdown.signal, shareRunning: true }), (d) => d.close());
+  const database = await shutdown.track(
+    'database',
+    () => openDatabase(config, { signal: shutdown.signal, shareRunning: true }),
+    (d) => d.close(),
+  );
   const coalition = await ensureCoalitionIssuer(database.db, config.coalitionCurrency, config.coalitionPointValue);
   const result = await runLifecycleJobs(database.db, coalition);
   for (const [job, r] of Object.entries(result)) {

@@ -18,7 +18,7 @@ const args = process.argv.slice(2);
 const withRoot = args.includes('--root');
 const limit = args.filter((a) => a !== '--root');
 const max = limit.length === 0 ? Infinity : Number(limit[0]);
-if (limit.length > 1 || !Number.isInteger(max) && max !== Infinity) {
+if (limit.length > 1 || (!Number.isInteger(max) && max !== Infinity)) {
   console.error('usage: node scripts/layer-check.mjs [max-mutual-pairs] [--root]');
   process.exit(2);
 }
@@ -52,11 +52,7 @@ function resolveSpecifier(from, spec) {
 
 // Static imports and re-exports (a statement has no ';' before its `from`), side-effect imports
 // and dynamic import(), type-only ones included: a type dependency ties the folders all the same.
-const patterns = [
-  /^\s*(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm,
-  /^\s*import\s*['"]([^'"]+)['"]/gm,
-  /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-];
+const patterns = [/^\s*(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm, /^\s*import\s*['"]([^'"]+)['"]/gm, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
 
 const edges = new Map(); // folder -> Map(folder -> example "file -> file")
 for (const file of tsFiles(src)) {

@@ -21,7 +21,11 @@ export function listen(server: http.Server, port: number, host: string | null): 
       if (err.code === 'EADDRINUSE') {
         reject(new ListenError(`${where} is already in use (another gateway, or another program, is listening there). Stop it, or set PORT to a free port.`));
       } else if (err.code === 'EADDRNOTAVAIL') {
-        reject(new ListenError(`cannot listen on ${where}: ${host} is not an address of this machine. Set HOST to one of its addresses, or 0.0.0.0 for all of them.`));
+        reject(
+          new ListenError(
+            `cannot listen on ${where}: ${host} is not an address of this machine. Set HOST to one of its addresses, or 0.0.0.0 for all of them.`,
+          ),
+        );
       } else if (err.code === 'EACCES') {
         reject(new ListenError(`not allowed to listen on ${where} (ports below 1024 need privileges). Set PORT to 1024 or above.`));
       } else {

@@ -14,15 +14,7 @@
 // A client that cannot keep up is disconnected with 4008 (it resumes with `after`): when one of its
 // subscriptions falls LIVE_QUEUE_LIMIT events behind, or LIVE_MAX_BUFFERED_BYTES sit unsent.
 import type http from 'node:http';
-import {
-  GraphQLError,
-  GraphQLSchema,
-  NoSchemaIntrospectionCustomRule,
-  getOperationAST,
-  getVariableValues,
-  specifiedRules,
-  validate,
-} from 'graphql';
+import { GraphQLError, GraphQLSchema, NoSchemaIntrospectionCustomRule, getOperationAST, getVariableValues, specifiedRules, validate } from 'graphql';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLFormattedError } from 'graphql';
@@ -103,11 +95,7 @@ export function attachLiveSocket(
 ) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 256 * 1024 });
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
-  const rules = [
-    ...specifiedRules,
-    ...extraValidationRules(config.queryLimits),
-    ...(config.allowIntrospection ? [] : [NoSchemaIntrospectionCustomRule]),
-  ];
+  const rules = [...specifiedRules, ...extraValidationRules(config.queryLimits), ...(config.allowIntrospection ? [] : [NoSchemaIntrospectionCustomRule])];
   /** Open sockets per partner API key, so a revocation can close them. */
   const socketsByKey = new Map<string, Set<WebSocket>>();
 

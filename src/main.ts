@@ -9,7 +9,14 @@ import { bindHttp, closeHttp } from './listen';
 import { startGateway } from './server';
 import { Shutdown } from './shutdown';
 
-function banner(url: string, host: string | null, adminToken: string, adminTokenGenerated: boolean, embedded: EmbeddedInfo | null, demo: DemoCredentials | null): string {
+function banner(
+  url: string,
+  host: string | null,
+  adminToken: string,
+  adminTokenGenerated: boolean,
+  embedded: EmbeddedInfo | null,
+  demo: DemoCredentials | null,
+): string {
   const lines = [
     '',
     `  Coalition loyalty gateway ready: ${url}`,
@@ -24,9 +31,7 @@ function banner(url: string, host: string | null, adminToken: string, adminToken
       `    To have it there: let that user enter ${embedded.place.blockedAt}, point DATA_DIR at a folder it can reach, run as a user other than root, or set DATABASE_URL.`,
     );
   }
-  lines.push(
-    `  Admin token${adminTokenGenerated ? ' (generated for this run; set ADMIN_TOKEN to fix it)' : ''}: ${adminToken}`,
-  );
+  lines.push(`  Admin token${adminTokenGenerated ? ' (generated for this run; set ADMIN_TOKEN to fix it)' : ''}: ${adminToken}`);
   if (demo) {
     lines.push('  Demo partner API keys (new each start; older ones stay valid until revoked):');
     for (const p of demo.partners) lines.push(`    ${p.slug.padEnd(14)} ${p.apiKey}`);
@@ -38,9 +43,21 @@ function banner(url: string, host: string | null, adminToken: string, adminToken
 
 async function main(shutdown: Shutdown, config: Config, logger: Logger): Promise<void> {
   // The port first: taken already, the process says so in a moment, with no database started.
-  const http = await shutdown.track('HTTP port', () => bindHttp(config.port, config.host), (b) => closeHttp(b.server));
-  const database = await shutdown.track('database', () => openDatabase(config, { signal: shutdown.signal }), (d) => d.close());
-  const gateway = await shutdown.track('HTTP server', () => startGateway(config, database.db, logger, http.port, http), (g) => g.stop());
+  const http = await shutdown.track(
+    'HTTP port',
+    () => bindHttp(config.port, config.host),
+    (b) => closeHttp(b.server),
+  );
+  const database = await shutdown.track(
+    'database',
+    () => openDatabase(config, { signal: shutdown.signal }),
+    (d) => d.close(),
+  );
+  const gateway = await shutdown.track(
+    'HTTP server',
+    () => startGateway(config, database.db, logger, http.port, http),
+    (g) => g.stop(),
+  );
 
   let demo: DemoCredentials | null = null;
   if (config.seedDemo && !config.production) {

@@ -95,11 +95,7 @@ describe('rotation', () => {
   it('with a grace period: both keys work until it ends; then the old one is refused and its socket closed', async () => {
     const partner = await newPartner(gw);
     const sub = await openSubscription(gw.wsUrl, partner);
-    const { rotatePartnerApiKey: rotated } = await gw.ok(
-      RotatePartnerApiKeyDocument,
-      { prefix: prefixOf(partner.apiKey), graceSeconds: 1 },
-      gw.adminToken,
-    );
+    const { rotatePartnerApiKey: rotated } = await gw.ok(RotatePartnerApiKeyDocument, { prefix: prefixOf(partner.apiKey), graceSeconds: 1 }, gw.adminToken);
     const endsAt = new Date(rotated.previousKeyExpiresAt).getTime();
     expect(endsAt).toBeGreaterThan(Date.now());
     expect(await viewerOf(partner.apiKey)).toBe(`partner:${partner.slug}`);
@@ -153,7 +149,8 @@ describe('revocation', () => {
     const write = subscribe(client, EarnPointsDocument, { input: earnInput(member, '10.00') });
     await until(() => write.events.length > 0 || write.errors.length > 0 || write.closed !== null);
     expect(write.events).toEqual([]);
-    if (write.errors.length > 0) expect(write.errors[0]).toMatchObject({ message: 'This API key is unknown or revoked', extensions: { code: 'UNAUTHENTICATED' } });
+    if (write.errors.length > 0)
+      expect(write.errors[0]).toMatchObject({ message: 'This API key is unknown or revoked', extensions: { code: 'UNAUTHENTICATED' } });
     else expect(write.closed).toMatchObject({ code: 4403 });
     await until(() => holder.closed !== null);
     await settle(100);

@@ -87,7 +87,14 @@ describe('each configuration change leaves one entry with the previous value', (
     const { rotatePartnerApiKey: rotated } = await gw.ok(RotatePartnerApiKeyDocument, { prefix: prefixOf(key), graceSeconds: 60 }, gw.adminToken);
     await gw.ok(RevokePartnerApiKeyDocument, { prefix: rotated.prefix }, gw.adminToken);
     const entries = await entriesFor(p.id);
-    expect(entries.map((e) => e.action)).toEqual(['API_KEY_REVOKED', 'API_KEY_ROTATED', 'API_KEY_CREATED', 'API_KEY_CREATED', 'EXCHANGE_RATE_SET', 'PARTNER_CREATED']);
+    expect(entries.map((e) => e.action)).toEqual([
+      'API_KEY_REVOKED',
+      'API_KEY_ROTATED',
+      'API_KEY_CREATED',
+      'API_KEY_CREATED',
+      'EXCHANGE_RATE_SET',
+      'PARTNER_CREATED',
+    ]);
     const [revoked, rotation, createdSecond, createdFirst] = entries;
     expect(createdFirst).toMatchObject({ targetType: 'API_KEY', previousValue: null, newValue: { prefix: prefixOf(p.apiKey) } });
     expect(createdSecond).toMatchObject({ newValue: { prefix: prefixOf(key) } });
@@ -96,7 +103,10 @@ describe('each configuration change leaves one entry with the previous value', (
       previousValue: { prefix: prefixOf(key), expiresAt: null },
       newValue: { prefix: prefixOf(key), expiresAt: expect.any(String), replacedBy: { prefix: rotated.prefix } },
     });
-    expect(revoked).toMatchObject({ previousValue: { prefix: rotated.prefix, revokedAt: null }, newValue: { prefix: rotated.prefix, revokedAt: expect.any(String) } });
+    expect(revoked).toMatchObject({
+      previousValue: { prefix: rotated.prefix, revokedAt: null },
+      newValue: { prefix: rotated.prefix, revokedAt: expect.any(String) },
+    });
     const text = JSON.stringify(entries);
     for (const secret of [p.apiKey, key, rotated.key]) expect(text).not.toContain(secret.slice(13));
   });
@@ -175,14 +185,27 @@ describe('each configuration change leaves one entry with the previous value', (
       { input: { ...definition, name: uniq('coalition challenge'), badgeName: 'Everywhere' } },
       gw.adminToken,
     );
-    const { createChallenge: own } = await gw.ok(CreateChallengeDocument, { input: { ...definition, name: uniq('own challenge'), badgeName: 'Regular' } }, p.apiKey);
+    const { createChallenge: own } = await gw.ok(
+      CreateChallengeDocument,
+      { input: { ...definition, name: uniq('own challenge'), badgeName: 'Regular' } },
+      p.apiKey,
+    );
     const byTarget = new Map((await entriesOf('CHALLENGE_CREATED')).map((e) => [e.targetId, e]));
     expect(byTarget.get(coalitionWide.id)).toMatchObject({
       actorKind: 'ADMIN',
       targetType: 'CHALLENGE',
       partner: null,
       previousValue: null,
-      newValue: { ...definition, id: coalitionWide.id, partnerId: null, name: coalitionWide.name, badgeName: 'Everywhere', active: true, startsAt: null, endsAt: null },
+      newValue: {
+        ...definition,
+        id: coalitionWide.id,
+        partnerId: null,
+        name: coalitionWide.name,
+        badgeName: 'Everywhere',
+        active: true,
+        startsAt: null,
+        endsAt: null,
+      },
     });
     expect(byTarget.get(own.id)).toMatchObject({
       actorKind: 'PARTNER',

@@ -650,7 +650,7 @@ const CELLS: Cell[] = [
   },
   {
     // Object level: B passes the id of a transaction made at A. A fresh earn at A for each call.
-    name: "mutation reverseTransaction (an earn at A)",
+    name: 'mutation reverseTransaction (an earn at A)',
     field: 'reverseTransaction',
     expect: row(U, OK, OK, F, SUSP, F, F),
     prepare: async () => {
@@ -897,7 +897,11 @@ const CELLS: Cell[] = [
     field: 'createChallenge',
     expect: row(U, OK, OK, OK, SUSP, F, F),
     send: (t) =>
-      gw.gql(CreateChallengeDocument, { input: { name: uniq('challenge'), kind: 'EARN_COUNT', target: '1000000', windowDays: 1, bonusPoints: 0, badgeName: 'Never' } }, t),
+      gw.gql(
+        CreateChallengeDocument,
+        { input: { name: uniq('challenge'), kind: 'EARN_COUNT', target: '1000000', windowDays: 1, bonusPoints: 0, badgeName: 'Never' } },
+        t,
+      ),
     check: (d, c) => expect(d.createChallenge.partner?.id ?? null).toBe({ admin: null, partnerA: w.a.id, partnerB: w.b.id }[c as string]),
   },
 ];
@@ -999,8 +1003,7 @@ const SUB_CELLS: SubCell[] = [
     name: "subscription challengeCompleted (A's challenge, then a coalition one)",
     field: 'challengeCompleted',
     expect: row(U, OK, OK, OK, OK, OK, F),
-    open: (t, c) =>
-      subscribe(liveClient(gw.wsUrl, c === 'member' ? w.achiever.token : t), ChallengeCompletedDocument, { memberId: w.achiever.id, after: '0' }),
+    open: (t, c) => subscribe(liveClient(gw.wsUrl, c === 'member' ? w.achiever.token : t), ChallengeCompletedDocument, { memberId: w.achiever.id, after: '0' }),
     events: (c) => (c === 'partnerB' || c === 'suspended' ? 1 : 2),
     check: (events, c) => {
       const badges = events.map((e) => e.challengeCompleted.badgeName);
@@ -1071,7 +1074,10 @@ describe('the table', () => {
     const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((t) => Object.keys(t?.getFields() ?? {}));
     const covered = new Set([...CELLS.map((c) => c.field), ...SUB_CELLS.map((c) => c.field)]);
     // A new operation needs its row here: who may call it, and what a refused call must not write.
-    expect(roots.filter((f) => !covered.has(f)), 'root fields with no cell in test/authorization.test.ts').toEqual([]);
+    expect(
+      roots.filter((f) => !covered.has(f)),
+      'root fields with no cell in test/authorization.test.ts',
+    ).toEqual([]);
   });
 
   it('checks "nothing written" for every mutation cell (they are the ones named "mutation …")', async () => {

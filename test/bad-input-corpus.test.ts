@@ -53,10 +53,9 @@ afterAll(() => gw?.stop());
 // ---------------------------------------------------------------------------------------------
 
 async function fingerprint(): Promise<Record<string, string>> {
-  const tables = await gw.sql<{ name: string }>(
-    `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> ALL($1) ORDER BY 1`,
-    [EXCLUDED_TABLES],
-  );
+  const tables = await gw.sql<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> ALL($1) ORDER BY 1`, [
+    EXCLUDED_TABLES,
+  ]);
   const out: Record<string, string> = {};
   for (const { name } of tables) {
     const drop = EXCLUDED_COLUMNS[name];
@@ -116,7 +115,7 @@ function draw<T>(arb: fc.Arbitrary<T>, n: number, salt: number): T[] {
 }
 
 const describeValue = (v: unknown) => {
-  const s = typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v));
   return s.length > 60 ? `${s.slice(0, 57)}… (${s.length} chars)` : s;
 };
 
@@ -127,12 +126,47 @@ function badAmounts(): Case[] {
     fc.integer({ min: -1_000_000_000, max: -1 }).map(String),
     fc.tuple(fc.nat(1_000_000), fc.integer({ min: 1, max: 99 })).map(([i, f]) => `-${i}.${String(f).padStart(2, '0')}`),
     fc.constantFrom('0', '0.00', '-0', '+0', '0.0000', '000', '-0.00'),
-    fc.tuple(fc.nat(1_000_000), fc.integer({ min: 1, max: 999_999 })).map(([i, f]) => `${i}.${String(f).padStart(3, '0')}`).filter(noTrailingZero),
-    fc.constantFrom('NaN', 'nan', '-NaN', 'Infinity', '-Infinity', '+Infinity', 'inf', 'null', 'undefined', '', ' ', '.', '1.', '.5', '1.2.3', '1,000.00', '0x10', '1e3', '1E-2', '12abc', '١٢', '--1', '+-1'),
+    fc
+      .tuple(fc.nat(1_000_000), fc.integer({ min: 1, max: 999_999 }))
+      .map(([i, f]) => `${i}.${String(f).padStart(3, '0')}`)
+      .filter(noTrailingZero),
+    fc.constantFrom(
+      'NaN',
+      'nan',
+      '-NaN',
+      'Infinity',
+      '-Infinity',
+      '+Infinity',
+      'inf',
+      'null',
+      'undefined',
+      '',
+      ' ',
+      '.',
+      '1.',
+      '.5',
+      '1.2.3',
+      '1,000.00',
+      '0x10',
+      '1e3',
+      '1E-2',
+      '12abc',
+      '١٢',
+      '--1',
+      '+-1',
+    ),
     fc.bigInt({ min: 10n ** 12n + 1n, max: 10n ** 39n }).map(String),
     fc.integer({ min: 41, max: 2000 }).map((n) => '9'.repeat(n)),
     fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/^\s*[+-]?\d/.test(s)),
-    fc.oneof(fc.double({ noNaN: false }), fc.integer(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}), fc.array(fc.constant('10.00'), { minLength: 1, maxLength: 3 })),
+    fc.oneof(
+      fc.double({ noNaN: false }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant([]),
+      fc.constant({}),
+      fc.array(fc.constant('10.00'), { minLength: 1, maxLength: 3 }),
+    ),
   );
   return draw(amount, 45, 1).map((a) => ({
     category: 'amount',
@@ -144,7 +178,15 @@ function badAmounts(): Case[] {
 
 /** Each field of a write given a value of the wrong type (or, for numbers, out of range). */
 function wrongTypes(): Case[] {
-  const notString = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({ id: 'x' }), fc.array(fc.integer(), { minLength: 1, maxLength: 4 }));
+  const notString = fc.oneof(
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant([]),
+    fc.constant({ id: 'x' }),
+    fc.array(fc.integer(), { minLength: 1, maxLength: 4 }),
+  );
   const badCount = fc.oneof(
     fc.integer({ min: -1_000_000, max: 0 }),
     fc.double({ min: 0.01, max: 99.99, noInteger: true, noNaN: true }),
@@ -155,7 +197,11 @@ function wrongTypes(): Case[] {
     fc.record({ op: fc.constant('earn'), field: fc.constantFrom('memberId', 'currencyCode', 'externalRef', 'idempotencyKey', 'channel'), value: notString }),
     fc.record({ op: fc.constant('earn'), field: fc.constant('channel'), value: fc.constantFrom('TELEPATHY', 'online', 'Online', 'IN STORE', '') }),
     fc.record({ op: fc.constant('earn'), field: fc.constant('currencyCode'), value: fc.constantFrom('SGD', 'THB', 'MY', 'MYRR', 'XXX', '', '   ', '€') }),
-    fc.record({ op: fc.constant('earn'), field: fc.constant('items'), value: fc.constantFrom('10.00', 5, {}, [{}], [{ sku: 1, quantity: 'a', amount: 10 }], [null]) }),
+    fc.record({
+      op: fc.constant('earn'),
+      field: fc.constant('items'),
+      value: fc.constantFrom('10.00', 5, {}, [{}], [{ sku: 1, quantity: 'a', amount: 10 }], [null]),
+    }),
     fc.record({ op: fc.constant('redeem'), field: fc.constant('quantity'), value: badCount }),
     fc.record({ op: fc.constant('redeem'), field: fc.constantFrom('memberId', 'rewardId', 'idempotencyKey'), value: notString }),
     // More than the earn's 100 points, or not a positive whole number.
@@ -163,8 +209,16 @@ function wrongTypes(): Case[] {
     fc.record({ op: fc.constant('reverse'), field: fc.constantFrom('transactionId', 'idempotencyKey', 'reason'), value: notString.filter((v) => v !== null) }),
     fc.record({ op: fc.constant('status'), field: fc.constant('status'), value: fc.constantFrom('DELETED', 'active', '', 0, null, true) }),
     fc.record({ op: fc.constant('enrol'), field: fc.constantFrom('email', 'displayName', 'birthDate'), value: notString.filter((v) => v !== null) }),
-    fc.record({ op: fc.constant('enrol'), field: fc.constant('birthDate'), value: fc.constantFrom('2001-02-30', '1899-12-31', '3000-01-01', '01/02/2000', '2000-1-1', 'yesterday', '') }),
-    fc.record({ op: fc.constant('enrol'), field: fc.constant('email'), value: fc.constantFrom('not-an-email', '@example.com', 'a@', 'a b@example.com', '', '   ') }),
+    fc.record({
+      op: fc.constant('enrol'),
+      field: fc.constant('birthDate'),
+      value: fc.constantFrom('2001-02-30', '1899-12-31', '3000-01-01', '01/02/2000', '2000-1-1', 'yesterday', ''),
+    }),
+    fc.record({
+      op: fc.constant('enrol'),
+      field: fc.constant('email'),
+      value: fc.constantFrom('not-an-email', '@example.com', 'a@', 'a b@example.com', '', '   '),
+    }),
   );
   return draw(field, 45, 2).map(({ op, field: f, value }) => {
     const label = `${op} ${f} ${describeValue(value)}`;
@@ -179,7 +233,12 @@ function wrongTypes(): Case[] {
           token: cafe.apiKey,
         };
       case 'reverse':
-        return { category: 'wrong type', label, body: json(REVERSE, { input: { transactionId: earnTx, idempotencyKey: uniq('key'), [f]: value } }), token: cafe.apiKey };
+        return {
+          category: 'wrong type',
+          label,
+          body: json(REVERSE, { input: { transactionId: earnTx, idempotencyKey: uniq('key'), [f]: value } }),
+          token: cafe.apiKey,
+        };
       case 'status':
         return { category: 'wrong type', label, body: json(SET_STATUS, { partnerId: cafe.id, status: value }), token: gw.adminToken };
       default:
@@ -195,7 +254,17 @@ function unknownIds(): Case[] {
     fc.constantFrom('not-a-uuid', '', ' ', '0', '-1', '00000000-0000-0000-0000-00000000000g', "1' OR '1'='1", '../../etc/passwd', '{}', 'null'),
     fc.string({ minLength: 1, maxLength: 40 }),
   );
-  const where = fc.constantFrom('earn.memberId', 'earn.partnerId', 'redeem.memberId', 'redeem.rewardId', 'reverse.transactionId', 'issue', 'newKey', 'setRate', 'status');
+  const where = fc.constantFrom(
+    'earn.memberId',
+    'earn.partnerId',
+    'redeem.memberId',
+    'redeem.rewardId',
+    'reverse.transactionId',
+    'issue',
+    'newKey',
+    'setRate',
+    'status',
+  );
   return draw(fc.tuple(where, id), 35, 3).map(([w, value]) => ({ category: 'unknown id', label: `${w} ${describeValue(value)}`, ...idCase(w, value) }));
 }
 
@@ -230,18 +299,58 @@ function wrongKindIds(): Case[] {
   }));
   // The right kind of id, but another caller's: identity comes from the token, never the input.
   cases.push(
-    { category: 'wrong kind of id', label: 'the store earns naming the café as partnerId', body: json(EARN, { input: validEarn({ partnerId: cafe.id, currencyCode: 'THB' }) }), token: store.apiKey },
-    { category: 'wrong kind of id', label: 'the store reverses the café’s earn', body: json(REVERSE, { input: { transactionId: earnTx, points: 1, idempotencyKey: uniq('key') } }), token: store.apiKey },
-    { category: 'wrong kind of id', label: 'the store redeems the café’s reward', body: json(REDEEM, { input: { memberId: alice.id, rewardId: limited.id, idempotencyKey: uniq('key') } }), token: store.apiKey },
-    { category: 'wrong kind of id', label: 'bob redeems for alice', body: json(REDEEM, { input: { memberId: alice.id, rewardId: unlimited.id, idempotencyKey: uniq('key') } }), token: bob.token },
+    {
+      category: 'wrong kind of id',
+      label: 'the store earns naming the café as partnerId',
+      body: json(EARN, { input: validEarn({ partnerId: cafe.id, currencyCode: 'THB' }) }),
+      token: store.apiKey,
+    },
+    {
+      category: 'wrong kind of id',
+      label: 'the store reverses the café’s earn',
+      body: json(REVERSE, { input: { transactionId: earnTx, points: 1, idempotencyKey: uniq('key') } }),
+      token: store.apiKey,
+    },
+    {
+      category: 'wrong kind of id',
+      label: 'the store redeems the café’s reward',
+      body: json(REDEEM, { input: { memberId: alice.id, rewardId: limited.id, idempotencyKey: uniq('key') } }),
+      token: store.apiKey,
+    },
+    {
+      category: 'wrong kind of id',
+      label: 'bob redeems for alice',
+      body: json(REDEEM, { input: { memberId: alice.id, rewardId: unlimited.id, idempotencyKey: uniq('key') } }),
+      token: bob.token,
+    },
     { category: 'wrong kind of id', label: 'a member earns for itself', body: json(EARN, { input: validEarn() }), token: alice.token },
     { category: 'wrong kind of id', label: 'a member asks for a partner API key', body: json(NEW_KEY, { partnerId: cafe.id }), token: alice.token },
-    { category: 'wrong kind of id', label: 'a partner onboards a partner', body: json('mutation { createPartner(input: {slug: "rogue", name: "Rogue", currencyCode: "MYR"}) { id } }'), token: cafe.apiKey },
-    { category: 'wrong kind of id', label: 'a partner sets its own rates', body: json(SET_RATE, { input: { partnerId: cafe.id, earnRate: '100', burnRate: '0.01' } }), token: cafe.apiKey },
-    { category: 'wrong kind of id', label: 'a member token as a partner key (earn with partnerId)', body: json(EARN, { input: validEarn({ partnerId: cafe.id }) }), token: bob.token },
+    {
+      category: 'wrong kind of id',
+      label: 'a partner onboards a partner',
+      body: json('mutation { createPartner(input: {slug: "rogue", name: "Rogue", currencyCode: "MYR"}) { id } }'),
+      token: cafe.apiKey,
+    },
+    {
+      category: 'wrong kind of id',
+      label: 'a partner sets its own rates',
+      body: json(SET_RATE, { input: { partnerId: cafe.id, earnRate: '100', burnRate: '0.01' } }),
+      token: cafe.apiKey,
+    },
+    {
+      category: 'wrong kind of id',
+      label: 'a member token as a partner key (earn with partnerId)',
+      body: json(EARN, { input: validEarn({ partnerId: cafe.id }) }),
+      token: bob.token,
+    },
     { category: 'wrong kind of id', label: 'a partner key as a bearer with a typo', body: json(EARN, { input: validEarn() }), token: `${cafe.apiKey}x` },
     { category: 'wrong kind of id', label: 'an earn with no credentials at all', body: json(EARN, { input: validEarn() }), token: null },
-    { category: 'wrong kind of id', label: 'a forged member token', body: json(REDEEM, { input: { memberId: alice.id, rewardId: unlimited.id, idempotencyKey: uniq('key') } }), token: `${alice.token.slice(0, -4)}AAAA` },
+    {
+      category: 'wrong kind of id',
+      label: 'a forged member token',
+      body: json(REDEEM, { input: { memberId: alice.id, rewardId: unlimited.id, idempotencyKey: uniq('key') } }),
+      token: `${alice.token.slice(0, -4)}AAAA`,
+    },
   );
   return cases;
 }
@@ -284,15 +393,27 @@ function oversized(): Case[] {
   );
   const cases: Case[] = draw(strings, 20, 5).map(({ field, value }) => {
     const label = `${field} of ${value.length} characters`;
-    if (field.startsWith('earn.')) return { category: 'oversized', label, body: json(EARN, { input: validEarn({ [field.slice(5)]: value }) }), token: cafe.apiKey };
-    if (field.startsWith('enrol.')) return { category: 'oversized', label, body: json(ENROL, { input: validEnrol({ [field.slice(6)]: value }) }), token: cafe.apiKey };
-    return { category: 'oversized', label, body: json(REVERSE, { input: { transactionId: earnTx, points: 1, reason: value, idempotencyKey: uniq('key') } }), token: cafe.apiKey };
+    if (field.startsWith('earn.'))
+      return { category: 'oversized', label, body: json(EARN, { input: validEarn({ [field.slice(5)]: value }) }), token: cafe.apiKey };
+    if (field.startsWith('enrol.'))
+      return { category: 'oversized', label, body: json(ENROL, { input: validEnrol({ [field.slice(6)]: value }) }), token: cafe.apiKey };
+    return {
+      category: 'oversized',
+      label,
+      body: json(REVERSE, { input: { transactionId: earnTx, points: 1, reason: value, idempotencyKey: uniq('key') } }),
+      token: cafe.apiKey,
+    };
   });
   // Lists: more purchase items than allowed (each 0.01, so their sum is the amount), a rule with a
   // huge category list, a batch of operations (one operation per request), a list for an object.
   for (const n of draw(fc.integer({ min: 501, max: 2500 }), 5, 6)) {
     const items = Array.from({ length: n }, (_, i) => ({ sku: `sku-${i}`, quantity: 1, amount: '0.01' }));
-    cases.push({ category: 'oversized', label: `earnPoints with ${n} items`, body: json(EARN, { input: validEarn({ amount: (n / 100).toFixed(2), items }) }), token: cafe.apiKey });
+    cases.push({
+      category: 'oversized',
+      label: `earnPoints with ${n} items`,
+      body: json(EARN, { input: validEarn({ amount: (n / 100).toFixed(2), items }) }),
+      token: cafe.apiKey,
+    });
   }
   for (const n of draw(fc.integer({ min: 51, max: 10_000 }), 3, 7)) {
     const categories = Array.from({ length: n }, (_, i) => `category-${i}`);
@@ -308,8 +429,18 @@ function oversized(): Case[] {
     cases.push({ category: 'oversized', label: `a batch of ${n} earns in one request`, body: JSON.stringify(batch), token: cafe.apiKey });
   }
   cases.push(
-    { category: 'oversized', label: 'earn input as a list of 10,000 inputs', body: json(EARN, { input: Array.from({ length: 10_000 }, () => ({ amount: '1.00' })) }), token: cafe.apiKey },
-    { category: 'oversized', label: 'memberId as a list of 5,000 ids', body: json(ISSUE, { memberId: Array.from({ length: 5_000 }, () => alice.id) }), token: cafe.apiKey },
+    {
+      category: 'oversized',
+      label: 'earn input as a list of 10,000 inputs',
+      body: json(EARN, { input: Array.from({ length: 10_000 }, () => ({ amount: '1.00' })) }),
+      token: cafe.apiKey,
+    },
+    {
+      category: 'oversized',
+      label: 'memberId as a list of 5,000 ids',
+      body: json(ISSUE, { memberId: Array.from({ length: 5_000 }, () => alice.id) }),
+      token: cafe.apiKey,
+    },
     { category: 'oversized', label: 'a 300 KB query document', body: json(`{ viewer ${' '.repeat(300_000)}}`), token: cafe.apiKey },
     { category: 'oversized', label: 'a 10,000-character field name', body: json(`{ ${'x'.repeat(10_000)} }`), token: cafe.apiKey },
   );
@@ -333,7 +464,11 @@ function invalidUtf8(): Case[] {
   return draw(fc.tuple(where, bad, fc.nat(6)), 24, 9).map(([w, bytes, at]) => {
     const marker = '@@BAD@@';
     let body: string;
-    if (w === 'query') body = JSON.stringify({ query: `mutation Earn($input: EarnPointsInput!) { earnPoints(input: $input) { id ${marker} } }`, variables: { input: validEarn() } });
+    if (w === 'query')
+      body = JSON.stringify({
+        query: `mutation Earn($input: EarnPointsInput!) { earnPoints(input: $input) { id ${marker} } }`,
+        variables: { input: validEarn() },
+      });
     else if (w.startsWith('earn.')) {
       const input = validEarn();
       const f = w.slice(5) as keyof typeof input;
@@ -443,14 +578,57 @@ function wrongContentTypes(): Case[] {
   }));
   const mutation = `mutation { earnPoints(input: {memberId: "${alice.id}", amount: "10.00", currencyCode: "MYR", externalRef: "${uniq('receipt')}", idempotencyKey: "${uniq('key')}"}) { id } }`;
   cases.push(
-    { category: 'content type', label: 'a mutation over GET', method: 'GET', contentType: null, headers: { 'apollo-require-preflight': 'true' }, search: `query=${encodeURIComponent(mutation)}`, token: cafe.apiKey },
-    { category: 'content type', label: 'a GET without a preflight header', method: 'GET', contentType: null, search: `query=${encodeURIComponent('{ viewer }')}`, token: cafe.apiKey },
-    { category: 'content type', label: 'a GET with variables that are not JSON', method: 'GET', contentType: null, headers: { 'apollo-require-preflight': 'true' }, search: `query=${encodeURIComponent('query($id: ID!) { member(id: $id) { id } }')}&variables=%7Bnope`, token: cafe.apiKey },
-    { category: 'content type', label: 'a GET with no query', method: 'GET', contentType: null, headers: { 'apollo-require-preflight': 'true' }, search: '', token: cafe.apiKey },
+    {
+      category: 'content type',
+      label: 'a mutation over GET',
+      method: 'GET',
+      contentType: null,
+      headers: { 'apollo-require-preflight': 'true' },
+      search: `query=${encodeURIComponent(mutation)}`,
+      token: cafe.apiKey,
+    },
+    {
+      category: 'content type',
+      label: 'a GET without a preflight header',
+      method: 'GET',
+      contentType: null,
+      search: `query=${encodeURIComponent('{ viewer }')}`,
+      token: cafe.apiKey,
+    },
+    {
+      category: 'content type',
+      label: 'a GET with variables that are not JSON',
+      method: 'GET',
+      contentType: null,
+      headers: { 'apollo-require-preflight': 'true' },
+      search: `query=${encodeURIComponent('query($id: ID!) { member(id: $id) { id } }')}&variables=%7Bnope`,
+      token: cafe.apiKey,
+    },
+    {
+      category: 'content type',
+      label: 'a GET with no query',
+      method: 'GET',
+      contentType: null,
+      headers: { 'apollo-require-preflight': 'true' },
+      search: '',
+      token: cafe.apiKey,
+    },
     { category: 'content type', label: 'PUT', method: 'PUT', body: json(EARN, { input: validEarn() }), token: cafe.apiKey },
     { category: 'content type', label: 'DELETE', method: 'DELETE', body: json(EARN, { input: validEarn() }), token: cafe.apiKey },
-    { category: 'content type', label: 'gzip claimed but not sent', headers: { 'content-encoding': 'gzip' }, body: json(EARN, { input: validEarn() }), token: cafe.apiKey },
-    { category: 'content type', label: 'an unknown content encoding', headers: { 'content-encoding': 'br2' }, body: json(EARN, { input: validEarn() }), token: cafe.apiKey },
+    {
+      category: 'content type',
+      label: 'gzip claimed but not sent',
+      headers: { 'content-encoding': 'gzip' },
+      body: json(EARN, { input: validEarn() }),
+      token: cafe.apiKey,
+    },
+    {
+      category: 'content type',
+      label: 'an unknown content encoding',
+      headers: { 'content-encoding': 'br2' },
+      body: json(EARN, { input: validEarn() }),
+      token: cafe.apiKey,
+    },
   );
   return cases;
 }
@@ -462,19 +640,35 @@ function deepAndAliased(): Case[] {
   for (const depth of draw(fc.integer({ min: 11, max: 60 }), 6, 14)) {
     let sel = 'id';
     for (let d = 0; d < depth; d++) sel = d % 2 === 0 ? `partner { id rewards(first: 1) { edges { node { ${sel} } } } }` : `edges { node { ${sel} } }`;
-    cases.push({ category: 'deep / aliased', label: `a catalog query about ${depth * 2} levels deep`, body: json(`{ catalog(first: 1) { ${sel} } }`), token: cafe.apiKey });
+    cases.push({
+      category: 'deep / aliased',
+      label: `a catalog query about ${depth * 2} levels deep`,
+      body: json(`{ catalog(first: 1) { ${sel} } }`),
+      token: cafe.apiKey,
+    });
   }
   for (const depth of draw(fc.integer({ min: 50, max: 3000 }), 4, 15)) {
-    cases.push({ category: 'deep / aliased', label: `${depth} nested unknown fields`, body: json(`{ ${'a { '.repeat(depth)}b${' }'.repeat(depth)} }`), token: cafe.apiKey });
+    cases.push({
+      category: 'deep / aliased',
+      label: `${depth} nested unknown fields`,
+      body: json(`{ ${'a { '.repeat(depth)}b${' }'.repeat(depth)} }`),
+      token: cafe.apiKey,
+    });
   }
   for (const n of draw(fc.integer({ min: 16, max: 400 }), 4, 16)) {
-    cases.push({ category: 'deep / aliased', label: `${n} aliases of viewer`, body: json(`{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer`).join(' ')} }`), token: cafe.apiKey });
+    cases.push({
+      category: 'deep / aliased',
+      label: `${n} aliases of viewer`,
+      body: json(`{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer`).join(' ')} }`),
+      token: cafe.apiKey,
+    });
   }
   // Aliased writes, each valid alone: over the alias limit the request is refused as a whole.
   for (const n of draw(fc.integer({ min: 16, max: 30 }), 4, 17)) {
     const fields = Array.from(
       { length: n },
-      (_, i) => `e${i}: earnPoints(input: {memberId: "${alice.id}", amount: "1.00", currencyCode: "MYR", externalRef: "${uniq('r')}", idempotencyKey: "${uniq('k')}"}) { id }`,
+      (_, i) =>
+        `e${i}: earnPoints(input: {memberId: "${alice.id}", amount: "1.00", currencyCode: "MYR", externalRef: "${uniq('r')}", idempotencyKey: "${uniq('k')}"}) { id }`,
     );
     cases.push({ category: 'deep / aliased', label: `${n} aliased earns in one mutation`, body: json(`mutation { ${fields.join(' ')} }`), token: cafe.apiKey });
   }
@@ -485,48 +679,159 @@ function deepAndAliased(): Case[] {
     cases.push({ category: 'deep / aliased', label: `${n} tokens`, body: json(`{ viewer ${'__typename '.repeat(n)}}`), token: cafe.apiKey });
   }
   cases.push(
-    { category: 'deep / aliased', label: 'a cost of 100 × 100 rewards', body: json('{ partners(first: 100) { edges { node { rewards(first: 100) { edges { node { id name } } } } } } }'), token: cafe.apiKey },
+    {
+      category: 'deep / aliased',
+      label: 'a cost of 100 × 100 rewards',
+      body: json('{ partners(first: 100) { edges { node { rewards(first: 100) { edges { node { id name } } } } } } }'),
+      token: cafe.apiKey,
+    },
     { category: 'deep / aliased', label: 'first: 101', body: json('{ partners(first: 101) { totalCount } }'), token: cafe.apiKey },
-    { category: 'deep / aliased', label: 'first: -1 as a variable', body: json('query($n: Int) { partners(first: $n) { totalCount } }', { n: -1 }), token: cafe.apiKey },
-    { category: 'deep / aliased', label: 'first: 1000 as a variable', body: json('query($n: Int) { catalog(first: $n) { totalCount } }', { n: 1000 }), token: cafe.apiKey },
+    {
+      category: 'deep / aliased',
+      label: 'first: -1 as a variable',
+      body: json('query($n: Int) { partners(first: $n) { totalCount } }', { n: -1 }),
+      token: cafe.apiKey,
+    },
+    {
+      category: 'deep / aliased',
+      label: 'first: 1000 as a variable',
+      body: json('query($n: Int) { catalog(first: $n) { totalCount } }', { n: 1000 }),
+      token: cafe.apiKey,
+    },
     { category: 'deep / aliased', label: 'a cursor that is not one', body: json('{ partners(after: "not-a-cursor") { totalCount } }'), token: cafe.apiKey },
-    { category: 'deep / aliased', label: 'fragments that spread each other', body: json('{ ...A } fragment A on Query { viewer ...B } fragment B on Query { tiers { id } ...A }'), token: cafe.apiKey },
+    {
+      category: 'deep / aliased',
+      label: 'fragments that spread each other',
+      body: json('{ ...A } fragment A on Query { viewer ...B } fragment B on Query { tiers { id } ...A }'),
+      token: cafe.apiKey,
+    },
     { category: 'deep / aliased', label: 'a fragment that spreads itself', body: json('{ ...A } fragment A on Query { viewer ...A }'), token: cafe.apiKey },
-    { category: 'deep / aliased', label: 'a 2,000-deep list literal', body: json(`{ catalog(filter: {search: ${'['.repeat(2000)}"x"${']'.repeat(2000)}}) { totalCount } }`), token: cafe.apiKey },
+    {
+      category: 'deep / aliased',
+      label: 'a 2,000-deep list literal',
+      body: json(`{ catalog(filter: {search: ${'['.repeat(2000)}"x"${']'.repeat(2000)}}) { totalCount } }`),
+      token: cafe.apiKey,
+    },
   );
   return cases;
 }
 
 /** Operations and fields the schema does not have, and documents that are not GraphQL. */
 function unknownOperations(): Case[] {
-  const roots = new Set(['viewer', 'partners', 'partner', 'member', 'memberByEmail', 'catalog', 'tiers', 'settlement', 'settlementMatrix', 'auditLog', 'challenges', 'earnRules', 'membershipPlans', 'partnerApiKeys', 'previewEarn', 'programSettings']);
+  const roots = new Set([
+    'viewer',
+    'partners',
+    'partner',
+    'member',
+    'memberByEmail',
+    'catalog',
+    'tiers',
+    'settlement',
+    'settlementMatrix',
+    'auditLog',
+    'challenges',
+    'earnRules',
+    'membershipPlans',
+    'partnerApiKeys',
+    'previewEarn',
+    'programSettings',
+  ]);
   const name = fc.stringMatching(/^[a-z][A-Za-z0-9_]{2,24}$/).filter((n) => !roots.has(n));
-  const cases: Case[] = draw(name, 8, 20).map((n) => ({ category: 'unknown operation', label: `query field ${n}`, body: json(`{ ${n} }`), token: cafe.apiKey }));
-  for (const n of draw(name, 5, 21)) cases.push({ category: 'unknown operation', label: `mutation field ${n}`, body: json(`mutation { ${n}(id: "x") { id } }`), token: gw.adminToken });
-  const notGraphql = fc.oneof(
-    fc.string({ minLength: 1, maxLength: 80 }),
-    fc.constantFrom('SELECT * FROM member', 'DROP TABLE ledger_entry;', '{', '}', 'query', 'mutation { }', '{ viewer', 'query A { viewer } query A { viewer }', '{ viewer(x: ) }', '<xml/>', '#only a comment'),
-  ).filter((s) => !/^\s*\{\s*[A-Za-z_]\w*\s*\}\s*$/.test(s) && s.trim() !== '');
-  for (const q of draw(notGraphql, 10, 22)) cases.push({ category: 'unknown operation', label: `document ${describeValue(q)}`, body: json(q), token: cafe.apiKey });
+  const cases: Case[] = draw(name, 8, 20).map((n) => ({
+    category: 'unknown operation',
+    label: `query field ${n}`,
+    body: json(`{ ${n} }`),
+    token: cafe.apiKey,
+  }));
+  for (const n of draw(name, 5, 21))
+    cases.push({ category: 'unknown operation', label: `mutation field ${n}`, body: json(`mutation { ${n}(id: "x") { id } }`), token: gw.adminToken });
+  const notGraphql = fc
+    .oneof(
+      fc.string({ minLength: 1, maxLength: 80 }),
+      fc.constantFrom(
+        'SELECT * FROM member',
+        'DROP TABLE ledger_entry;',
+        '{',
+        '}',
+        'query',
+        'mutation { }',
+        '{ viewer',
+        'query A { viewer } query A { viewer }',
+        '{ viewer(x: ) }',
+        '<xml/>',
+        '#only a comment',
+      ),
+    )
+    .filter((s) => !/^\s*\{\s*[A-Za-z_]\w*\s*\}\s*$/.test(s) && s.trim() !== '');
+  for (const q of draw(notGraphql, 10, 22))
+    cases.push({ category: 'unknown operation', label: `document ${describeValue(q)}`, body: json(q), token: cafe.apiKey });
   cases.push(
     { category: 'unknown operation', label: 'an unknown field on Tier', body: json('{ tiers { id password } }'), token: cafe.apiKey },
-    { category: 'unknown operation', label: 'an unknown argument on earnPoints', body: json('mutation Earn($input: EarnPointsInput!) { earnPoints(input: $input, sudo: true) { id } }', { input: validEarn() }), token: cafe.apiKey },
-    { category: 'unknown operation', label: 'an unknown input field in variables', body: json(EARN, { input: validEarn({ points: 1_000_000 }) }), token: cafe.apiKey },
-    { category: 'unknown operation', label: 'an unknown input field inline', body: json(`mutation { earnPoints(input: {memberId: "${alice.id}", amount: "1.00", currencyCode: "MYR", externalRef: "x", idempotencyKey: "y", bonus: 5}) { id } }`), token: cafe.apiKey },
+    {
+      category: 'unknown operation',
+      label: 'an unknown argument on earnPoints',
+      body: json('mutation Earn($input: EarnPointsInput!) { earnPoints(input: $input, sudo: true) { id } }', { input: validEarn() }),
+      token: cafe.apiKey,
+    },
+    {
+      category: 'unknown operation',
+      label: 'an unknown input field in variables',
+      body: json(EARN, { input: validEarn({ points: 1_000_000 }) }),
+      token: cafe.apiKey,
+    },
+    {
+      category: 'unknown operation',
+      label: 'an unknown input field inline',
+      body: json(
+        `mutation { earnPoints(input: {memberId: "${alice.id}", amount: "1.00", currencyCode: "MYR", externalRef: "x", idempotencyKey: "y", bonus: 5}) { id } }`,
+      ),
+      token: cafe.apiKey,
+    },
     { category: 'unknown operation', label: 'operationName not in the document', body: json(EARN, { input: validEarn() }, 'Steal'), token: cafe.apiKey },
-    { category: 'unknown operation', label: 'two operations, no operationName', body: json(`${EARN} query Who { viewer }`, { input: validEarn() }), token: cafe.apiKey },
-    { category: 'unknown operation', label: 'a subscription over HTTP', body: json(`subscription { balanceChanged(memberId: "${alice.id}") { eventId } }`), token: alice.token },
-    { category: 'unknown operation', label: 'a variable of an unknown type', body: json('mutation Earn($input: EarnInput!) { earnPoints(input: $input) { id } }', { input: validEarn() }), token: cafe.apiKey },
+    {
+      category: 'unknown operation',
+      label: 'two operations, no operationName',
+      body: json(`${EARN} query Who { viewer }`, { input: validEarn() }),
+      token: cafe.apiKey,
+    },
+    {
+      category: 'unknown operation',
+      label: 'a subscription over HTTP',
+      body: json(`subscription { balanceChanged(memberId: "${alice.id}") { eventId } }`),
+      token: alice.token,
+    },
+    {
+      category: 'unknown operation',
+      label: 'a variable of an unknown type',
+      body: json('mutation Earn($input: EarnInput!) { earnPoints(input: $input) { id } }', { input: validEarn() }),
+      token: cafe.apiKey,
+    },
     { category: 'unknown operation', label: 'a required variable not given', body: json(EARN), token: cafe.apiKey },
     { category: 'unknown operation', label: 'an unknown directive', body: json('{ viewer @admin }'), token: cafe.apiKey },
     { category: 'unknown operation', label: 'a selection on a scalar', body: json('{ viewer { id } }'), token: cafe.apiKey },
-    { category: 'unknown operation', label: 'a mutation without a selection', body: json(`mutation Earn($input: EarnPointsInput!) { earnPoints(input: $input) }`, { input: validEarn() }), token: cafe.apiKey },
+    {
+      category: 'unknown operation',
+      label: 'a mutation without a selection',
+      body: json(`mutation Earn($input: EarnPointsInput!) { earnPoints(input: $input) }`, { input: validEarn() }),
+      token: cafe.apiKey,
+    },
   );
   return cases;
 }
 
 function corpus(): Case[] {
-  return [badAmounts(), wrongTypes(), unknownIds(), wrongKindIds(), oversized(), invalidUtf8(), malformedJson(), wrongContentTypes(), deepAndAliased(), unknownOperations()].flat();
+  return [
+    badAmounts(),
+    wrongTypes(),
+    unknownIds(),
+    wrongKindIds(),
+    oversized(),
+    invalidUtf8(),
+    malformedJson(),
+    wrongContentTypes(),
+    deepAndAliased(),
+    unknownOperations(),
+  ].flat();
 }
 
 async function send(c: Case): Promise<{ status: number; text: string }> {
@@ -569,38 +874,42 @@ function problem(status: number, text: string): string | null {
 }
 
 describe('bad-input corpus', () => {
-  it('every generated malformed request is refused with a 4xx or a coded error (never a 500), and the business tables do not change', { timeout: 60_000 }, async () => {
-    const cases = corpus();
-    expect(cases.length).toBeGreaterThanOrEqual(200);
-    const categories = new Set(cases.map((c) => c.category));
-    expect(categories.size).toBe(10);
+  it(
+    'every generated malformed request is refused with a 4xx or a coded error (never a 500), and the business tables do not change',
+    { timeout: 60_000 },
+    async () => {
+      const cases = corpus();
+      expect(cases.length).toBeGreaterThanOrEqual(200);
+      const categories = new Set(cases.map((c) => c.category));
+      expect(categories.size).toBe(10);
 
-    const before = await fingerprint();
-    const failures: string[] = [];
-    // A few at a time, as clients would send them.
-    const queue = [...cases.entries()];
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) {
-          const [i, c] = next;
-          try {
-            const { status, text } = await send(c);
-            const why = problem(status, text);
-            if (why) failures.push(`#${i} [${c.category}] ${c.label}: ${why}: ${text.slice(0, 300)}`);
-          } catch (err) {
-            failures.push(`#${i} [${c.category}] ${c.label}: the request failed: ${err instanceof Error ? err.message : String(err)}`);
+      const before = await fingerprint();
+      const failures: string[] = [];
+      // A few at a time, as clients would send them.
+      const queue = [...cases.entries()];
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) {
+            const [i, c] = next;
+            try {
+              const { status, text } = await send(c);
+              const why = problem(status, text);
+              if (why) failures.push(`#${i} [${c.category}] ${c.label}: ${why}: ${text.slice(0, 300)}`);
+            } catch (err) {
+              failures.push(`#${i} [${c.category}] ${c.label}: the request failed: ${err instanceof Error ? err.message : String(err)}`);
+            }
           }
-        }
-      }),
-    );
-    expect(failures, `${failures.length} of ${cases.length} requests not refused cleanly; ${REPLAY}\n${failures.join('\n')}`).toEqual([]);
-    expect(await fingerprint(), `business tables changed; ${REPLAY}`).toEqual(before);
+        }),
+      );
+      expect(failures, `${failures.length} of ${cases.length} requests not refused cleanly; ${REPLAY}\n${failures.join('\n')}`).toEqual([]);
+      expect(await fingerprint(), `business tables changed; ${REPLAY}`).toEqual(before);
 
-    // The gateway is still up and serving, and the refusals claimed nothing a real request needs.
-    const after = await send({ category: 'check', label: 'a valid earn', body: json(EARN, { input: validEarn() }), token: cafe.apiKey });
-    expect(after.status).toBe(200);
-    expect(JSON.parse(after.text)).toMatchObject({ data: { earnPoints: { points: 10 } } });
-  });
+      // The gateway is still up and serving, and the refusals claimed nothing a real request needs.
+      const after = await send({ category: 'check', label: 'a valid earn', body: json(EARN, { input: validEarn() }), token: cafe.apiKey });
+      expect(after.status).toBe(200);
+      expect(JSON.parse(after.text)).toMatchObject({ data: { earnPoints: { points: 10 } } });
+    },
+  );
 
   it('the corpus is the same for the same seed', () => {
     const label = (cs: Case[]) => cs.map((c) => `${c.category}|${c.label}`.replace(/(receipt|key|corpus|r|k|rule)-[0-9a-f]{8}/g, '$1-*'));

@@ -304,7 +304,11 @@ describe('in production', () => {
   // Every kind of error the gateway answers with: domain, coercion, validation, parse, argument
   // validation, authentication.
   const requests: [string, (g: TestGateway) => Promise<{ status: number; text: string; body: { errors?: GqlError[] } }>, string][] = [
-    ['a domain error', (g) => raw(g, { query: 'mutation { createPartner(input: { slug: "Bad Slug!", name: "x", currencyCode: "MYR" }) { id } }' }, g.adminToken), 'BAD_USER_INPUT'],
+    [
+      'a domain error',
+      (g) => raw(g, { query: 'mutation { createPartner(input: { slug: "Bad Slug!", name: "x", currencyCode: "MYR" }) { id } }' }, g.adminToken),
+      'BAD_USER_INPUT',
+    ],
     [
       'a variable that is not a Decimal',
       (g) =>

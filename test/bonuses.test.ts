@@ -33,7 +33,9 @@ async function history(memberId: string) {
 }
 
 const bonuses = (txs: { type: string; points: number; breakdown: { source: string; funder?: string | null }[] }[]) =>
-  txs.filter((t) => t.type === 'BONUS' || (t.type === 'REVERSAL' && t.breakdown[0]?.source !== 'REVERSAL')).map((t) => [t.type, t.breakdown[0]!.source, t.points]);
+  txs
+    .filter((t) => t.type === 'BONUS' || (t.type === 'REVERSAL' && t.breakdown[0]?.source !== 'REVERSAL'))
+    .map((t) => [t.type, t.breakdown[0]!.source, t.points]);
 
 describe('birthday bonus', () => {
   it('credits the configured coalition-funded bonus on the birthday, once per year even if the job runs twice', async () => {
@@ -59,7 +61,11 @@ describe('birthday bonus', () => {
     expect(seen.balance).toBe(1000);
 
     // Counted in settlement as issuance by the coalition.
-    const { settlement } = await gw.ok(SettlementBreakageDocument, { from: before.toISOString(), to: new Date(Date.now() + 60_000).toISOString() }, gw.adminToken);
+    const { settlement } = await gw.ok(
+      SettlementBreakageDocument,
+      { from: before.toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
+      gw.adminToken,
+    );
     expect(settlement.find((l) => l.partner.id === gw.services.coalition.partnerId)!.pointsIssued).toBeGreaterThanOrEqual(1000);
     expect(await ledgerViolations(gw)).toEqual([]);
   });
@@ -103,19 +109,26 @@ describe('birthday bonus', () => {
       atRated.push(await enroll(rated, { birthDate: '1991-11-05' }));
       atUnrated.push(await enroll(unrated, { birthDate: '1991-11-05' }));
     }
-    const gifts = async (id: string) =>
-      (await history(id)).txs.filter((t) => t.type === 'BONUS').map((t) => [t.points, t.breakdown[0]!.funder]);
+    const gifts = async (id: string) => (await history(id)).txs.filter((t) => t.type === 'BONUS').map((t) => [t.points, t.breakdown[0]!.funder]);
 
     const run = await grantBirthdayBonuses(gw.db, gw.services.coalition, new Date('2027-11-05T08:00:00Z'));
     expect(run).toMatchObject({ ran: true, members: 6, points: 6 * 500 + 3 * 100, skippedPartnerIds: [unrated.id] });
-    for (const m of atRated) expect(await gifts(m.id)).toEqual([[500, 'COALITION'], [100, 'PARTNER']]);
+    for (const m of atRated)
+      expect(await gifts(m.id)).toEqual([
+        [500, 'COALITION'],
+        [100, 'PARTNER'],
+      ]);
     for (const m of atUnrated) expect(await gifts(m.id)).toEqual([[500, 'COALITION']]);
 
     // Once the partner has a rate, a later run that day gives its gifts, and only those.
     await gw.ok(SetExchangeRateDocument, { input: { partnerId: unrated.id, earnRate: '1', burnRate: '0.01' } }, gw.adminToken);
     const later = await grantBirthdayBonuses(gw.db, gw.services.coalition, new Date('2027-11-05T20:00:00Z'));
     expect(later).toMatchObject({ ran: true, members: 3, points: 3 * 70, skippedPartnerIds: [] });
-    for (const m of atUnrated) expect(await gifts(m.id)).toEqual([[500, 'COALITION'], [70, 'PARTNER']]);
+    for (const m of atUnrated)
+      expect(await gifts(m.id)).toEqual([
+        [500, 'COALITION'],
+        [70, 'PARTNER'],
+      ]);
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 

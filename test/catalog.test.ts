@@ -117,17 +117,11 @@ describe('upsertReward', () => {
     const create = await gw.gql(UpsertRewardDocument, { input: { name: 'Fake', pointsCost: 1, partnerId: cafe.id } }, fashion.apiKey);
     expect(create.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', field: 'input.partnerId' });
     // Naming itself does not let it reach another's reward either.
-    const named = await gw.gql(
-      UpsertRewardDocument,
-      { input: { id: theirs.id, name: 'Hijacked', pointsCost: 1, partnerId: fashion.id } },
-      fashion.apiKey,
-    );
+    const named = await gw.gql(UpsertRewardDocument, { input: { id: theirs.id, name: 'Hijacked', pointsCost: 1, partnerId: fashion.id } }, fashion.apiKey);
     expect(named.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
 
     expect(await rewardCount()).toBe(countBefore);
-    const [row] = await gw.sql<{ name: string; pointsCost: number }>(`SELECT name, points_cost AS "pointsCost" FROM reward WHERE id = $1`, [
-      theirs.id,
-    ]);
+    const [row] = await gw.sql<{ name: string; pointsCost: number }>(`SELECT name, points_cost AS "pointsCost" FROM reward WHERE id = $1`, [theirs.id]);
     expect(row).toEqual({ name: 'Cake', pointsCost: 80 });
   });
 
@@ -163,7 +157,12 @@ describe('upsertReward', () => {
     const countBefore = await rewardCount();
     for (const [bad, code, field] of cases) {
       // Both as a create and as an update of an existing reward (unless the case is about the id).
-      const shapes = bad.id ? [{ ...ok, ...bad }] : [{ ...ok, ...bad }, { ...ok, ...bad, id: existing.id }];
+      const shapes = bad.id
+        ? [{ ...ok, ...bad }]
+        : [
+            { ...ok, ...bad },
+            { ...ok, ...bad, id: existing.id },
+          ];
       for (const input of shapes) {
         const r = await gw.gql(UpsertRewardDocument, { input }, cafe.apiKey);
         expect(r.errors?.[0]?.extensions, JSON.stringify(input).slice(0, 80)).toMatchObject({ code, field });
@@ -363,7 +362,7 @@ describe('catalog', () => {
     const r = await reward(cafe);
     const everything = await gw.ok(CatalogDocument, {}, null);
     expect(everything.catalog.totalCount).toBeGreaterThanOrEqual(1);
-    expect(ids((await catalog({ partnerId: cafe.id }, null)))).toEqual([r.id]);
+    expect(ids(await catalog({ partnerId: cafe.id }, null))).toEqual([r.id]);
 
     const tooMany = await gw.gql(CatalogDocument, { first: 101 }, null);
     expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

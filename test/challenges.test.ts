@@ -62,7 +62,9 @@ describe('challenges', () => {
       await earn(gw, b, member, '10.00');
       await earn(gw, b, member, '10.00');
       let m = await seen(member.id);
-      expect(m.challenges).toEqual([expect.objectContaining({ challenge: { id: challenge.id, name: challenge.name }, progress: '2', target: '3', completedAt: null })]);
+      expect(m.challenges).toEqual([
+        expect.objectContaining({ challenge: { id: challenge.id, name: challenge.name }, progress: '2', target: '3', completedAt: null }),
+      ]);
       expect(m.badges).toEqual([]);
 
       await earn(gw, c, member, '10.00');
@@ -73,7 +75,11 @@ describe('challenges', () => {
       expect(m.balance.available).toBe(60 + 300);
       const bonuses = m.transactions.edges.map((e) => e.node).filter((t) => t.type === 'BONUS');
       expect(bonuses).toEqual([
-        expect.objectContaining({ points: 300, partner: { id: gw.services.coalition.partnerId }, breakdown: [{ source: 'CHALLENGE', ruleId: challenge.id, points: 300, funder: 'COALITION' }] }),
+        expect.objectContaining({
+          points: 300,
+          partner: { id: gw.services.coalition.partnerId },
+          breakdown: [{ source: 'CHALLENGE', ruleId: challenge.id, points: 300, funder: 'COALITION' }],
+        }),
       ]);
 
       const [event] = await sub.waitFor(1);

@@ -145,22 +145,26 @@ describe('codegen (examples/clients/codegen.ts)', () => {
       });
     });
 
-  it('`graphql-codegen --check` finds the committed examples/clients/generated/graphql.ts up to date (run `npm run codegen` when not)', { timeout: 240_000 }, async () => {
-    const fresh = await codegenCheck('examples/clients/codegen.ts');
-    expect(fresh.code, fresh.output).toBe(0);
+  it(
+    '`graphql-codegen --check` finds the committed examples/clients/generated/graphql.ts up to date (run `npm run codegen` when not)',
+    { timeout: 240_000 },
+    async () => {
+      const fresh = await codegenCheck('examples/clients/codegen.ts');
+      expect(fresh.code, fresh.output).toBe(0);
 
-    // Control: the same config against a copy that is one line off is reported stale.
-    const dir = mkdtempSync(join(tmpdir(), 'codegen-check-'));
-    try {
-      const copy = join(dir, 'graphql.ts');
-      writeFileSync(copy, `${readFileSync('examples/clients/generated/graphql.ts', 'utf8')}// stale\n`);
-      const config = join(dir, 'codegen.json');
-      writeFileSync(config, JSON.stringify({ ...codegenConfig, generates: { [copy]: codegenConfig.generates['examples/clients/generated/graphql.ts'] } }));
-      expect((await codegenCheck(config)).code).not.toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      // Control: the same config against a copy that is one line off is reported stale.
+      const dir = mkdtempSync(join(tmpdir(), 'codegen-check-'));
+      try {
+        const copy = join(dir, 'graphql.ts');
+        writeFileSync(copy, `${readFileSync('examples/clients/generated/graphql.ts', 'utf8')}// stale\n`);
+        const config = join(dir, 'codegen.json');
+        writeFileSync(config, JSON.stringify({ ...codegenConfig, generates: { [copy]: codegenConfig.generates['examples/clients/generated/graphql.ts'] } }));
+        expect((await codegenCheck(config)).code).not.toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('maps Decimal to string: a purchase amount is typed string, as it is on the wire', () => {
     type Amount = NonNullable<NonNullable<MemberDashboardQuery['member']>['transactions']['edges'][number]['node']['purchase']>['amount'];
@@ -195,55 +199,78 @@ async function cuttableRelay(target: URL) {
 }
 
 async function until(what: string, ok: () => boolean, ms = 20_000) {
-  for (const end = Date.now() + ms; !ok(); ) {
+  for (const end = Date.now() + ms; !ok();) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 describe('graphql-ws (examples/clients/live-balance.ts)', () => {
-  it('follows the balance live, resumes after a dropped connection with nothing missed or repeated, and catches up with `after`', { timeout: 90_000 }, async () => {
-    const fan = await newMember(dev, cafe);
-    const relay = await cuttableRelay(new URL(dev.wsUrl));
-    const updates: BalanceUpdate[] = [];
-    const errors: unknown[] = [];
-    const stop = followBalance(relay.url, fan.token, fan.id, (u) => updates.push(u), (e) => errors.push(e));
-    try {
-      await new Promise((r) => setTimeout(r, 500)); // subscribed
-      await earn(dev, cafe, fan, '5.00');
-      await until('the first update', () => updates.length === 1);
-      relay.cut(); // the connection drops; two earns happen while it is down
-      await earn(dev, cafe, fan, '6.00');
-      await earn(dev, cafe, fan, '7.00');
-      await until('the two missed updates', () => updates.length >= 3);
-      await earn(dev, cafe, fan, '8.00');
-      await until('the live update after the reconnection', () => updates.length >= 4);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(updates.map((u) => u.transaction?.points)).toEqual([5, 6, 7, 8]);
-      expect(updates.map((u) => u.balance.available)).toEqual([5, 11, 18, 26]);
-      expect(new Set(updates.map((u) => u.eventId)).size).toBe(4);
-      expect(errors).toEqual([]);
-    } finally {
-      await stop();
-      await relay.close();
-    }
+  it(
+    'follows the balance live, resumes after a dropped connection with nothing missed or repeated, and catches up with `after`',
+    { timeout: 90_000 },
+    async () => {
+      const fan = await newMember(dev, cafe);
+      const relay = await cuttableRelay(new URL(dev.wsUrl));
+      const updates: BalanceUpdate[] = [];
+      const errors: unknown[] = [];
+      const stop = followBalance(
+        relay.url,
+        fan.token,
+        fan.id,
+        (u) => updates.push(u),
+        (e) => errors.push(e),
+      );
+      try {
+        await new Promise((r) => setTimeout(r, 500)); // subscribed
+        await earn(dev, cafe, fan, '5.00');
+        await until('the first update', () => updates.length === 1);
+        relay.cut(); // the connection drops; two earns happen while it is down
+        await earn(dev, cafe, fan, '6.00');
+        await earn(dev, cafe, fan, '7.00');
+        await until('the two missed updates', () => updates.length >= 3);
+        await earn(dev, cafe, fan, '8.00');
+        await until('the live update after the reconnection', () => updates.length >= 4);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(updates.map((u) => u.transaction?.points)).toEqual([5, 6, 7, 8]);
+        expect(updates.map((u) => u.balance.available)).toEqual([5, 11, 18, 26]);
+        expect(new Set(updates.map((u) => u.eventId)).size).toBe(4);
+        expect(errors).toEqual([]);
+      } finally {
+        await stop();
+        await relay.close();
+      }
 
-    // Catching up after a restart of the app: everything after the last eventId it kept.
-    await earn(dev, cafe, fan, '9.00');
-    const later: BalanceUpdate[] = [];
-    const stopLater = followBalance(dev.wsUrl, fan.token, fan.id, (u) => later.push(u), (e) => errors.push(e), updates[1]!.eventId);
-    try {
-      await until('the replay', () => later.length >= 3);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(later.map((u) => u.transaction?.points)).toEqual([7, 8, 9]);
-    } finally {
-      await stopLater();
-    }
-  });
+      // Catching up after a restart of the app: everything after the last eventId it kept.
+      await earn(dev, cafe, fan, '9.00');
+      const later: BalanceUpdate[] = [];
+      const stopLater = followBalance(
+        dev.wsUrl,
+        fan.token,
+        fan.id,
+        (u) => later.push(u),
+        (e) => errors.push(e),
+        updates[1]!.eventId,
+      );
+      try {
+        await until('the replay', () => later.length >= 3);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(later.map((u) => u.transaction?.points)).toEqual([7, 8, 9]);
+      } finally {
+        await stopLater();
+      }
+    },
+  );
 
   it('a token that proves nothing is final: onError gets the close (4403), no retry loop', { timeout: 30_000 }, async () => {
     const errors: unknown[] = [];
-    const stop = followBalance(dev.wsUrl, 'garbage-token', member.id, () => undefined, (e) => errors.push(e));
+    const stop = followBalance(
+      dev.wsUrl,
+      'garbage-token',
+      member.id,
+      () => undefined,
+      (e) => errors.push(e),
+    );
     try {
       await until('the refusal', () => errors.length > 0);
       await new Promise((r) => setTimeout(r, 1500));

@@ -160,7 +160,11 @@ describe('pg_terminate_backend on the gateway’s connections', () => {
     // Shortly after: everything works again, and the outbox listener is back.
     await eventually(async () => cleanOutcome(await gw.gql(MemberBalanceDocument, { id: member.id }, cafe.apiKey)) === 'ok', 5_000, 'a read');
     await gw.ok(EarnPointsDocument, { input: earnInput(member, '2.00') }, cafe.apiKey);
-    await eventually(async () => (await countBackends(faults, `application_name = 'loyalty-gateway-relay' AND query ILIKE 'LISTEN%'`)) === 1, 5_000, 'the outbox listener');
+    await eventually(
+      async () => (await countBackends(faults, `application_name = 'loyalty-gateway-relay' AND query ILIKE 'LISTEN%'`)) === 1,
+      5_000,
+      'the outbox listener',
+    );
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 });

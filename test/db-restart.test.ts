@@ -93,7 +93,11 @@ it('PostgreSQL restarts under load: 503 and SERVICE_UNAVAILABLE while it is down
   // The outbox relay's LISTEN connection came back by itself.
   const probe = await injector(pg!.url);
   try {
-    await eventually(async () => (await countBackends(probe, `application_name = 'loyalty-gateway-relay' AND query ILIKE 'LISTEN%'`)) === 1, 10_000, 'the outbox listener');
+    await eventually(
+      async () => (await countBackends(probe, `application_name = 'loyalty-gateway-relay' AND query ILIKE 'LISTEN%'`)) === 1,
+      10_000,
+      'the outbox listener',
+    );
   } finally {
     await probe.end();
   }

@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  EarnPointsDocument,
-  MemberBalanceDocument,
-  MemberTransactionsDocument,
-  MemberTransactionsQuery,
-  SetExchangeRateDocument,
-} from './generated/graphql';
+import { EarnPointsDocument, MemberBalanceDocument, MemberTransactionsDocument, MemberTransactionsQuery, SetExchangeRateDocument } from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
 import { earn, earnInput, ledgerViolations, newMember, newPartner, uniq } from './support/factories';
 
@@ -129,11 +123,7 @@ describe('earnPoints', () => {
     const cafe = await newPartner(gw, { earnRate: '1' });
     const member = await newMember(gw, cafe);
     const before = await earn(gw, cafe, member, '100.00');
-    const { setExchangeRate } = await gw.ok(
-      SetExchangeRateDocument,
-      { input: { partnerId: cafe.id, earnRate: '3', burnRate: '0.02' } },
-      gw.adminToken,
-    );
+    const { setExchangeRate } = await gw.ok(SetExchangeRateDocument, { input: { partnerId: cafe.id, earnRate: '3', burnRate: '0.02' } }, gw.adminToken);
     expect(setExchangeRate.version).toBe(2);
     const after = await earn(gw, cafe, member, '100.00');
     expect(before.points).toBe(100);

@@ -31,7 +31,11 @@ async function rule(token: string, input: EarnRuleInput) {
 
 /** Earn, and check what every earn must satisfy: the breakdown adds up to the points. */
 async function earnWith(partner: TestPartner, member: TestMember, amount: string, extra: Record<string, unknown> = {}) {
-  const { earnPoints } = await gw.ok(EarnWithBreakdownDocument, { input: earnInput(member, amount, { currencyCode: partner.currencyCode, ...extra }) }, partner.apiKey);
+  const { earnPoints } = await gw.ok(
+    EarnWithBreakdownDocument,
+    { input: earnInput(member, amount, { currencyCode: partner.currencyCode, ...extra }) },
+    partner.apiKey,
+  );
   expect(earnPoints.breakdown.reduce((s, c) => s + c.points, 0)).toBe(earnPoints.points);
   return earnPoints;
 }
@@ -165,7 +169,11 @@ describe('stacking', () => {
     ]);
     expect(tx.points).toBe(335);
     // Coalition-wide rules apply everywhere: switch it off so other tests are not affected.
-    await gw.ok(UpdateEarnRuleDocument, { id: wide.id, input: { name: 'coalition x1.5', kind: 'MULTIPLIER', multiplier: '1.5', active: false } }, gw.adminToken);
+    await gw.ok(
+      UpdateEarnRuleDocument,
+      { id: wide.id, input: { name: 'coalition x1.5', kind: 'MULTIPLIER', multiplier: '1.5', active: false } },
+      gw.adminToken,
+    );
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 
@@ -174,7 +182,10 @@ describe('stacking', () => {
     const tiers = await gw.sql<{ name: string; id: string }>(`SELECT name, id FROM tier WHERE name IN ('Silver', 'Gold')`);
     // base 27.475: Silver ×1.25 = 34.34375 → 34 (27 + 7), Gold ×1.5 = 41.2125 → 41 (27 + 14);
     // rounding the tier's extra on its own would give 27 + 6 and 27 + 13.
-    for (const [name, points, tier] of [['Silver', 34, 7], ['Gold', 41, 14]] as const) {
+    for (const [name, points, tier] of [
+      ['Silver', 34, 7],
+      ['Gold', 41, 14],
+    ] as const) {
       const member = await newMember(gw, cafe);
       await gw.sql(`UPDATE member SET tier_id = $2 WHERE id = $1`, [member.id, tiers.find((t) => t.name === name)!.id]);
       const purchase = { memberId: member.id, amount: '10.99', currencyCode: 'MYR' };
@@ -309,12 +320,18 @@ describe('funding', () => {
       const { settlement } = await gw.ok(SettlementDocument, { from, to: new Date(Date.now() + 1000).toISOString() }, gw.adminToken);
       const cafeLine = settlement.find((l) => l.partner.id === cafe.id)!;
       const coalitionLine = settlement.find((l) => l.partner.slug === 'coalition')!;
-      return { cafe: [cafeLine.pointsIssued, cafeLine.owedByPartner.amount], coalition: [coalitionLine.pointsIssued, new Exact(coalitionLine.owedByPartner.amount)] };
+      return {
+        cafe: [cafeLine.pointsIssued, cafeLine.owedByPartner.amount],
+        coalition: [coalitionLine.pointsIssued, new Exact(coalitionLine.owedByPartner.amount)],
+      };
     };
     const before = (await lines()).coalition;
     const delta = async () => {
       const now = await lines();
-      return { cafe: now.cafe, coalition: [(now.coalition[0] as number) - (before[0] as number), (now.coalition[1] as Exact).minus(before[1] as Exact).toFixed(2)] };
+      return {
+        cafe: now.cafe,
+        coalition: [(now.coalition[0] as number) - (before[0] as number), (now.coalition[1] as Exact).minus(before[1] as Exact).toFixed(2)],
+      };
     };
     const wide = await rule(gw.adminToken, { name: 'Coalition week', kind: 'BONUS', bonusPoints: 100, conditions: { minSpend: '77.77' } });
     const tx = await earnWith(cafe, member, '77.77');

@@ -78,7 +78,10 @@ describe.skipIf(!root)('binaries in a folder the postgres user cannot enter (as 
     const locked = join(work, 'locked');
     cpSync(native, join(locked, 'app', 'native'), { recursive: true, verbatimSymlinks: true });
     chmodSync(locked, 0o700);
-    const ids = { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) };
+    const ids = {
+      uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+      gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+    };
     const sharedRoot = join(work, 'shared');
     const asPostgres = (bin: string) => execFileSync(bin, ['--version'], { ...ids, encoding: 'utf8' });
     expect(() => asPostgres(join(locked, 'app', 'native', 'bin', 'postgres'))).toThrow(/EACCES/);

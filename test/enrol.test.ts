@@ -15,8 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => gw?.stop());
 
-const members = async (email: string) =>
-  (await gw.sql<{ n: number }>(`SELECT count(*)::int AS n FROM member WHERE lower(email) = lower($1)`, [email]))[0]!.n;
+const members = async (email: string) => (await gw.sql<{ n: number }>(`SELECT count(*)::int AS n FROM member WHERE lower(email) = lower($1)`, [email]))[0]!.n;
 
 describe('enrollMember with an idempotencyKey', () => {
   it('same key and same input: the member it created, nothing new written; another input: IDEMPOTENCY_CONFLICT', async () => {
@@ -31,7 +30,7 @@ describe('enrollMember with an idempotencyKey', () => {
     expect(other.errors?.[0]?.extensions).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'input.idempotencyKey' });
   });
 
-  it('keys are the caller\'s own; without a key a second enrolment of the email is refused as before', async () => {
+  it("keys are the caller's own; without a key a second enrolment of the email is refused as before", async () => {
     const email = `${uniq('till')}@example.com`;
     const key = uniq('enrol');
     await gw.ok(EnrollMemberDocument, { input: { email, displayName: 'Ana', idempotencyKey: key } }, cafe.apiKey);

@@ -29,7 +29,13 @@ const CASES: Case[] = [
     status: 413,
     message: new RegExp(`larger than ${MAX_BODY_BYTES} bytes`),
   },
-  { name: 'an unsupported charset', headers: { 'content-type': 'application/json; charset=latin1' }, body: earnBody, status: 415, message: /charset "latin1".*UTF-8/ },
+  {
+    name: 'an unsupported charset',
+    headers: { 'content-type': 'application/json; charset=latin1' },
+    body: earnBody,
+    status: 415,
+    message: /charset "latin1".*UTF-8/,
+  },
   { name: 'an unknown content encoding', headers: { 'content-encoding': 'br2' }, body: earnBody, status: 415, message: /content encoding "br2"/ },
   { name: 'gzip claimed but not sent', headers: { 'content-encoding': 'gzip' }, body: earnBody, status: 400, message: /could not be read/ },
   {

@@ -40,7 +40,10 @@ describe('program settings', () => {
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const bad = await gw.gql(SetProgramSettingsDocument, { input: { pointsExpireAfterMonths: 0 } }, gw.adminToken);
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.pointsExpireAfterMonths' });
-    expect((await gw.ok(ProgramSettingsDocument, {}, gw.adminToken)).programSettings).toMatchObject({ pointsExpireAfterMonths: 12, extendExpiryOnActivity: false });
+    expect((await gw.ok(ProgramSettingsDocument, {}, gw.adminToken)).programSettings).toMatchObject({
+      pointsExpireAfterMonths: 12,
+      extendExpiryOnActivity: false,
+    });
   });
 });
 
@@ -76,7 +79,10 @@ describe('expiry', () => {
       { kind: 'MEMBER', amount: -100 },
       { kind: 'COALITION_BREAKAGE', amount: 100 },
     ]);
-    const [{ n }] = await gw.sql<{ n: number }>(`SELECT count(*)::int AS n FROM outbox_event WHERE topic = 'BALANCE_CHANGED' AND payload->>'transactionId' = $1`, [expired[0]!.id]);
+    const [{ n }] = await gw.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM outbox_event WHERE topic = 'BALANCE_CHANGED' AND payload->>'transactionId' = $1`,
+      [expired[0]!.id],
+    );
     expect(n).toBe(1);
     expect(await ledgerViolations(gw)).toEqual([]);
   });
@@ -147,7 +153,11 @@ describe('expiry', () => {
     const [r1, r2, redeem] = await Promise.all([
       expirePoints(gw.db),
       expirePoints(gw.db),
-      gw.gql(RedeemRewardDocument, { input: { memberId: members[0]!.id, rewardId: reward.id, quantity: 1, idempotencyKey: uniq('redeem') } }, members[0]!.token),
+      gw.gql(
+        RedeemRewardDocument,
+        { input: { memberId: members[0]!.id, rewardId: reward.id, quantity: 1, idempotencyKey: uniq('redeem') } },
+        members[0]!.token,
+      ),
     ]);
     const expired = await gw.sql<{ memberId: string; points: number }>(
       `SELECT member_id AS "memberId", points FROM ledger_transaction WHERE member_id = ANY($1::uuid[]) AND type = 'EXPIRY'`,
@@ -184,7 +194,7 @@ const reverse = (transactionId: string, token: string, points?: number) =>
   gw.ok(ReverseTransactionDocument, { input: { transactionId, points, idempotencyKey: uniq('rev') } }, token);
 
 describe('pending points', () => {
-  it('a partner sets its own return window; not another partner\'s', async () => {
+  it("a partner sets its own return window; not another partner's", async () => {
     const shop = await newPartner(gw);
     const other = await newPartner(gw);
     expect((await gw.ok(SetPartnerSettingsDocument, { partnerId: shop.id, pendingDays: 14 }, shop.apiKey)).setPartnerSettings.pendingDays).toBe(14);
@@ -203,7 +213,11 @@ describe('pending points', () => {
     expect(await balance(member.id)).toMatchObject({ available: 0, pending: 80, lifetimeEarned: 80 });
     // Not spendable.
     const reward = await newReward(gw, shop, { pointsCost: 10 });
-    const refused = await gw.gql(RedeemRewardDocument, { input: { memberId: member.id, rewardId: reward.id, quantity: 1, idempotencyKey: uniq('redeem') } }, member.token);
+    const refused = await gw.gql(
+      RedeemRewardDocument,
+      { input: { memberId: member.id, rewardId: reward.id, quantity: 1, idempotencyKey: uniq('redeem') } },
+      member.token,
+    );
     expect(refused.errors?.[0]?.extensions?.code).toBe('INSUFFICIENT_POINTS');
     expect(await ledgerViolations(gw)).toEqual([]);
 

@@ -31,12 +31,12 @@ beforeAll(async () => {
 });
 afterAll(() => gw?.stop());
 
-const newCode = async (member: TestMember) =>
-  (await gw.ok(CreatePartnerLinkCodeDocument, { memberId: member.id }, member.token)).createPartnerLinkCode;
-const linkedIds = async (memberId: string, token = gw.adminToken) =>
-  (await gw.ok(LinkedPartnersDocument, { memberId }, token)).linkedPartners.map((p) => p.id);
+const newCode = async (member: TestMember) => (await gw.ok(CreatePartnerLinkCodeDocument, { memberId: member.id }, member.token)).createPartnerLinkCode;
+const linkedIds = async (memberId: string, token = gw.adminToken) => (await gw.ok(LinkedPartnersDocument, { memberId }, token)).linkedPartners.map((p) => p.id);
 const links = (memberId: string) =>
-  gw.sql<{ partnerId: string; via: string }>(`SELECT partner_id AS "partnerId", via FROM member_partner_link WHERE member_id = $1 ORDER BY linked_at`, [memberId]);
+  gw.sql<{ partnerId: string; via: string }>(`SELECT partner_id AS "partnerId", via FROM member_partner_link WHERE member_id = $1 ORDER BY linked_at`, [
+    memberId,
+  ]);
 
 describe('a partner acts only for members linked to it', () => {
   it('another partner gets no token for a member enrolled at the café: FORBIDDEN naming memberId', async () => {

@@ -82,7 +82,11 @@ describe('every list field declares its size', () => {
     // The two the nested-list attack went through carry a maximum the services enforce.
     expect(declared).toMatchObject({ 'Partner.earnRules': 'max 50', 'Query.earnRules': 'max 50', 'Partner.punchCards': 'max 20' });
     // Connection edges are weighed by the connection's first.
-    expect(Object.entries(declared).filter(([f]) => f.endsWith('Connection.edges')).every(([, s]) => s === 'page')).toBe(true);
+    expect(
+      Object.entries(declared)
+        .filter(([f]) => f.endsWith('Connection.edges'))
+        .every(([, s]) => s === 'page'),
+    ).toBe(true);
     expect(getNamedType(schema.getQueryType()!.getFields().partners!.type).name).toBe('PartnerConnection');
   });
 });
@@ -180,7 +184,7 @@ describe('with the default limits', () => {
   describe('lists nested under lists cost one query per level, not one per parent', () => {
     let statements: string[] | null = null;
     const original = Client.prototype.query;
-    let partners: TestPartner[] = [];
+    const partners: TestPartner[] = [];
 
     beforeAll(async () => {
       Client.prototype.query = function (this: Client, ...args: unknown[]) {
@@ -192,7 +196,11 @@ describe('with the default limits', () => {
       for (let i = 0; i < 4; i++) {
         const p = await newPartner(gw);
         await addRules(gw, p, 2);
-        await gw.ok(CreatePunchCardDocument, { input: { name: uniq('card'), punchesRequired: 5, rewardId: (await newReward(gw, p, { pointsCost: 10 })).id } }, p.apiKey);
+        await gw.ok(
+          CreatePunchCardDocument,
+          { input: { name: uniq('card'), punchesRequired: 5, rewardId: (await newReward(gw, p, { pointsCost: 10 })).id } },
+          p.apiKey,
+        );
         partners.push(p);
       }
     });
@@ -256,9 +264,13 @@ describe('the response ceiling (MAX_RESPONSE_OBJECTS)', () => {
 
   it('a subscription has a ceiling per event, not for its whole life', async () => {
     const doc = parse(`subscription($p: ID) { exchangeRateChanged(partnerId: $p) { id partner { exchangeRateHistory { id } } } }`);
-    const sub = subscribe(liveClient(gw.wsUrl, null), doc as TypedDocumentNode<{ exchangeRateChanged: { partner: { exchangeRateHistory: unknown[] } } }, { p: string }>, {
-      p: partner.id,
-    });
+    const sub = subscribe(
+      liveClient(gw.wsUrl, null),
+      doc as TypedDocumentNode<{ exchangeRateChanged: { partner: { exchangeRateHistory: unknown[] } } }, { p: string }>,
+      {
+        p: partner.id,
+      },
+    );
     try {
       await settle();
       // Each event holds 2 + 13…18 objects, all of them together well over 100.

@@ -189,7 +189,11 @@ describe('exchangeRateChanged', () => {
     const sub = subscribe(liveClient(gw.wsUrl), ExchangeRateChangedDocument, { partnerId: cafe.id });
     await settle();
     const effectiveFrom = new Date(Date.now() + 3_600_000);
-    await gw.ok(SetExchangeRateDocument, { input: { partnerId: cafe.id, earnRate: '3', burnRate: '0.02', effectiveFrom: effectiveFrom.toISOString() } }, gw.adminToken);
+    await gw.ok(
+      SetExchangeRateDocument,
+      { input: { partnerId: cafe.id, earnRate: '3', burnRate: '0.02', effectiveFrom: effectiveFrom.toISOString() } },
+      gw.adminToken,
+    );
     const [event] = await sub.waitFor(1);
     expect(event!.exchangeRateChanged).toMatchObject({ version: 2, earnRate: '3', burnRate: '0.02', partner: { id: cafe.id } });
     expect(new Date(event!.exchangeRateChanged.effectiveFrom).getTime()).toBe(effectiveFrom.getTime());

@@ -103,7 +103,8 @@ describe('sockets per client address', () => {
     return { ws, outcome };
   }
 
-  const closed = (socket: RawSocket) => new Promise<void>((resolve) => (socket.ws.readyState === WebSocket.CLOSED ? resolve() : socket.ws.once('close', () => resolve())));
+  const closed = (socket: RawSocket) =>
+    new Promise<void>((resolve) => (socket.ws.readyState === WebSocket.CLOSED ? resolve() : socket.ws.once('close', () => resolve())));
 
   it(`closes the socket past ${SOCKETS_PER_IP} from one address with 4029, others still connect, and a freed place is reusable`, async () => {
     const first = Array.from({ length: SOCKETS_PER_IP }, () => open('203.0.113.7'));

@@ -105,9 +105,7 @@ describe('balanceChanged', () => {
     const member = await newMember(gw, cafe);
     const sub = subscribe(liveClient(gw.wsUrl, member.token), BalanceChangedDocument, { memberId: member.id });
     await settle();
-    const results = await Promise.all(
-      Array.from({ length: 100 }, () => gw.gql(EarnPointsDocument, { input: earnInput(member, '1.00') }, cafe.apiKey)),
-    );
+    const results = await Promise.all(Array.from({ length: 100 }, () => gw.gql(EarnPointsDocument, { input: earnInput(member, '1.00') }, cafe.apiKey)));
     expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
     const events = await sub.waitFor(100, 20_000);
     expect(available(events)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));

@@ -39,7 +39,11 @@ const at = <T>(items: T[], i: number) => items[i % items.length]!;
 class Enrol implements Cmd {
   check = (m: Readonly<LedgerModel>) => m.members.length < 4;
   async run(m: LedgerModel, real: TestGateway) {
-    const { enrollMember } = await real.ok(EnrollMemberDocument, { input: { email: `${uniq('model')}@example.com`, displayName: 'Model' } }, partners[0]!.apiKey);
+    const { enrollMember } = await real.ok(
+      EnrollMemberDocument,
+      { input: { email: `${uniq('model')}@example.com`, displayName: 'Model' } },
+      partners[0]!.apiKey,
+    );
     // Each reward's own partner redeems it for the member: the member links the second partner too.
     const { issueMemberToken } = await real.ok(IssueMemberTokenDocument, { memberId: enrollMember.id }, partners[0]!.apiKey);
     await linkPartner(real, { id: enrollMember.id, email: enrollMember.email, token: issueMemberToken }, partners[1]!);
@@ -60,7 +64,10 @@ class Earn implements Cmd {
     if (!r.data?.earnPoints) return expect(got).toEqual({ balanceAfter: 'an earn' });
     // Lots with their own expiry dates, so "oldest expiry first" is not just "oldest first".
     if (this.a.expiresInDays !== null) {
-      await real.sql(`UPDATE points_lot SET expires_at = now() + make_interval(days => $2) WHERE earn_transaction_id = $1`, [r.data.earnPoints.id, this.a.expiresInDays]);
+      await real.sql(`UPDATE points_lot SET expires_at = now() + make_interval(days => $2) WHERE earn_transaction_id = $1`, [
+        r.data.earnPoints.id,
+        this.a.expiresInDays,
+      ]);
     }
     expect(r.data.earnPoints.points).toBe(this.a.amount * (this.a.partner + 1));
     expect(got).toEqual(m.earn(member, this.a.partner, r.data.earnPoints.points, r.data.earnPoints.id, this.a.expiresInDays));
@@ -121,7 +128,12 @@ class ReadBalance implements Cmd {
 }
 
 const earnCmd = fc
-  .record({ member: fc.nat(3), partner: fc.nat(1), amount: fc.integer({ min: 1, max: 120 }), expiresInDays: fc.option(fc.integer({ min: 1, max: 400 }), { nil: null }) })
+  .record({
+    member: fc.nat(3),
+    partner: fc.nat(1),
+    amount: fc.integer({ min: 1, max: 120 }),
+    expiresInDays: fc.option(fc.integer({ min: 1, max: 400 }), { nil: null }),
+  })
   .map((a) => new Earn(a));
 const redeemCmd = fc.record({ member: fc.nat(3), reward: fc.nat(2), quantity: fc.integer({ min: 1, max: 2 }) }).map((a) => new Redeem(a));
 const reverseEarnCmd = fc.record({ earn: fc.nat(15), points: fc.option(fc.integer({ min: 1, max: 150 }), { nil: null }) }).map((a) => new ReverseEarn(a));

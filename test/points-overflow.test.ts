@@ -90,7 +90,8 @@ describe(`one transaction moves at most ${MAX} points`, () => {
 
   it('earn rules: bonusPoints and maxPoints up to 10,000,000', async () => {
     const p = await newPartner(gw);
-    const rule = (extra: Record<string, number>) => gw.gql(CreateEarnRuleDocument, { input: { name: uniq('rule'), kind: 'BONUS', bonusPoints: 1, ...extra } }, p.apiKey);
+    const rule = (extra: Record<string, number>) =>
+      gw.gql(CreateEarnRuleDocument, { input: { name: uniq('rule'), kind: 'BONUS', bonusPoints: 1, ...extra } }, p.apiKey);
     expect((await rule({ bonusPoints: MAX, maxPoints: MAX })).errors).toBeUndefined();
     expectBadInput(await rule({ bonusPoints: MAX + 1 }), 'input.bonusPoints');
     expectBadInput(await rule({ maxPoints: MAX + 1 }), 'input.maxPoints');
@@ -99,7 +100,8 @@ describe(`one transaction moves at most ${MAX} points`, () => {
   it('reverseTransaction: points over 10,000,000 is refused on input.points before anything is looked up', async () => {
     const member = await newMember(gw, cafe);
     const tx = (await gw.ok(EarnPointsDocument, { input: earnInput(member, '10000000.00') }, cafe.apiKey)).earnPoints;
-    const reverse = (points: number) => gw.gql(ReverseTransactionDocument, { input: { transactionId: tx.id, points, idempotencyKey: uniq('key') } }, cafe.apiKey);
+    const reverse = (points: number) =>
+      gw.gql(ReverseTransactionDocument, { input: { transactionId: tx.id, points, idempotencyKey: uniq('key') } }, cafe.apiKey);
     expectBadInput(await reverse(MAX + 1), 'input.points');
     // Checked up front, like every shape check: even for a transaction that does not exist.
     const unknown = await gw.gql(
@@ -120,7 +122,8 @@ describe(`one transaction moves at most ${MAX} points`, () => {
     const half = (await upsert(MAX / 2)).data!.upsertReward;
     const member = await newMember(gw, cafe);
     await gw.ok(EarnPointsDocument, { input: earnInput(member, '10000000.00') }, cafe.apiKey);
-    const redeem = (quantity: number) => gw.gql(RedeemRewardDocument, { input: { memberId: member.id, rewardId: half.id, quantity, idempotencyKey: uniq('key') } }, member.token);
+    const redeem = (quantity: number) =>
+      gw.gql(RedeemRewardDocument, { input: { memberId: member.id, rewardId: half.id, quantity, idempotencyKey: uniq('key') } }, member.token);
     const before = await counts();
     expectBadInput(await redeem(3), 'input.quantity');
     expect(await counts()).toEqual(before);

@@ -91,7 +91,9 @@ describe('errors', () => {
     await prod.sql('ALTER TABLE tier RENAME TO tier_hidden_for_test');
     try {
       const r = await post(prod, { query: '{ tiers { id name } }' });
-      expect(r.body.errors).toEqual([{ message: 'Internal server error', locations: [{ line: 1, column: 3 }], path: ['tiers'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      expect(r.body.errors).toEqual([
+        { message: 'Internal server error', locations: [{ line: 1, column: 3 }], path: ['tiers'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+      ]);
       expect(r.text).not.toMatch(/relation|SELECT|tier_hidden|stack|at \w+ \(/i);
       const ws = await overWs(prod, '{ tiers { id name } }');
       expect(ws.errors.map((e) => [e.message, e.extensions])).toEqual([['Internal server error', { code: 'INTERNAL_SERVER_ERROR' }]]);

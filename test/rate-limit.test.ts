@@ -4,13 +4,7 @@
 import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CreatePartnerApiKeyDocument,
-  EarnPointsDocument,
-  RedeemRewardDocument,
-  TwoEnrolmentsDocument,
-  ViewerDocument,
-} from './generated/graphql';
+import { CreatePartnerApiKeyDocument, EarnPointsDocument, RedeemRewardDocument, TwoEnrolmentsDocument, ViewerDocument } from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
 import { earn, earnInput, newMember, newPartner, newReward, TestPartner, uniq } from './support/factories';
 import { liveClient, subscribe } from './support/live-client';

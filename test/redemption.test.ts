@@ -117,9 +117,7 @@ describe('redeemReward', () => {
     const reward = await newReward(gw, cafe, { pointsCost: 10, stock: 5 });
     const members = await Promise.all(Array.from({ length: 30 }, () => newMember(gw, cafe)));
     await Promise.all(members.map((m) => earn(gw, cafe, m, '10.00')));
-    const results = await Promise.all(
-      members.map((m) => gw.gql(RedeemRewardDocument, { input: redeemInput(m.id, reward.id) }, m.token)),
-    );
+    const results = await Promise.all(members.map((m) => gw.gql(RedeemRewardDocument, { input: redeemInput(m.id, reward.id) }, m.token)));
     expect(results.filter((r) => r.data?.redeemReward)).toHaveLength(5);
     expect(results.flatMap((r) => r.errors ?? []).map((e) => e.extensions?.code)).toEqual(Array(25).fill('OUT_OF_STOCK'));
     expect(await gw.sql(`SELECT stock FROM reward WHERE id = $1`, [reward.id])).toEqual([{ stock: 0 }]);
@@ -168,11 +166,7 @@ describe('reverseTransaction', () => {
     // Spend 120: the café lot (100) and 20 of the airline lot.
     const reward = await newReward(gw, airline, { pointsCost: 120 });
     await gw.ok(RedeemRewardDocument, { input: redeemInput(member.id, reward.id) }, member.token);
-    const refund = await gw.ok(
-      ReverseTransactionDocument,
-      { input: { transactionId: first.id, idempotencyKey: uniq('rev') } },
-      cafe.apiKey,
-    );
+    const refund = await gw.ok(ReverseTransactionDocument, { input: { transactionId: first.id, idempotencyKey: uniq('rev') } }, cafe.apiKey);
     expect(refund.reverseTransaction.balanceAfter).toBe(-70);
     expect((await lotsOf(gw, member.id)).map((l) => l.remaining)).toEqual([0, 0]);
     // Negative: redemptions are refused until the balance is positive again.

@@ -89,8 +89,20 @@ describe.each([
 
       // Refunded down to 49 points, the purchase no longer counts: both bonuses go.
       await reverse(cafe, counts.id, 1);
-      expect(await seen(referred.id)).toMatchObject({ available: 30 + 49 + 49, referral: [['BONUS', 200], ['REVERSAL', -200]] });
-      expect(await seen(referrer.id)).toMatchObject({ available: 0, referral: [['BONUS', 200], ['REVERSAL', -200]] });
+      expect(await seen(referred.id)).toMatchObject({
+        available: 30 + 49 + 49,
+        referral: [
+          ['BONUS', 200],
+          ['REVERSAL', -200],
+        ],
+      });
+      expect(await seen(referrer.id)).toMatchObject({
+        available: 0,
+        referral: [
+          ['BONUS', 200],
+          ['REVERSAL', -200],
+        ],
+      });
       // And a later purchase is not a new chance: the bonus was given once.
       await earn(gw, cafe, referred, '60.00');
       expect((await seen(referrer.id)).available).toBe(0);
@@ -126,7 +138,10 @@ describe.each([
   it('a refund while pending cancels the pending bonuses; after release it takes them from the balance', async () => {
     const shop = await newPartner(gw);
     await gw.ok(SetPartnerSettingsDocument, { partnerId: shop.id, pendingDays: 14 }, shop.apiKey);
-    const taken = [['BONUS', 200], ['REVERSAL', -200]];
+    const taken = [
+      ['BONUS', 200],
+      ['REVERSAL', -200],
+    ];
 
     const early = await enroll(shop);
     const earlyFriend = await enroll(shop, early.referralCode);
@@ -167,7 +182,13 @@ describe.each([
       await reverse(shop, purchase.id);
     }
     // 14 + 30 days: at 43 days the refund still takes the bonuses back; at 45 it does not.
-    expect(await seen(pairs[0]!.referrer.id)).toMatchObject({ available: 0, referral: [['BONUS', 200], ['REVERSAL', -200]] });
+    expect(await seen(pairs[0]!.referrer.id)).toMatchObject({
+      available: 0,
+      referral: [
+        ['BONUS', 200],
+        ['REVERSAL', -200],
+      ],
+    });
     expect(await seen(pairs[1]!.referrer.id)).toMatchObject({ available: 200, referral: [['BONUS', 200]] });
     expect(await seen(pairs[1]!.referred.id)).toMatchObject({ available: 200 });
     expect(await ledgerViolations(gw)).toEqual([]);

@@ -37,7 +37,11 @@ async function deadlocks(): Promise<number> {
   );
   const pids = idle.map((r) => r.pid as number);
   await faults.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
-  await eventually(async () => (await faults.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1)', [pids])).rowCount === 0, 5_000, 'idle backends to exit');
+  await eventually(
+    async () => (await faults.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1)', [pids])).rowCount === 0,
+    5_000,
+    'idle backends to exit',
+  );
   await new Promise((r) => setTimeout(r, 100));
   const { rows } = await faults.query(`SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()`);
   return rows[0].n;
@@ -98,7 +102,10 @@ describe('withTransaction against real PostgreSQL', () => {
       attempts++;
       await query(m, `DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = '40001'; END $$`);
     });
-    const err = await always.then(() => null, (e: unknown) => e);
+    const err = await always.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(pgErrorCode(err)).toBe('40001');
     expect(attempts).toBe(5);
   });
@@ -120,7 +127,12 @@ describe('through the server', () => {
       // The redemption locks the wallet, then waits for the reward row we hold …
       const answer = gw.gql(RedeemRewardDocument, { input: { memberId: member.id, rewardId: reward.id, idempotencyKey: uniq('key') } }, cafe.apiKey);
       await eventually(
-        async () => (await faults.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'loyalty-gateway' AND wait_event_type = 'Lock' AND query ILIKE 'UPDATE reward%'`)).rowCount === 1,
+        async () =>
+          (
+            await faults.query(
+              `SELECT 1 FROM pg_stat_activity WHERE application_name = 'loyalty-gateway' AND wait_event_type = 'Lock' AND query ILIKE 'UPDATE reward%'`,
+            )
+          ).rowCount === 1,
         10_000,
         'the redemption waiting on the reward row',
       );
@@ -147,8 +159,7 @@ describe('through the server', () => {
     for (let i = 0; i < 4; i++) earns.push(await earn(gw, cafe, member, '50.00'));
     const limited = await newReward(gw, cafe, { pointsCost: 15, stock: 6 });
     const unlimited = await newReward(gw, cafe, { pointsCost: 10 });
-    const redeem = (rewardId: string) =>
-      gw.gql(RedeemRewardDocument, { input: { memberId: member.id, rewardId, idempotencyKey: uniq('key') } }, cafe.apiKey);
+    const redeem = (rewardId: string) => gw.gql(RedeemRewardDocument, { input: { memberId: member.id, rewardId, idempotencyKey: uniq('key') } }, cafe.apiKey);
     const first = await redeem(limited.id);
     const firstRedeemTx = first.data!.redeemReward.transaction.id;
     const before = await deadlocks();
@@ -203,7 +214,9 @@ describe('retries exhausted, through the server', () => {
       CREATE TRIGGER doom BEFORE INSERT ON ledger_transaction FOR EACH ROW EXECUTE FUNCTION doom();`);
   });
   afterAll(async () => {
-    await gw?.sql(`DROP TRIGGER IF EXISTS doom ON ledger_transaction; DROP FUNCTION IF EXISTS doom(); DROP TABLE IF EXISTS doomed; DROP SEQUENCE IF EXISTS doomed_attempts`);
+    await gw?.sql(
+      `DROP TRIGGER IF EXISTS doom ON ledger_transaction; DROP FUNCTION IF EXISTS doom(); DROP TABLE IF EXISTS doomed; DROP SEQUENCE IF EXISTS doomed_attempts`,
+    );
   });
 
   async function attempts(): Promise<number> {

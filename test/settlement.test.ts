@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  RedeemRewardDocument,
-  ReverseTransactionDocument,
-  SetExchangeRateDocument,
-  SettlementDocument,
-  SettlementMatrixDocument,
-} from './generated/graphql';
+import { RedeemRewardDocument, ReverseTransactionDocument, SetExchangeRateDocument, SettlementDocument, SettlementMatrixDocument } from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
 import { earn, newMember, newPartner, newReward, TestPartner, uniq } from './support/factories';
 
@@ -49,16 +43,8 @@ describe('settlement', () => {
       { input: { memberId: member.id, rewardId: lounge.id, idempotencyKey: uniq('r') } },
       member.token,
     );
-    await gw.ok(
-      ReverseTransactionDocument,
-      { input: { transactionId: redeemReward.transaction.id, idempotencyKey: uniq('rev') } },
-      airline.apiKey,
-    );
-    await gw.ok(
-      ReverseTransactionDocument,
-      { input: { transactionId: first.id, points: 250, idempotencyKey: uniq('rev') } },
-      cafe.apiKey,
-    );
+    await gw.ok(ReverseTransactionDocument, { input: { transactionId: redeemReward.transaction.id, idempotencyKey: uniq('rev') } }, airline.apiKey);
+    await gw.ok(ReverseTransactionDocument, { input: { transactionId: first.id, points: 250, idempotencyKey: uniq('rev') } }, cafe.apiKey);
     to = new Date(Date.now() + 1000).toISOString();
   });
 

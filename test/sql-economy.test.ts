@@ -82,7 +82,9 @@ describe('statements per operation', () => {
 
   it('concurrent earns share transactions: 30 earns on 30 members send far fewer than 30 × one earn', async () => {
     const members = await Promise.all(Array.from({ length: 30 }, () => newMember(gw, partners[1]!)));
-    const single = await counted(() => gw.ok(EarnPointsAtTillDocument, { input: earnInput(members[0]!, '100.00', { currencyCode: 'THB' }) }, partners[1]!.apiKey));
+    const single = await counted(() =>
+      gw.ok(EarnPointsAtTillDocument, { input: earnInput(members[0]!, '100.00', { currencyCode: 'THB' }) }, partners[1]!.apiKey),
+    );
     const burst = await counted(() =>
       Promise.all(members.map((m) => gw.ok(EarnPointsAtTillDocument, { input: earnInput(m, '100.00', { currencyCode: 'THB' }) }, partners[1]!.apiKey))),
     );

@@ -92,7 +92,7 @@ describe('npm start', () => {
     const cluster = join(data, 'pg');
     const gateway = start({ PORT: '0', DATA_DIR: data });
     // PostgreSQL writes its lock file as it starts, before it accepts connections.
-    for (const until = Date.now() + 60_000; !existsSync(join(cluster, 'postmaster.pid')); ) {
+    for (const until = Date.now() + 60_000; !existsSync(join(cluster, 'postmaster.pid'));) {
       if (Date.now() > until || gateway.child.exitCode !== null) throw new Error(`PostgreSQL did not start:\n${gateway.output}`);
       await new Promise((ok) => setTimeout(ok, 10));
     }
@@ -154,8 +154,14 @@ describe('npm start', () => {
 
     it('npm run points:expire and tiers:evaluate run against the running server, and leave it running', async () => {
       const today = new Date().toISOString().slice(0, 10);
-      expect((await gql(url, 'mutation { setProgramSettings(input: { birthdayBonusPoints: 77 }) { birthdayBonusPoints } }', adminToken)).errors).toBeUndefined();
-      const enrolled = await gql(url, `mutation { enrollMember(input: { displayName: "Birthday Today", email: "bday-${Date.now()}@example.com", birthDate: "${today}" }) { id } }`, cafeKey);
+      expect(
+        (await gql(url, 'mutation { setProgramSettings(input: { birthdayBonusPoints: 77 }) { birthdayBonusPoints } }', adminToken)).errors,
+      ).toBeUndefined();
+      const enrolled = await gql(
+        url,
+        `mutation { enrollMember(input: { displayName: "Birthday Today", email: "bday-${Date.now()}@example.com", birthDate: "${today}" }) { id } }`,
+        cafeKey,
+      );
       const memberId = enrolled.data!.enrollMember.id as string;
       const postmaster = postgresProcessesOn(cluster);
 
@@ -222,7 +228,10 @@ describe.skipIf(!root)('as root, a project in a folder the postgres user cannot 
     expect(relocated).toMatch(/^\/(var\/tmp|tmp)\/coalition-loyalty-gateway\/[0-9a-f]{16}\/pg$/);
     expect(gateway.output).toContain(`not in ${app}/.data/pg: the OS user "postgres" that PostgreSQL runs as cannot enter ${dirname(app)}.`);
     const adminToken = gateway.output.match(/Admin token[^:]*: (\S+)/)![1]!;
-    expect((await gql(url!, '{ viewer tiers { name } }', adminToken)).data).toEqual({ viewer: 'admin', tiers: [{ name: 'Bronze' }, { name: 'Silver' }, { name: 'Gold' }] });
+    expect((await gql(url!, '{ viewer tiers { name } }', adminToken)).data).toEqual({
+      viewer: 'admin',
+      tiers: [{ name: 'Bronze' }, { name: 'Silver' }, { name: 'Gold' }],
+    });
 
     gateway.child.kill('SIGTERM');
     expect(await gateway.exitWithin(30_000)).toBe(0);

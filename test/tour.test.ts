@@ -36,7 +36,11 @@ function tour(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 /** The JSON lines the tour printed, one per request, in order. */
-const answers = (out: string) => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+const answers = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, any>);
 
 describe.skipIf(missing.length > 0)(`scripts/tour.sh${missing.length ? ` (skipped: ${missing.join(', ')} not installed)` : ''}`, () => {
   beforeAll(async () => {
@@ -87,8 +91,9 @@ describe.skipIf(missing.length > 0)(`scripts/tour.sh${missing.length ? ` (skippe
 
   it('the run tag of an earlier run again: it stops at once on the taken slug, exit code 1 (no null ids)', { timeout: 150_000 }, async () => {
     // A run of the first test, or one of its own when it runs alone.
-    const earlier = (await gw.sql<{ slug: string }>(`SELECT slug FROM partner WHERE slug LIKE 'teh-tarik-%' LIMIT 1`))[0]?.slug
-      ?? answers((await tour([gw.adminToken, airlineKey])).stdout)[0]!.createPartner.slug as string;
+    const earlier =
+      (await gw.sql<{ slug: string }>(`SELECT slug FROM partner WHERE slug LIKE 'teh-tarik-%' LIMIT 1`))[0]?.slug ??
+      (answers((await tour([gw.adminToken, airlineKey])).stdout)[0]!.createPartner.slug as string);
     const again = await tour([gw.adminToken, airlineKey], { TOUR_RUN: earlier.slice('teh-tarik-'.length) });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`tour: the gateway refused the request: [BAD_USER_INPUT] input.slug: "${earlier}" is already taken`);

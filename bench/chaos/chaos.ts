@@ -109,7 +109,17 @@ async function setUp(url: string, adminToken: string, runId: string, records: Op
     const email = `${runId}-setup-${i}@chaos.example`;
     const { enrollMember } = await must(url, ENROL, { input: { email, displayName: `Setup ${i}` } }, partners[i % partners.length]!.apiKey);
     world.members.push(enrollMember.id);
-    records.push({ client: -1, seq: i, kind: 'enrol', scope: partners[i % partners.length]!.scope, key: email, first: 'ok', final: 'ok', resultId: enrollMember.id, attempts: 1 });
+    records.push({
+      client: -1,
+      seq: i,
+      kind: 'enrol',
+      scope: partners[i % partners.length]!.scope,
+      key: email,
+      first: 'ok',
+      final: 'ok',
+      resultId: enrollMember.id,
+      attempts: 1,
+    });
     const { issueMemberToken } = await must(url, ISSUE_TOKEN, { memberId: enrollMember.id }, partners[i % partners.length]!.apiKey);
     for (const [j, partner] of partners.entries()) {
       if (j === i % partners.length) continue;
@@ -122,7 +132,18 @@ async function setUp(url: string, adminToken: string, runId: string, records: Op
       const input = { memberId: enrollMember.id, amount: openingEarn, currencyCode: 'MYR', externalRef: `rcpt-${key}`, idempotencyKey: key };
       const { earnPoints } = await must(url, EARN, { input }, partner.apiKey);
       world.earns.push({ id: earnPoints.id, partner, points: earnPoints.points });
-      records.push({ client: -1, seq: i, kind: 'earn', scope: partner.scope, key, externalRef: input.externalRef, first: 'ok', final: 'ok', resultId: earnPoints.id, attempts: 1 });
+      records.push({
+        client: -1,
+        seq: i,
+        kind: 'earn',
+        scope: partner.scope,
+        key,
+        externalRef: input.externalRef,
+        first: 'ok',
+        final: 'ok',
+        resultId: earnPoints.id,
+        attempts: 1,
+      });
     }
   }
   return world;
@@ -178,8 +199,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     const mix = { ...MIX, ...opts.mix };
     const clients = Array.from({ length: opts.clients }, (_, client) =>
       runClient({
-        url: gateway.url, world, rng: childRng(opts.seed, client), client, runId, until, retryUntil: until + 90_000, timeoutMs: opts.timeoutMs ?? 10_000, records,
-        mix, first: opts.firstKinds?.[client % opts.firstKinds.length],
+        url: gateway.url,
+        world,
+        rng: childRng(opts.seed, client),
+        client,
+        runId,
+        until,
+        retryUntil: until + 90_000,
+        timeoutMs: opts.timeoutMs ?? 10_000,
+        records,
+        mix,
+        first: opts.firstKinds?.[client % opts.firstKinds.length],
         // Nothing restarts a server that crashed on its own: retrying against it only waits.
         abandoned: () => gateway.crashes.length > 0,
       }),
@@ -224,7 +254,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       violations.push(...(await apiViolations(sql, gateway.url, adminToken)));
       if (followers) {
         const stored = async (memberId: string) =>
-          (await sql<{ id: string }>(`SELECT id FROM outbox_event WHERE member_id = $1 AND topic = 'BALANCE_CHANGED' ORDER BY id`, [memberId])).map((r) => Number(r.id));
+          (await sql<{ id: string }>(`SELECT id FROM outbox_event WHERE member_id = $1 AND topic = 'BALANCE_CHANGED' ORDER BY id`, [memberId])).map((r) =>
+            Number(r.id),
+          );
         violations.push(...(await followers.converge(stored, 15_000)));
         violations.push(...followers.misordered.slice(0, 10).map((m) => `subscription delivered twice or out of order: ${m}`));
         for (const e of followers.errors.filter((e) => e.code === 'INTERNAL_SERVER_ERROR' || e.code === 'uncoded').slice(0, 10)) {
@@ -287,7 +319,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
 function logged(line: string): string {
   try {
     const { msg, err } = JSON.parse(line) as { msg?: string; err?: { type?: string; message?: string; stack?: string } };
-    const at = err?.stack?.split('\n').find((l) => /\/src\//.test(l) && !/node_modules/.test(l))?.trim();
+    const at = err?.stack
+      ?.split('\n')
+      .find((l) => /\/src\//.test(l) && !/node_modules/.test(l))
+      ?.trim();
     return [msg, err && `${err.type}: ${err.message}`, at].filter(Boolean).join(' — ').slice(0, 500);
   } catch {
     return line.slice(0, 300);
@@ -298,10 +333,23 @@ export function formatSummary(s: ChaosSummary): string {
   const lines = [
     `chaos summary (seed ${s.seed}; replay with CHAOS_SEED=${s.seed})`,
     `  operations ${s.operations} by ${s.clients} clients in ${s.seconds} s; kills ${s.kills}; backends terminated ${s.terminated}`,
-    ...Object.entries(s.outcomes).map(([kind, o]) => `    ${kind.padEnd(14)} ${Object.entries(o).map(([k, n]) => `${k} ${n}`).join(', ') || '—'}`),
+    ...Object.entries(s.outcomes).map(
+      ([kind, o]) =>
+        `    ${kind.padEnd(14)} ${
+          Object.entries(o)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ') || '—'
+        }`,
+    ),
     `  unknown writes ${s.unknown}, retries ${s.retries}, committed before the crash and replayed ${s.replayed}, unresolved ${s.unresolved}`,
     ...(s.live.delivered || s.live.resubscribed
-      ? [`  subscriptions: ${s.live.delivered} events, resumed ${s.live.resubscribed} times; errors ${Object.entries(s.live.errors).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`]
+      ? [
+          `  subscriptions: ${s.live.delivered} events, resumed ${s.live.resubscribed} times; errors ${
+            Object.entries(s.live.errors)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ') || 'none'
+          }`,
+        ]
       : []),
     `  violations ${s.violations.length}`,
     ...s.violations.slice(0, 30).map((v) => `    ✗ ${v}`),

@@ -34,7 +34,10 @@ export class GatewayProcess {
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
-    const child = spawn(process.execPath, [...this.nodeArgs, 'dist/src/main.js'], { cwd: this.root, env: { ...process.env, ...this.env, PORT: String(this.port) } });
+    const child = spawn(process.execPath, [...this.nodeArgs, 'dist/src/main.js'], {
+      cwd: this.root,
+      env: { ...process.env, ...this.env, PORT: String(this.port) },
+    });
     this.child = child;
     this.starts++;
     this.exitExpected = false;
@@ -78,7 +81,10 @@ export class GatewayProcess {
   }
 
   tail(lines = 40, width = Infinity): string {
-    return this.output.slice(-lines).map((l) => (l.length > width ? `${l.slice(0, width)}…` : l)).join('\n');
+    return this.output
+      .slice(-lines)
+      .map((l) => (l.length > width ? `${l.slice(0, width)}…` : l))
+      .join('\n');
   }
 
   private signal(signal: NodeJS.Signals): Promise<void> {

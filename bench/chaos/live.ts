@@ -80,8 +80,7 @@ export class BalanceFollowers {
           else if (err && typeof err === 'object' && 'code' in err) {
             const { code, reason } = err as { code: number; reason?: string };
             this.noteError(f, { message: `socket closed ${code} ${reason ?? ''}`, extensions: { code: `CLOSED_${code}` } });
-          }
-          else this.noteError(f, { message: String(err), extensions: { code: 'SOCKET_ERROR' } });
+          } else this.noteError(f, { message: String(err), extensions: { code: 'SOCKET_ERROR' } });
           again();
         },
         complete: again,
@@ -116,7 +115,10 @@ export class BalanceFollowers {
         const got = new Set(f.received);
         const missing = stored.filter((id) => !got.has(id));
         const invented = f.received.filter((id) => !stored.includes(id));
-        if (missing.length) problems.push(`subscription of member ${f.memberId} never received events ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (+${missing.length - 5})` : ''}`);
+        if (missing.length)
+          problems.push(
+            `subscription of member ${f.memberId} never received events ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (+${missing.length - 5})` : ''}`,
+          );
         if (invented.length) problems.push(`subscription of member ${f.memberId} received events that are not stored: ${invented.slice(0, 5).join(', ')}`);
       }
       if (problems.length === 0 || Date.now() > deadline) return problems;

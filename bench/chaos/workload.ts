@@ -61,7 +61,10 @@ function plan(ctx: ClientContext, seq: number): Plan {
     case 'enrol': {
       const email = `${key}@chaos.example`;
       return {
-        kind, partner, key: email, query: ENROL,
+        kind,
+        partner,
+        key: email,
+        query: ENROL,
         variables: { input: { email, displayName: `Chaos ${ctx.client}-${seq}` } },
         result: (d) => ({ id: d.enrollMember.id, createdAt: d.enrollMember.enrolledAt }),
         learn: (d) => world.members.push(d.enrollMember.id),
@@ -70,7 +73,11 @@ function plan(ctx: ClientContext, seq: number): Plan {
     case 'earn': {
       const amount = `${between(rng, 1, 250)}.${String(between(rng, 0, 99)).padStart(2, '0')}`;
       return {
-        kind, partner, key, externalRef: `rcpt-${key}`, query: EARN,
+        kind,
+        partner,
+        key,
+        externalRef: `rcpt-${key}`,
+        query: EARN,
         variables: { input: { memberId: memberFor(ctx), amount, currencyCode: 'MYR', externalRef: `rcpt-${key}`, idempotencyKey: key } },
         result: (d) => d.earnPoints,
         learn: (d) => world.earns.push({ id: d.earnPoints.id, partner, points: d.earnPoints.points }),
@@ -79,7 +86,10 @@ function plan(ctx: ClientContext, seq: number): Plan {
     case 'redeem': {
       const reward = pick(rng, world.rewards)!;
       return {
-        kind, partner: reward.partner, key, query: REDEEM,
+        kind,
+        partner: reward.partner,
+        key,
+        query: REDEEM,
         variables: { input: { memberId: memberFor(ctx), rewardId: reward.id, quantity: rng() < 0.8 ? 1 : 2, idempotencyKey: key } },
         result: (d) => d.redeemReward,
         learn: (d) => world.redeems.push({ transactionId: d.redeemReward.transaction.id, partner: reward.partner }),
@@ -90,7 +100,10 @@ function plan(ctx: ClientContext, seq: number): Plan {
       // Mostly partial refunds, some more than what is left (refused), some whole (points omitted).
       const points = rng() < 0.2 ? null : between(rng, 1, Math.max(1, Math.ceil(earn.points * 0.6)));
       return {
-        kind, partner: earn.partner, key, query: REVERSE,
+        kind,
+        partner: earn.partner,
+        key,
+        query: REVERSE,
         variables: { input: { transactionId: earn.id, points, reason: 'chaos refund', idempotencyKey: key } },
         result: (d) => d.reverseTransaction,
       };
@@ -98,14 +111,21 @@ function plan(ctx: ClientContext, seq: number): Plan {
     case 'reverseRedeem': {
       const redeem = pick(rng, world.redeems)!;
       return {
-        kind, partner: redeem.partner, key, query: REVERSE,
+        kind,
+        partner: redeem.partner,
+        key,
+        query: REVERSE,
         variables: { input: { transactionId: redeem.transactionId, reason: 'chaos cancellation', idempotencyKey: key } },
         result: (d) => d.reverseTransaction,
       };
     }
     case 'read':
       return {
-        kind, partner, key, query: BALANCE, variables: { id: memberFor(ctx) },
+        kind,
+        partner,
+        key,
+        query: BALANCE,
+        variables: { id: memberFor(ctx) },
         result: () => ({ id: '', createdAt: '' }),
       };
   }
@@ -127,7 +147,18 @@ async function retryEnrol(ctx: ClientContext, p: Plan): Promise<Outcome> {
 async function perform(ctx: ClientContext, p: Plan, seq: number): Promise<void> {
   const sent = Date.now();
   let outcome = await send(ctx.url, p.query, p.variables, p.partner.apiKey, ctx.timeoutMs);
-  const record: OpRecord = { client: ctx.client, seq, kind: p.kind, scope: p.partner.scope, key: p.key, externalRef: p.externalRef, first: outcome.kind, final: 'unresolved', attempts: 1, ms: Date.now() - sent };
+  const record: OpRecord = {
+    client: ctx.client,
+    seq,
+    kind: p.kind,
+    scope: p.partner.scope,
+    key: p.key,
+    externalRef: p.externalRef,
+    first: outcome.kind,
+    final: 'unresolved',
+    attempts: 1,
+    ms: Date.now() - sent,
+  };
   if (outcome.kind === 'unknown') record.reason = outcome.reason;
   ctx.records.push(record);
   const firstEnded = Date.now();

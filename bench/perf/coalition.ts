@@ -71,12 +71,7 @@ export async function buildCoalition(
   await inParallel(earns, 16, async ({ m, k }, i) => {
     const partner = partners[k % partners.length]!;
     const ref = `hist-${opts.runId}-${i}`;
-    await gql(
-      url,
-      EARN,
-      { input: earnInput(partner, m, ref) },
-      partner.apiKey,
-    );
+    await gql(url, EARN, { input: earnInput(partner, m, ref) }, partner.apiKey);
   });
   return { partners, members, dashboardMembers };
 }

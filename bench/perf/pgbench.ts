@@ -30,11 +30,9 @@ export async function pgbenchTpcb(serverUrl: string, opts = { scale: 10, clients
   const url = withDatabase(serverUrl, name);
   try {
     await run('pgbench', ['-i', '-q', '-s', String(opts.scale), url], { maxBuffer: 1 << 24 });
-    const { stdout } = await run(
-      'pgbench',
-      ['-c', String(opts.clients), '-j', '2', '-T', String(opts.seconds), '-M', opts.protocol, url],
-      { maxBuffer: 1 << 24 },
-    );
+    const { stdout } = await run('pgbench', ['-c', String(opts.clients), '-j', '2', '-T', String(opts.seconds), '-M', opts.protocol, url], {
+      maxBuffer: 1 << 24,
+    });
     const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([\d.]+)/.exec(stdout);
     if (!tps) throw new Error(`could not read pgbench's tps from:\n${stdout}`);
     return { tps: Number(tps[1]), ...opts };

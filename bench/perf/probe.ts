@@ -21,14 +21,26 @@ async function main(): Promise<void> {
   const adminToken = `adm_probe_${randomBytes(12).toString('hex')}`;
   const gateway = new GatewayProcess(
     await freePort(),
-    { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_PARTNER_WRITES: '100000000', ...JSON.parse(process.env.PROBE_ENV || '{}') },
+    {
+      DATABASE_URL: database.url,
+      ADMIN_TOKEN: adminToken,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PARTNER_WRITES: '100000000',
+      ...JSON.parse(process.env.PROBE_ENV || '{}'),
+    },
     undefined,
     process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean),
   );
   const monitor = new Client({ connectionString: database.url });
   try {
     await gateway.start();
-    const c = await buildCoalition(gateway.url, adminToken, { members: 1000, dashboardMembers: 50, historyLength: op === 'dashboard' ? 21 : 1, runId: 'probe' });
+    const c = await buildCoalition(gateway.url, adminToken, {
+      members: 1000,
+      dashboardMembers: 50,
+      historyLength: op === 'dashboard' ? 21 : 1,
+      runId: 'probe',
+    });
     await monitor.connect();
     const seen = new Map<string, number>();
     const sampler = setInterval(() => {

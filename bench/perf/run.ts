@@ -52,15 +52,20 @@ async function main(): Promise<void> {
   const pgServer = new URL(database.url);
   pgServer.pathname = '/postgres';
   const adminToken = `adm_bench_${randomBytes(12).toString('hex')}`;
-  const gateway = new GatewayProcess(await freePort(), {
-    DATABASE_URL: database.url,
-    ADMIN_TOKEN: adminToken,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    // The limiter still counts every write (its cost is part of the figures) but never refuses one.
-    RATE_LIMIT_PARTNER_WRITES: '100000000',
-    RATE_LIMIT_MEMBER_WRITES: '100000000',
-  }, undefined, process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean));
+  const gateway = new GatewayProcess(
+    await freePort(),
+    {
+      DATABASE_URL: database.url,
+      ADMIN_TOKEN: adminToken,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      // The limiter still counts every write (its cost is part of the figures) but never refuses one.
+      RATE_LIMIT_PARTNER_WRITES: '100000000',
+      RATE_LIMIT_MEMBER_WRITES: '100000000',
+    },
+    undefined,
+    process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean),
+  );
   try {
     log(`database ${serverUrl ? 'on DATABASE_URL' : 'embedded PostgreSQL'}; starting the gateway (NODE_ENV=production)`);
     await gateway.start();
@@ -88,10 +93,26 @@ async function main(): Promise<void> {
     for (const c of [8, 32, 64]) {
       log(`earnPoints, ${c} clients, distinct members`);
       // Consecutive requests go to members far apart, so the requests in flight never share one.
-      http.push(await load(`earn c=${c}`, gateway.url, c, seconds, earnRequest((n) => (n * 7919) % members.length, `e${c}`)));
+      http.push(
+        await load(
+          `earn c=${c}`,
+          gateway.url,
+          c,
+          seconds,
+          earnRequest((n) => (n * 7919) % members.length, `e${c}`),
+        ),
+      );
     }
     log('earnPoints, 64 clients on 10 hot members');
-    http.push(await load('earn hot c=64/10', gateway.url, 64, seconds, earnRequest((n) => n % 10, 'hot')));
+    http.push(
+      await load(
+        'earn hot c=64/10',
+        gateway.url,
+        64,
+        seconds,
+        earnRequest((n) => n % 10, 'hot'),
+      ),
+    );
 
     const dash = coalition.dashboardMembers;
     log('member dashboard (balance, tier, next tier, 20 transactions with partners), 32 clients');
@@ -126,7 +147,11 @@ async function main(): Promise<void> {
 
     console.log('');
     console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}`);
-    console.log(`postgres: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    console.log(
+      `postgres: ${Object.entries(settings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
     console.log('');
     console.log('| step | clients | requests | per second | p50 ms | p99 ms | failures |');
     console.log('|---|---:|---:|---:|---:|---:|---:|');
@@ -141,8 +166,14 @@ async function main(): Promise<void> {
     console.log(
       `memory per idle subscriber: ${(live.bytesPerSubscriber / 1024).toFixed(1)} KiB (server RSS ${live.serverRssBeforeMb.toFixed(0)} → ${live.serverRssAfterMb.toFixed(0)} MiB; ${live.connectSeconds.toFixed(1)} s to connect)`,
     );
-    console.log(`ratios: earn c=32 / pgbench = ${ratios.earnTps32OverPgbench?.toFixed(2) ?? 'n/a'}; dashboard / trivial = ${ratios.dashboardOverTrivial.toFixed(2)}`);
-    console.log(`targets: ${Object.entries(targets).map(([k, v]) => `${k}=${v === null ? 'n/a' : v ? 'met' : 'NOT met'}`).join(' ')}`);
+    console.log(
+      `ratios: earn c=32 / pgbench = ${ratios.earnTps32OverPgbench?.toFixed(2) ?? 'n/a'}; dashboard / trivial = ${ratios.dashboardOverTrivial.toFixed(2)}`,
+    );
+    console.log(
+      `targets: ${Object.entries(targets)
+        .map(([k, v]) => `${k}=${v === null ? 'n/a' : v ? 'met' : 'NOT met'}`)
+        .join(' ')}`,
+    );
     for (const r of http) if (r.firstFailure) console.log(`first failure in ${r.label}: ${r.firstFailure}`);
     const errors = gateway.errorLines.slice(0, 5);
     if (errors.length) console.log(`server errors logged (${gateway.errorLines.length}):\n${errors.join('\n')}`);

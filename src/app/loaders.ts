@@ -12,7 +12,7 @@ import type { PointsTransaction } from '../modules/ledger/points-transaction.ent
 import type { Balance, Member } from '../modules/member/member.entity';
 import type { Partner } from '../modules/partner/partner.entity';
 import type { Tier } from '../modules/tier/tier.entity';
-import type { Badge, Challenge, ChallengeProgress } from '../modules/challenge/challenge.types';
+import type { Challenge } from '../modules/challenge/challenge.types';
 
 export interface Loaders {
   partner: DataLoader<string, Partner | null>;

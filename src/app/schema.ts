@@ -24,12 +24,7 @@ import {
   PointsBreakdownResolver,
 } from '../modules/earning/earning.resolver';
 import { MemberMembershipResolver, MembershipPlanResolver, MembershipResolver } from '../modules/membership/membership.resolver';
-import {
-  MemberPunchCardsResolver,
-  PartnerPunchCardsResolver,
-  PunchCardProgressResolver,
-  PunchCardResolver,
-} from '../modules/punch-card/punch-card.resolver';
+import { MemberPunchCardsResolver, PartnerPunchCardsResolver, PunchCardProgressResolver, PunchCardResolver } from '../modules/punch-card/punch-card.resolver';
 import { DateTimeScalar } from '../graphql/scalars';
 import { AuditResolver } from '../modules/audit-log/audit-log.resolver';
 import { enforceResponseBudget } from '../graphql/response-budget';

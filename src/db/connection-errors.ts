@@ -22,7 +22,11 @@ export function isConnectTimeout(err: unknown): boolean {
 }
 
 export function isConnectionError(err: unknown): boolean {
-  for (let e = err as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown; driverError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+  for (
+    let e = err as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown; driverError?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
     const code = typeof e.code === 'string' ? e.code : undefined;
     if (code && (code.startsWith('08') || SQLSTATES.has(code) || SOCKET_CODES.has(code))) return true;
     if (typeof e.name === 'string' && TYPEORM_NAMES.has(e.name)) return true;

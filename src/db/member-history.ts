@@ -34,11 +34,10 @@ export async function memberHistoryPage<T extends { seq: number }>(
   );
   const total =
     rows[0]?.historyTotal ??
-    (await queryOne<{ count: number }>(
-      db,
-      `SELECT count(*) AS count FROM ${source.table} WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2)`,
-      [memberId, partnerScope],
-    ))!.count;
+    (await queryOne<{ count: number }>(db, `SELECT count(*) AS count FROM ${source.table} WHERE member_id = $1 AND ($2::uuid IS NULL OR partner_id = $2)`, [
+      memberId,
+      partnerScope,
+    ]))!.count;
   for (const row of rows) delete row.historyTotal;
   return toPage(source.cursorKind, rows, size, total);
 }

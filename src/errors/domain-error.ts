@@ -46,17 +46,12 @@ export class DomainError extends Error {
 
 export const badInput = (field: string, message: string, details?: Record<string, unknown>) =>
   new DomainError(ErrorCode.BAD_USER_INPUT, `${field}: ${message}`, field, details);
-export const notFound = (field: string, what: string) =>
-  new DomainError(ErrorCode.NOT_FOUND, `${field}: no ${what} with this id`, field);
+export const notFound = (field: string, what: string) => new DomainError(ErrorCode.NOT_FOUND, `${field}: no ${what} with this id`, field);
 export const forbidden = (message: string, field?: string) => new DomainError(ErrorCode.FORBIDDEN, message, field);
-export const rateLimited = (message: string, retryAfterSeconds: number) =>
-  new DomainError(ErrorCode.RATE_LIMITED, message, undefined, { retryAfterSeconds });
+export const rateLimited = (message: string, retryAfterSeconds: number) => new DomainError(ErrorCode.RATE_LIMITED, message, undefined, { retryAfterSeconds });
 export const unauthenticated = (message = 'Sign in: send Authorization: Bearer <admin token, partner API key or member token>') =>
   new DomainError(ErrorCode.UNAUTHENTICATED, message);
 export const serviceUnavailable = (reason = 'The database is unavailable right now') =>
-  new DomainError(
-    ErrorCode.SERVICE_UNAVAILABLE,
-    `${reason}; retry shortly (a write retried with the same idempotencyKey is never applied twice)`,
-    undefined,
-    { retryAfterSeconds: 1 },
-  );
+  new DomainError(ErrorCode.SERVICE_UNAVAILABLE, `${reason}; retry shortly (a write retried with the same idempotencyKey is never applied twice)`, undefined, {
+    retryAfterSeconds: 1,
+  });

@@ -3,7 +3,6 @@
 import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { Max, Min } from 'class-validator';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
-import { badInput } from '../errors/domain-error';
 import { ListSize } from './list-size';
 
 @ArgsType()

@@ -95,8 +95,7 @@ class CostCounter {
   }
 
   private field(node: FieldNode, parent: GraphQLCompositeType): number {
-    const def: GraphQLField<unknown, unknown> | undefined =
-      isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[node.name.value] : undefined;
+    const def: GraphQLField<unknown, unknown> | undefined = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[node.name.value] : undefined;
     if (!def) return 1; // unknown fields are other rules' business; meta-fields (__schema, __type) cost 1
     const weight = listWeight(def, node);
     const type = getNamedType(def.type);

@@ -55,7 +55,7 @@ function intOverflow(original: unknown, located: unknown, twins: ReadonlySet<str
   if (!(original instanceof GraphQLError)) return null;
   const m = /^Int cannot represent non 32-bit signed integer value: (-?\d+)$/.exec(original.message);
   if (!m) return null;
-  const field = located instanceof GraphQLError ? located.nodes?.[0]?.kind === 'Field' ? located.nodes[0].name.value : undefined : undefined;
+  const field = located instanceof GraphQLError ? (located.nodes?.[0]?.kind === 'Field' ? located.nodes[0].name.value : undefined) : undefined;
   const twin = field && twins.has(field) ? `${field}64` : undefined;
   const name = field ?? 'this field';
   return new DomainError(

@@ -75,7 +75,11 @@ export class ResponseBudget {
     this.cost = (this.cost ?? 0) + cost;
     if (this.cost <= this.limits.maxCost) return;
     this.fail(
-      queryLimitError('cost', `Query cost limit of ${this.limits.maxCost} exceeded, found ${this.cost} (lists counted by their real length).`, this.limits.maxCost),
+      queryLimitError(
+        'cost',
+        `Query cost limit of ${this.limits.maxCost} exceeded, found ${this.cost} (lists counted by their real length).`,
+        this.limits.maxCost,
+      ),
     );
   }
 

@@ -60,15 +60,20 @@ export async function seedDemoCoalition(services: Services): Promise<void> {
   const rewards = [];
   for (const [pi, name, category, pointsCost, stock, goldOnly] of DEMO_REWARDS) {
     rewards.push(
-      await services.catalog.upsert(admin, {
-        partnerId: partners[pi]!.id,
-        name,
-        category,
-        pointsCost,
-        stock,
-        minTierId: goldOnly ? (gold?.id ?? null) : null,
-        active: true,
-      }, undefined, SYSTEM_ACTOR),
+      await services.catalog.upsert(
+        admin,
+        {
+          partnerId: partners[pi]!.id,
+          name,
+          category,
+          pointsCost,
+          stock,
+          minTierId: goldOnly ? (gold?.id ?? null) : null,
+          active: true,
+        },
+        undefined,
+        SYSTEM_ACTOR,
+      ),
     );
   }
   for (const [mi, pi, amount, ref] of DEMO_PURCHASES) {
@@ -91,14 +96,18 @@ export async function seedDemoCoalition(services: Services): Promise<void> {
   // A running coalition challenge, created after the demo purchases so it starts from zero: the
   // next purchases at three different partners within a window complete it (bonus and badge).
   // Rolling 30-day windows, so a demo database kept in .data never sees it end.
-  await services.challenges.create(admin, {
-    name: 'Shop at three different partners within 30 days',
-    kind: ChallengeKind.DISTINCT_PARTNERS,
-    target: '3',
-    windowDays: 30,
-    bonusPoints: 500,
-    badgeName: 'Coalition explorer',
-  }, SYSTEM_ACTOR);
+  await services.challenges.create(
+    admin,
+    {
+      name: 'Shop at three different partners within 30 days',
+      kind: ChallengeKind.DISTINCT_PARTNERS,
+      target: '3',
+      windowDays: 30,
+      bonusPoints: 500,
+      badgeName: 'Coalition explorer',
+    },
+    SYSTEM_ACTOR,
+  );
 }
 
 export interface DemoCredentials {

@@ -74,8 +74,7 @@ export function earnInput(member: TestMember, amount: string, extra: Record<stri
 }
 
 export async function earn(gw: TestGateway, partner: TestPartner, member: TestMember, amount: string) {
-  return (await gw.ok(EarnPointsDocument, { input: earnInput(member, amount, { currencyCode: partner.currencyCode }) }, partner.apiKey))
-    .earnPoints;
+  return (await gw.ok(EarnPointsDocument, { input: earnInput(member, amount, { currencyCode: partner.currencyCode }) }, partner.apiKey)).earnPoints;
 }
 
 /**
@@ -84,9 +83,7 @@ export async function earn(gw: TestGateway, partner: TestPartner, member: TestMe
  * spendable lots hold max(0, balance) and its pending lots its pending.
  */
 export async function ledgerViolations(gw: TestGateway): Promise<string[]> {
-  const unbalanced = await gw.sql<{ id: string }>(
-    `SELECT transaction_id AS id FROM ledger_entry GROUP BY transaction_id HAVING sum(amount) <> 0`,
-  );
+  const unbalanced = await gw.sql<{ id: string }>(`SELECT transaction_id AS id FROM ledger_entry GROUP BY transaction_id HAVING sum(amount) <> 0`);
   const misexplained = await gw.sql<{ id: string }>(
     `SELECT t.id FROM ledger_transaction t
       WHERE t.breakdown <> '[]'::jsonb

@@ -54,12 +54,17 @@ async function cloneTemplate(): Promise<{ url: string; name: string }> {
 /** `logger`: where the gateway logs (default: fatal only, or TEST_LOG_LEVEL); see support/log-capture.ts. */
 export async function startTestGateway(env: Record<string, string> = {}, logger?: Logger): Promise<TestGateway> {
   const { url: dbUrl, name } = await cloneTemplate();
-  return startGatewayOn(dbUrl, env, async () => {
-    const admin = new Client({ connectionString: inject('serverUrl') });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }, logger);
+  return startGatewayOn(
+    dbUrl,
+    env,
+    async () => {
+      const admin = new Client({ connectionString: inject('serverUrl') });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+    logger,
+  );
 }
 
 /** A gateway on a database the caller made (and migrated); `cleanup` runs after it stops. */

@@ -46,8 +46,7 @@ export interface ModelRedemption {
 /** What an operation answers: the balance after it, or the error code it is refused with. */
 export type Answer = { balanceAfter: number } | { code: string };
 
-const byExpiryThenAge = (a: ModelLot, b: ModelLot) =>
-  (a.expiresInDays ?? Infinity) - (b.expiresInDays ?? Infinity) || a.seq - b.seq;
+const byExpiryThenAge = (a: ModelLot, b: ModelLot) => (a.expiresInDays ?? Infinity) - (b.expiresInDays ?? Infinity) || a.seq - b.seq;
 
 export class LedgerModel {
   readonly members: ModelMember[] = [];

@@ -28,17 +28,23 @@ export function liveClient(wsUrl: string, token?: string | null, extra: { retryA
   });
 }
 
-export function subscribe<T, V extends Record<string, unknown>>(
-  client: Client,
-  doc: TypedDocumentNode<T, V>,
-  variables: V,
-): LiveSubscription<T> {
+export function subscribe<T, V extends Record<string, unknown>>(client: Client, doc: TypedDocumentNode<T, V>, variables: V): LiveSubscription<T> {
   const sub: LiveSubscription<T> = {
     events: [],
     errors: [],
     closed: null,
-    waitFor: (n, ms = 10_000) => poll(() => sub.events.length >= n, ms, () => `${sub.events.length}/${n} events, errors ${JSON.stringify(sub.errors)}`).then(() => sub.events),
-    waitForError: (ms = 10_000) => poll(() => sub.errors.length > 0, ms, () => 'no error').then(() => sub.errors),
+    waitFor: (n, ms = 10_000) =>
+      poll(
+        () => sub.events.length >= n,
+        ms,
+        () => `${sub.events.length}/${n} events, errors ${JSON.stringify(sub.errors)}`,
+      ).then(() => sub.events),
+    waitForError: (ms = 10_000) =>
+      poll(
+        () => sub.errors.length > 0,
+        ms,
+        () => 'no error',
+      ).then(() => sub.errors),
     cancel: () => unsubscribe(),
     stop: async () => {
       unsubscribe();
@@ -54,7 +60,8 @@ export function subscribe<T, V extends Record<string, unknown>>(
       },
       error: (err) => {
         if (Array.isArray(err)) sub.errors.push(...(err as GqlError[]));
-        else if (err && typeof err === 'object' && 'code' in err) sub.closed = { code: (err as { code: number }).code, reason: (err as { reason?: string }).reason };
+        else if (err && typeof err === 'object' && 'code' in err)
+          sub.closed = { code: (err as { code: number }).code, reason: (err as { reason?: string }).reason };
         else sub.errors.push({ message: String(err) });
       },
       complete: () => undefined,

@@ -33,11 +33,11 @@ export class AuditService {
     const size = pageSize(first);
     const before = decodeCursor('audit', after);
     const [rows, total] = await Promise.all([
-      query<AuditEntry>(this.db, `SELECT ${COLUMNS} FROM security_audit WHERE ${WHERE} AND ($5::bigint IS NULL OR id < $5) ORDER BY security_audit.id DESC LIMIT $6`, [
-        ...params,
-        before,
-        size + 1,
-      ]),
+      query<AuditEntry>(
+        this.db,
+        `SELECT ${COLUMNS} FROM security_audit WHERE ${WHERE} AND ($5::bigint IS NULL OR id < $5) ORDER BY security_audit.id DESC LIMIT $6`,
+        [...params, before, size + 1],
+      ),
       queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM security_audit WHERE ${WHERE}`, params),
     ]);
     return toPage('audit', rows, size, total!.count);

@@ -99,9 +99,7 @@ export class ApiKeyService {
   async list(partnerIdInput: string): Promise<ApiKeyInfo[]> {
     const partnerId = requireId(partnerIdInput, 'partnerId');
     if (!(await queryOne(this.db, `SELECT 1 FROM partner WHERE id = $1`, [partnerId]))) throw notFound('partnerId', 'partner');
-    return query<ApiKeyInfo>(this.db, `SELECT ${INFO_COLUMNS} FROM partner_api_key WHERE partner_id = $1 ORDER BY created_at, id`, [
-      partnerId,
-    ]);
+    return query<ApiKeyInfo>(this.db, `SELECT ${INFO_COLUMNS} FROM partner_api_key WHERE partner_id = $1 ORDER BY created_at, id`, [partnerId]);
   }
 
   /** Revoke by the prefix shown in the key (lgk_<prefix>_…), at once. Returns false if none was active. */
@@ -142,11 +140,11 @@ export class ApiKeyService {
       const old = await this.lockActive(m, prefix);
       if (!old) throw notFound('prefix', 'active API key');
       const next = newKey();
-      const [created] = await query<{ id: string }>(
-        m,
-        `INSERT INTO partner_api_key (partner_id, prefix, key_hash) VALUES ($1, $2, $3) RETURNING id`,
-        [old.partnerId, next.prefix, hashApiKey(next.key)],
-      );
+      const [created] = await query<{ id: string }>(m, `INSERT INTO partner_api_key (partner_id, prefix, key_hash) VALUES ($1, $2, $3) RETURNING id`, [
+        old.partnerId,
+        next.prefix,
+        hashApiKey(next.key),
+      ]);
       // A key already in a shorter grace period keeps the shorter one.
       const [ended] = await query<{ end: Date }>(
         m,
@@ -202,15 +200,11 @@ export class ApiKeyService {
    * afresh, never shared with a lookup in flight, so a revocation that has returned is seen.
    */
   async activeOwner(apiKeyId: string): Promise<ApiKeyOwner | null> {
-    return (
-      (await queryOne<ApiKeyOwner>(this.db, `${OWNER_SELECT} WHERE k.id = $1 AND ${OWNER_ACTIVE}`, [apiKeyId])) ?? null
-    );
+    return (await queryOne<ApiKeyOwner>(this.db, `${OWNER_SELECT} WHERE k.id = $1 AND ${OWNER_ACTIVE}`, [apiKeyId])) ?? null;
   }
 
   private async lookup(hash: Buffer): Promise<ApiKeyOwner | null> {
-    return (
-      (await queryOne<ApiKeyOwner>(this.db, `${OWNER_SELECT} WHERE k.key_hash = $1 AND ${OWNER_ACTIVE}`, [hash])) ?? null
-    );
+    return (await queryOne<ApiKeyOwner>(this.db, `${OWNER_SELECT} WHERE k.key_hash = $1 AND ${OWNER_ACTIVE}`, [hash])) ?? null;
   }
 
   /** Remembers that a key was used; throttled, outside any request transaction, never awaited by the request. */

@@ -19,7 +19,7 @@ export class CatalogResolver {
     return ctx.services.catalog.catalog(ctx.viewer, filter, first, after);
   }
 
-  @Mutation(() => Reward, { description: 'A partner: create or change its own rewards. An admin: any partner\'s.' })
+  @Mutation(() => Reward, { description: "A partner: create or change its own rewards. An admin: any partner's." })
   upsertReward(@Arg('input', () => RewardInput) input: RewardInput, @Ctx() ctx: Context) {
     return ctx.services.catalog.upsert(requirePartnerOrAdmin(ctx.viewer), input);
   }

@@ -62,8 +62,16 @@ export class CatalogService {
             m,
             `INSERT INTO reward (partner_id, name, description, category, points_cost, stock, min_tier_id, active)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${REWARD_COLUMNS}`,
-            [partnerId, fields.name, fields.description ?? null, fields.category ?? null, fields.pointsCost, fields.stock ?? null,
-              fields.minTierId ?? null, fields.active],
+            [
+              partnerId,
+              fields.name,
+              fields.description ?? null,
+              fields.category ?? null,
+              fields.pointsCost,
+              fields.stock ?? null,
+              fields.minTierId ?? null,
+              fields.active,
+            ],
           ))!;
           await recordAudit(m, { ...rewardAudit(actor, AuditAction.REWARD_CREATED, created), previous: null });
           return created;
@@ -80,8 +88,16 @@ export class CatalogService {
           `UPDATE reward SET name = $2, description = $3, category = $4, points_cost = $5, stock = $6, min_tier_id = $7,
                   active = $8, updated_at = now()
             WHERE id = $1 RETURNING ${REWARD_COLUMNS}`,
-          [id, fields.name, keep(fields.description, current.description), keep(fields.category, current.category), fields.pointsCost,
-            keep(fields.stock, current.stock), keep(fields.minTierId, current.minTierId), fields.active],
+          [
+            id,
+            fields.name,
+            keep(fields.description, current.description),
+            keep(fields.category, current.category),
+            fields.pointsCost,
+            keep(fields.stock, current.stock),
+            keep(fields.minTierId, current.minTierId),
+            fields.active,
+          ],
         ))!;
         await recordAudit(m, { ...rewardAudit(actor, AuditAction.REWARD_CHANGED, updated), previous: rewardValue(current) });
         return updated;
@@ -122,11 +138,11 @@ export class CatalogService {
     const afterSeq = decodeCursor('reward', after) ?? 0;
     const n = params.length;
     const [rows, total] = await Promise.all([
-      query<Reward>(
-        this.db,
-        `SELECT ${REWARD_COLUMNS} FROM reward WHERE ${where} AND seq > $${n + 1} ORDER BY seq LIMIT $${n + 2}`,
-        [...params, afterSeq, size + 1],
-      ),
+      query<Reward>(this.db, `SELECT ${REWARD_COLUMNS} FROM reward WHERE ${where} AND seq > $${n + 1} ORDER BY seq LIMIT $${n + 2}`, [
+        ...params,
+        afterSeq,
+        size + 1,
+      ]),
       queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM reward WHERE ${where}`, params),
     ]);
     return toPage('reward', rows, size, total!.count);

@@ -51,7 +51,11 @@ export class CatalogFilterInput {
   @Field(() => Int, { nullable: true })
   maxPointsCost?: number | null;
 
-  @Field(() => ID, { nullable: true, description: "A member id: only rewards it could redeem now: its available balance covers the cost, its tier reaches minTier and stock is not 0 (needs access to that member)" })
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'A member id: only rewards it could redeem now: its available balance covers the cost, its tier reaches minTier and stock is not 0 (needs access to that member)',
+  })
   affordableFor?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Text found in the name or description, ignoring case; % and _ match literally' })

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { requireId } from '../../errors/ids';
-import { canSeeTransaction, challengePartnerScope, requireCaller, requireMemberAccess } from '../auth/policy';
+import { canSeeTransaction, challengePartnerScope, requireCaller } from '../auth/policy';
 import { ListSize } from '../../graphql/list-size';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import type { OutboxEvent } from '../live/outbox-event';
@@ -12,7 +12,9 @@ import { Badge, Challenge, ChallengeCompletion, ChallengeInput, ChallengeProgres
 
 @Resolver(() => Challenge)
 export class ChallengeResolver {
-  @Mutation(() => Challenge, { description: "An admin: a coalition-wide challenge (coalition-funded). A partner: its own, counting only its purchases (partner-funded)" })
+  @Mutation(() => Challenge, {
+    description: 'An admin: a coalition-wide challenge (coalition-funded). A partner: its own, counting only its purchases (partner-funded)',
+  })
   createChallenge(@Arg('input', () => ChallengeInput) input: ChallengeInput, @Ctx() ctx: Context) {
     return ctx.services.challenges.create(requireCaller(ctx.viewer), input);
   }
@@ -55,7 +57,9 @@ export class MemberChallengesResolver {
     return ctx.services.challenges.progress(member.id, challengePartnerScope(ctx.viewer));
   }
 
-  @FieldResolver(() => [Badge], { description: "Badges won by completing challenges, newest first. A partner sees those of the coalition's challenges and its own only" })
+  @FieldResolver(() => [Badge], {
+    description: "Badges won by completing challenges, newest first. A partner sees those of the coalition's challenges and its own only",
+  })
   @ListSize({ measured: true })
   badges(@Root() member: Member, @Ctx() ctx: Context) {
     return ctx.services.challenges.badges(member.id, challengePartnerScope(ctx.viewer));
@@ -63,7 +67,14 @@ export class MemberChallengesResolver {
 }
 
 function toChallengeCompletion(event: OutboxEvent): ChallengeCompletion {
-  const p = event.payload as { challengeId: string; transactionId: string | null; badgeName: string; bonusPoints: number; windowStart: string; completedAt: string };
+  const p = event.payload as {
+    challengeId: string;
+    transactionId: string | null;
+    badgeName: string;
+    bonusPoints: number;
+    windowStart: string;
+    completedAt: string;
+  };
   return {
     eventId: String(event.id),
     memberId: event.memberId!,
@@ -103,7 +114,10 @@ export class ChallengeCompletionResolver {
     return ctx.loaders.challenge.load(c.challengeId);
   }
 
-  @FieldResolver(() => PointsTransaction, { nullable: true, description: 'The bonus; null when the challenge had none, or for a partner viewing another partner\'s' })
+  @FieldResolver(() => PointsTransaction, {
+    nullable: true,
+    description: "The bonus; null when the challenge had none, or for a partner viewing another partner's",
+  })
   async transaction(@Root() c: ChallengeCompletion, @Ctx() ctx: Context) {
     if (!c.transactionId) return null;
     const tx = await ctx.loaders.transaction.load(c.transactionId);

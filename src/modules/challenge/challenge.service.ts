@@ -59,7 +59,8 @@ export class ChallengeService {
     const target = new Exact(input.target);
     if (target.lte(0) || target.gt('1e12')) throw badInput('input.target', 'must be greater than 0 (and at most 1000000000000)');
     if (input.kind !== ChallengeKind.SPEND_TOTAL && !target.isInteger()) throw badInput('input.target', 'must be a whole number for this kind');
-    if (input.kind === ChallengeKind.DISTINCT_PARTNERS && partnerId) throw badInput('input.kind', "a partner's challenge counts only its own purchases: DISTINCT_PARTNERS is for coalition challenges");
+    if (input.kind === ChallengeKind.DISTINCT_PARTNERS && partnerId)
+      throw badInput('input.kind', "a partner's challenge counts only its own purchases: DISTINCT_PARTNERS is for coalition challenges");
     if (!Number.isInteger(input.bonusPoints) || input.bonusPoints < 0 || input.bonusPoints > MAX_BONUS) {
       throw badInput('input.bonusPoints', `must be a whole number from 0 to ${MAX_BONUS}`);
     }

@@ -188,11 +188,10 @@ export class EarnRuleService {
 
   /** Rules of a partner (partnerId) or the coalition-wide ones (null). */
   async list(partnerId: string | null, includeInactive: boolean): Promise<EarnRule[]> {
-    return query<EarnRule>(
-      this.db,
-      `SELECT ${EARN_RULE_COLUMNS} FROM earn_rule WHERE partner_id IS NOT DISTINCT FROM $1 AND ($2 OR active) ORDER BY seq`,
-      [partnerId, includeInactive],
-    );
+    return query<EarnRule>(this.db, `SELECT ${EARN_RULE_COLUMNS} FROM earn_rule WHERE partner_id IS NOT DISTINCT FROM $1 AND ($2 OR active) ORDER BY seq`, [
+      partnerId,
+      includeInactive,
+    ]);
   }
 
   /** Every rule of each partner, inactive ones included (Partner.earnRules filters per viewer), in one query. */

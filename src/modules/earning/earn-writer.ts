@@ -111,8 +111,14 @@ export class EarnBatchWriter implements EarnWriter {
     private readonly options: EarnBatchOptions,
     private readonly logger: Logger,
   ) {
-    const partnerColumns = plugins.filter((x) => x.partnerSql).map((x) => `, (${x.partnerSql}) AS "${column(x)}"`).join('');
-    const batchColumns = plugins.filter((x) => x.batchSql).map((x) => `, (${x.batchSql}) AS "${column(x)}"`).join('');
+    const partnerColumns = plugins
+      .filter((x) => x.partnerSql)
+      .map((x) => `, (${x.partnerSql}) AS "${column(x)}"`)
+      .join('');
+    const batchColumns = plugins
+      .filter((x) => x.batchSql)
+      .map((x) => `, (${x.batchSql}) AS "${column(x)}"`)
+      .join('');
     this.referencesSql = `SELECT
          (SELECT coalesce(json_agg(x), '[]') FROM (SELECT ${EARNING_PARTNER_COLUMNS}${partnerColumns} ${EARNING_PARTNER_FROM} WHERE p.id = ANY($1::uuid[])) x) AS partners,
          (SELECT json_agg(x ORDER BY x.rank) FROM (SELECT id, rank, qualifying_points AS "qualifyingPoints", earn_multiplier::text AS "earnMultiplier" FROM tier) x) AS tiers${batchColumns}`;
@@ -137,7 +143,11 @@ export class EarnBatchWriter implements EarnWriter {
     if (!member) throw notFound('input.memberId', 'member');
     const breakdown = this.calculate(p, partner, member, refs, new Date());
     // What the earn would refuse, the preview refuses the same way.
-    assertPointsWithinTransactionLimit(breakdown.reduce((s, c) => s + c.points, 0), 'input.amount', 'this purchase');
+    assertPointsWithinTransactionLimit(
+      breakdown.reduce((s, c) => s + c.points, 0),
+      'input.amount',
+      'this purchase',
+    );
     return { points: breakdown.reduce((s, c) => s + c.points, 0), breakdown, exchangeRateId: partner.rateId };
   }
 
@@ -286,12 +296,25 @@ export class EarnBatchWriter implements EarnWriter {
     );
     const mine = new Set(claimed.map((c) => keyOf(c.caller, c.key)));
     const others = ready.filter((r) => !mine.has(keyOf(r.w.earn.scope, r.w.earn.key)));
-    if (others.length > 0) await this.replays(m, others.map((r) => r.w), answers);
+    if (others.length > 0)
+      await this.replays(
+        m,
+        others.map((r) => r.w),
+        answers,
+      );
     ready = ready.filter((r) => mine.has(keyOf(r.w.earn.scope, r.w.earn.key)));
     if (ready.length === 0) return answers;
 
     // 3. Lock the wallets, with what the plug-ins read of each member.
-    const wallets = new Map((await lockWallets<MemberRow>(m, ready.map((r) => r.w.earn.p.memberId), this.memberColumns)).map((w) => [w.memberId, w]));
+    const wallets = new Map(
+      (
+        await lockWallets<MemberRow>(
+          m,
+          ready.map((r) => r.w.earn.p.memberId),
+          this.memberColumns,
+        )
+      ).map((w) => [w.memberId, w]),
+    );
 
     // 4. Work out each earn.
     const now = new Date();
@@ -350,7 +373,10 @@ export class EarnBatchWriter implements EarnWriter {
 
     // 5. The postings, in one statement; then the upgrades they earn (never down here: downgrades
     //    belong to the scheduled evaluation).
-    const posted = await postMany(m, planned.map((pl) => pl.posting));
+    const posted = await postMany(
+      m,
+      planned.map((pl) => pl.posting),
+    );
     const upgrades: TierMove[] = [];
     planned.forEach((pl, i) => {
       answers.set(pl.w, posted[i]!);

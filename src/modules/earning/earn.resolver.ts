@@ -30,7 +30,10 @@ class EarnPointsInput {
   @Field(() => ID, { nullable: true, description: 'Admins: the partner the purchase was made at. Partners: omit, or your own id.' })
   partnerId?: string;
 
-  @Field(() => [PurchaseItemInput], { nullable: true, description: 'Line items; their amounts must add up to amount. Category rules count matching items only.' })
+  @Field(() => [PurchaseItemInput], {
+    nullable: true,
+    description: 'Line items; their amounts must add up to amount. Category rules count matching items only.',
+  })
   items?: PurchaseItemInput[];
 }
 

@@ -85,9 +85,7 @@ function eligibleAmount(rule: RuleForEarn, input: EarnInputs): Exact {
   if (c.daysOfWeek?.length && !c.daysOfWeek.includes(isoWeekday(input.now, c.timeZone))) return new Exact(0);
   if (!c.categories?.length) return new Exact(input.amount);
   const wanted = new Set(c.categories.map((x) => x.toLowerCase()));
-  return (input.items ?? [])
-    .filter((i) => i.category && wanted.has(i.category.toLowerCase()))
-    .reduce((sum, i) => sum.plus(i.amount), new Exact(0));
+  return (input.items ?? []).filter((i) => i.category && wanted.has(i.category.toLowerCase())).reduce((sum, i) => sum.plus(i.amount), new Exact(0));
 }
 
 function capped(points: number, max: number | null): number {
@@ -133,5 +131,4 @@ export function computeEarn(input: EarnInputs): Component[] {
 }
 
 export const totalPoints = (components: Component[]) => components.reduce((s, c) => s + c.points, 0);
-export const fundedBy = (components: Component[], funder: Funder) =>
-  components.filter((c) => c.funder === funder).reduce((s, c) => s + c.points, 0);
+export const fundedBy = (components: Component[], funder: Funder) => components.filter((c) => c.funder === funder).reduce((s, c) => s + c.points, 0);

@@ -12,7 +12,7 @@ export class ExchangeRate {
 
   partnerId!: string;
 
-  @Field(() => Int, { description: '1 for the partner\'s first rate, then 2, 3, …' })
+  @Field(() => Int, { description: "1 for the partner's first rate, then 2, 3, …" })
   version!: number;
 
   @Field(() => DecimalScalar, { description: "Points per 1 unit of the partner's currency spent" })

@@ -51,11 +51,9 @@ export class ExchangeRateService {
       // Serialises rate changes of one partner so versions are gap-free; admin-only, never hot.
       const partner = await queryOne(m, `SELECT id FROM partner WHERE id = $1 FOR UPDATE`, [partnerId]);
       if (!partner) throw notFound('input.partnerId', 'partner');
-      const previous = await queryOne<ExchangeRate>(
-        m,
-        `SELECT ${RATE_COLUMNS} FROM exchange_rate WHERE partner_id = $1 ORDER BY version DESC LIMIT 1`,
-        [partnerId],
-      );
+      const previous = await queryOne<ExchangeRate>(m, `SELECT ${RATE_COLUMNS} FROM exchange_rate WHERE partner_id = $1 ORDER BY version DESC LIMIT 1`, [
+        partnerId,
+      ]);
       const rate = (await queryOne<ExchangeRate>(
         m,
         `INSERT INTO exchange_rate (partner_id, version, earn_rate, burn_rate, effective_from)
@@ -96,10 +94,8 @@ export class ExchangeRateService {
 
   /** Every version, newest first (scheduled future versions included). */
   async historyFor(partnerIds: readonly string[]): Promise<ExchangeRate[]> {
-    return query<ExchangeRate>(
-      this.db,
-      `SELECT ${RATE_COLUMNS} FROM exchange_rate WHERE partner_id = ANY($1::uuid[]) ORDER BY partner_id, version DESC`,
-      [partnerIds],
-    );
+    return query<ExchangeRate>(this.db, `SELECT ${RATE_COLUMNS} FROM exchange_rate WHERE partner_id = ANY($1::uuid[]) ORDER BY partner_id, version DESC`, [
+      partnerIds,
+    ]);
   }
 }

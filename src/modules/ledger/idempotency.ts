@@ -20,7 +20,12 @@ export function validKey(key: string, field = 'input.idempotencyKey'): string {
 
 /** A stable fingerprint of what was asked (normalised values, fixed key order). */
 export function requestHash(operation: string, request: Record<string, unknown>): string {
-  const canonical = JSON.stringify([operation, Object.keys(request).sort().map((k) => [k, request[k] ?? null])]);
+  const canonical = JSON.stringify([
+    operation,
+    Object.keys(request)
+      .sort()
+      .map((k) => [k, request[k] ?? null]),
+  ]);
   return createHash('sha256').update(canonical).digest('base64url');
 }
 

@@ -68,11 +68,9 @@ export async function lockWallets<X = unknown>(m: Tx, memberIds: readonly string
 
 /** The same read without the lock (a preview writes nothing). */
 export async function readWallets<X = unknown>(db: Db, memberIds: readonly string[], extraColumns = ''): Promise<(Wallet & X)[]> {
-  return query<Wallet & X>(
-    db,
-    `SELECT ${WALLET_COLUMNS}${extraColumns ? `, ${extraColumns}` : ''} FROM ${WALLET_FROM} WHERE a.member_id = ANY($1::uuid[])`,
-    [memberIds],
-  );
+  return query<Wallet & X>(db, `SELECT ${WALLET_COLUMNS}${extraColumns ? `, ${extraColumns}` : ''} FROM ${WALLET_FROM} WHERE a.member_id = ANY($1::uuid[])`, [
+    memberIds,
+  ]);
 }
 
 /** A new member's empty wallet. */

@@ -29,11 +29,7 @@ export interface BirthdayResult extends JobResult {
   skippedPartnerIds: string[];
 }
 
-export async function grantBirthdayBonuses(
-  db: Pool,
-  coalition: CoalitionIssuer,
-  now: Date = new Date(),
-): Promise<BirthdayResult> {
+export async function grantBirthdayBonuses(db: Pool, coalition: CoalitionIssuer, now: Date = new Date()): Promise<BirthdayResult> {
   return withJobLock<BirthdayResult>(db, BIRTHDAY_LOCK, { ran: false, members: 0, points: 0, skippedPartnerIds: [] }, async () => {
     const { birthdayBonusPoints } = await ProgramSettingsService.read(db);
     const year = now.getUTCFullYear();

@@ -49,7 +49,11 @@ export async function creditBonus(m: Tx, issuer: CoalitionIssuer, memberId: stri
     counter: [{ accountId: issuer.issuanceAccountId, amount: -bonus.points }],
     lifetimeDelta: bonus.points,
     pendingDelta: bonus.pendingDays ? bonus.points : 0,
-    issue: { lots: [{ partnerId: issuer.partnerId, points: bonus.points }], expireAfterMonths: settings.expireAfterMonths, pendingDays: bonus.pendingDays ?? 0 },
+    issue: {
+      lots: [{ partnerId: issuer.partnerId, points: bonus.points }],
+      expireAfterMonths: settings.expireAfterMonths,
+      pendingDays: bonus.pendingDays ?? 0,
+    },
     exchangeRateId: settings.rateId,
     reason: bonus.reason,
     breakdown: [{ source: bonus.source, ruleId: bonus.ruleId ?? null, points: bonus.points, funder: bonus.funder ?? Funder.COALITION }],
@@ -65,7 +69,14 @@ export async function creditBonus(m: Tx, issuer: CoalitionIssuer, memberId: stri
  * oldest-expiry first, and the wallet may go negative if it was spent.
  */
 export async function clawBackBonus(m: Tx, bonusId: string, wallet: Wallet, reason: string): Promise<string> {
-  const bonus = (await queryOne<{ partnerId: string; points: number; rateId: string; breakdown: { source: string }[]; issuanceAccountId: string; pending: number }>(
+  const bonus = (await queryOne<{
+    partnerId: string;
+    points: number;
+    rateId: string;
+    breakdown: { source: string }[];
+    issuanceAccountId: string;
+    pending: number;
+  }>(
     m,
     `SELECT t.partner_id AS "partnerId", t.points, t.exchange_rate_id AS "rateId", t.breakdown, a.id AS "issuanceAccountId",
             (SELECT coalesce(sum(pending), 0) FROM points_lot WHERE earn_transaction_id = t.id)::bigint AS pending
@@ -103,7 +114,14 @@ export async function bonusGiven(m: Tx, memberId: string, kind: BonusKind, perio
  * Record a once-only bonus; the primary key backs up the check above (a duplicate rolls back).
  * `earnId`: the purchase that gave it (a referral bonus), whose refund takes it back.
  */
-export async function recordBonus(m: Tx, memberId: string, kind: BonusKind, period: string, transactionId: string, earnId: string | null = null): Promise<void> {
+export async function recordBonus(
+  m: Tx,
+  memberId: string,
+  kind: BonusKind,
+  period: string,
+  transactionId: string,
+  earnId: string | null = null,
+): Promise<void> {
   await query(m, `INSERT INTO member_bonus (member_id, kind, period, transaction_id, earn_transaction_id) VALUES ($1, $2, $3, $4, $5)`, [
     memberId,
     kind,

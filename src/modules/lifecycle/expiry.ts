@@ -54,11 +54,9 @@ async function expireMember(db: Pool, memberId: string, now: Date): Promise<numb
 /** The scheduled job (also npm run points:expire). `now` is injectable so tests never sleep. */
 export async function expirePoints(db: Pool, now: Date = new Date()): Promise<JobResult> {
   return withJobLock<JobResult>(db, EXPIRY_LOCK, { ran: false, members: 0, points: 0 }, async () => {
-    const members = await query<{ memberId: string }>(
-      db,
-      `SELECT DISTINCT member_id AS "memberId" FROM points_lot WHERE remaining > 0 AND expires_at <= $1`,
-      [now],
-    );
+    const members = await query<{ memberId: string }>(db, `SELECT DISTINCT member_id AS "memberId" FROM points_lot WHERE remaining > 0 AND expires_at <= $1`, [
+      now,
+    ]);
     let done = 0;
     let points = 0;
     for (const { memberId } of members) {
@@ -82,4 +80,3 @@ export async function expiringPoints(db: Db, memberId: string, days: number): Pr
     [memberId, days],
   );
 }
-

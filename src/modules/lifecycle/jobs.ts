@@ -13,11 +13,7 @@ export interface LifecycleResult {
   birthdays: BirthdayResult;
 }
 
-export async function runLifecycleJobs(
-  db: Pool,
-  coalition: CoalitionIssuer,
-  now: Date = new Date(),
-): Promise<LifecycleResult> {
+export async function runLifecycleJobs(db: Pool, coalition: CoalitionIssuer, now: Date = new Date()): Promise<LifecycleResult> {
   const released = await releasePendingPoints(db, now);
   const expired = await expirePoints(db, now);
   const birthdays = await grantBirthdayBonuses(db, coalition, now);

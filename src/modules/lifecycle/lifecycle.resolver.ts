@@ -26,7 +26,8 @@ export class ProgramSettingsResolver {
   }
 
   @Mutation(() => Partner, {
-    description: 'Admin, or the partner itself: its return window (pendingDays, for earns from now on) and its own birthday reward; omitted arguments keep their value',
+    description:
+      'Admin, or the partner itself: its return window (pendingDays, for earns from now on) and its own birthday reward; omitted arguments keep their value',
   })
   setPartnerSettings(
     @Arg('partnerId', () => ID) partnerId: string,

@@ -24,11 +24,9 @@ async function releaseMember(db: Pool, memberId: string, now: Date): Promise<num
 /** The scheduled release (part of npm run points:expire). `now` is injectable so tests never sleep. */
 export async function releasePendingPoints(db: Pool, now: Date = new Date()): Promise<JobResult> {
   return withJobLock<JobResult>(db, RELEASE_LOCK, { ran: false, members: 0, points: 0 }, async () => {
-    const members = await query<{ memberId: string }>(
-      db,
-      `SELECT DISTINCT member_id AS "memberId" FROM points_lot WHERE pending > 0 AND pending_until <= $1`,
-      [now],
-    );
+    const members = await query<{ memberId: string }>(db, `SELECT DISTINCT member_id AS "memberId" FROM points_lot WHERE pending > 0 AND pending_until <= $1`, [
+      now,
+    ]);
     let done = 0;
     let points = 0;
     for (const { memberId } of members) {

@@ -10,7 +10,7 @@ export class ProgramSettings {
   })
   extendExpiryOnActivity!: boolean;
 
-  @Field(() => Int, { description: 'Coalition-funded points on a member\'s birthday, once a year (0: off)' })
+  @Field(() => Int, { description: "Coalition-funded points on a member's birthday, once a year (0: off)" })
   birthdayBonusPoints!: number;
 
   @Field(() => Int, {

@@ -67,7 +67,10 @@ export async function grantReferralBonus(m: Tx, coalition: CoalitionIssuer, due:
 }
 
 /** Called by a refund of an earn, under the member's wallet lock, after the REVERSAL is written. */
-export async function clawBackReferralBonus(m: Tx, earn: { id: string; memberId: string; partnerId: string | null; points: number; createdAt: Date }): Promise<void> {
+export async function clawBackReferralBonus(
+  m: Tx,
+  earn: { id: string; memberId: string; partnerId: string | null; points: number; createdAt: Date },
+): Promise<void> {
   const bonuses = await query<{ memberId: string; transactionId: string }>(
     m,
     `SELECT b.member_id AS "memberId", b.transaction_id AS "transactionId" FROM member_bonus b

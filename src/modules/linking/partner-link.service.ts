@@ -82,7 +82,10 @@ export class PartnerLinkService {
         [memberId],
       );
       if (open!.n >= MAX_OPEN_LINK_CODES) {
-        throw rateLimited(`At most ${MAX_OPEN_LINK_CODES} unused link codes at a time: use one, or wait until the oldest expires`, Math.max(1, Math.ceil((open!.retryAfterMs ?? 1000) / 1000)));
+        throw rateLimited(
+          `At most ${MAX_OPEN_LINK_CODES} unused link codes at a time: use one, or wait until the oldest expires`,
+          Math.max(1, Math.ceil((open!.retryAfterMs ?? 1000) / 1000)),
+        );
       }
       for (;;) {
         const code = newCode();

@@ -16,7 +16,12 @@ function toBalanceUpdate(event: OutboxEvent): BalanceUpdate {
     eventId: String(event.id),
     memberId: event.memberId!,
     transactionId: p.transactionId ?? null,
-    balance: { available: Number(p.available), lifetimeEarned: Number(p.lifetimeEarned), qualifyingPoints: Number(p.qualifyingPoints), pending: Number(p.pending ?? 0) },
+    balance: {
+      available: Number(p.available),
+      lifetimeEarned: Number(p.lifetimeEarned),
+      qualifyingPoints: Number(p.qualifyingPoints),
+      pending: Number(p.pending ?? 0),
+    },
   };
 }
 
@@ -45,7 +50,10 @@ export class BalanceUpdateResolver {
     return ctx.loaders.member.load(update.memberId);
   }
 
-  @FieldResolver(() => PointsTransaction, { nullable: true, description: 'null where the viewer may not see it (a partner, for another partner\'s transaction)' })
+  @FieldResolver(() => PointsTransaction, {
+    nullable: true,
+    description: "null where the viewer may not see it (a partner, for another partner's transaction)",
+  })
   async transaction(@Root() update: BalanceUpdate, @Ctx() ctx: Context) {
     if (!update.transactionId) return null;
     const tx = await ctx.loaders.transaction.load(update.transactionId);

@@ -37,7 +37,12 @@ export class LiveService {
    * `partnerScope`, for topics whose partner_id names the event's owner (CHALLENGE_COMPLETED: the
    * challenge's partner), keeps only events with no owner or owned by that partner.
    */
-  memberEvents(memberId: string, topic: OutboxEvent['topic'], afterInput?: string | null, partnerScope: string | null = null): AsyncIterableIterator<OutboxEvent> {
+  memberEvents(
+    memberId: string,
+    topic: OutboxEvent['topic'],
+    afterInput?: string | null,
+    partnerScope: string | null = null,
+  ): AsyncIterableIterator<OutboxEvent> {
     const state: StreamState = { live: null, ended: false };
     const events = this.stream(memberId, topic, parseAfter(afterInput), state, partnerScope);
     const end = async () => {
@@ -100,7 +105,7 @@ export class LiveService {
 
   /** Every stored event of the member and topic after `after`, in id order, a page at a time, until caught up. */
   private async *backlog(memberId: string, topic: OutboxEvent['topic'], after: number, partnerScope: string | null): AsyncGenerator<OutboxEvent> {
-    for (let from = after; ; ) {
+    for (let from = after; ;) {
       const page = await query<OutboxEvent>(
         this.db,
         `SELECT ${OUTBOX_COLUMNS} FROM outbox_event WHERE member_id = $1 AND topic = $2 AND id > $3

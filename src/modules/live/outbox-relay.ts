@@ -84,9 +84,7 @@ export class OutboxRelay {
    * Every instance may run it; deleting the same old rows twice is harmless.
    */
   async purge(): Promise<number> {
-    const gone = await query(this.db, `DELETE FROM outbox_event WHERE created_at < now() - make_interval(days => $1) RETURNING id`, [
-      this.retentionDays,
-    ]);
+    const gone = await query(this.db, `DELETE FROM outbox_event WHERE created_at < now() - make_interval(days => $1) RETURNING id`, [this.retentionDays]);
     return gone.length;
   }
 
@@ -97,7 +95,9 @@ export class OutboxRelay {
     this.notifyQueued = true;
     setImmediate(() => {
       this.notifyQueued = false;
-      query(this.db, `SELECT pg_notify('${CHANNEL}', $1)`, [this.instanceId]).catch((err) => this.logger.warn({ err }, 'outbox NOTIFY failed; relays will poll'));
+      query(this.db, `SELECT pg_notify('${CHANNEL}', $1)`, [this.instanceId]).catch((err) =>
+        this.logger.warn({ err }, 'outbox NOTIFY failed; relays will poll'),
+      );
     });
   }
 
@@ -159,14 +159,10 @@ export class OutboxRelay {
   }
 
   private async pollOnce(): Promise<boolean> {
-    const fresh = await query<OutboxEvent>(this.db, `SELECT ${OUTBOX_COLUMNS} FROM outbox_event WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [
-      this.high,
-    ]);
+    const fresh = await query<OutboxEvent>(this.db, `SELECT ${OUTBOX_COLUMNS} FROM outbox_event WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [this.high]);
     const filled =
       this.holes.size > 0
-        ? await query<OutboxEvent>(this.db, `SELECT ${OUTBOX_COLUMNS} FROM outbox_event WHERE id = ANY($1::bigint[]) ORDER BY id`, [
-            [...this.holes.keys()],
-          ])
+        ? await query<OutboxEvent>(this.db, `SELECT ${OUTBOX_COLUMNS} FROM outbox_event WHERE id = ANY($1::bigint[]) ORDER BY id`, [[...this.holes.keys()]])
         : [];
     for (const event of [...filled, ...fresh].sort((a, b) => a.id - b.id)) {
       if (this.holes.delete(event.id)) {

@@ -16,7 +16,9 @@ export class Member {
 
   tierId!: string;
 
-  @Field(() => String, { description: 'Give it to friends: enrolling with it (enrollMember referralCode) earns you both the referral bonus on their first purchase' })
+  @Field(() => String, {
+    description: 'Give it to friends: enrolling with it (enrollMember referralCode) earns you both the referral bonus on their first purchase',
+  })
   referralCode!: string;
 
   referredById!: string | null;

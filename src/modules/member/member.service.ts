@@ -81,7 +81,9 @@ export class MemberService {
   }
 
   async byEmail(email: string): Promise<Member | null> {
-    return (await queryOne<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE lower(email) = lower($1)`, [requireText(email.trim(), 'email')])) ?? null;
+    return (
+      (await queryOne<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE lower(email) = lower($1)`, [requireText(email.trim(), 'email')])) ?? null
+    );
   }
 
   async balances(memberIds: readonly string[]): Promise<(Balance & { memberId: string })[]> {
@@ -98,6 +100,4 @@ export class MemberService {
   async transactions(memberId: string, partnerScope: string | null, first?: number, after?: string): Promise<Page<PointsTransaction>> {
     return memberHistoryPage(this.db, { table: 'ledger_transaction', columns: TRANSACTION_COLUMNS, cursorKind: 'tx' }, memberId, partnerScope, first, after);
   }
-
 }
-

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { Money } from '../../graphql/money.type';
 import { formatAmount } from '../../money/decimal';
@@ -6,21 +6,6 @@ import { canSeePaymentRef, requireAdmin, requireCaller } from '../auth/policy';
 import { ListSize } from '../../graphql/list-size';
 import { Member } from '../member/member.entity';
 import { Membership, MembershipPlan, MembershipPlanInput, MembershipStatus } from './membership.types';
-
-@InputType()
-class StartMembershipInput {
-  @Field(() => ID)
-  memberId!: string;
-
-  @Field(() => ID)
-  planId!: string;
-
-  @Field(() => String, { description: 'The payment reference from your payment provider' })
-  externalPaymentRef!: string;
-
-  @Field(() => String)
-  idempotencyKey!: string;
-}
 
 @Resolver(() => Membership)
 export class MembershipResolver {
@@ -36,7 +21,9 @@ export class MembershipResolver {
     return ctx.services.memberships.plans();
   }
 
-  @Mutation(() => Membership, { description: 'A partner that took the payment (or an admin): start the membership, or renew the same plan for one more period' })
+  @Mutation(() => Membership, {
+    description: 'A partner that took the payment (or an admin): start the membership, or renew the same plan for one more period',
+  })
   startMembership(
     @Arg('memberId', () => ID) memberId: string,
     @Arg('planId', () => ID) planId: string,
@@ -87,4 +74,3 @@ export class MemberMembershipResolver {
     return ctx.loaders.latestMembership.load(member.id);
   }
 }
-

@@ -39,7 +39,7 @@ export class MembershipService {
     const currencyCode = input.currencyCode.trim().toUpperCase();
     if (!isCurrencyCode(currencyCode)) throw badInput('input.currencyCode', `"${input.currencyCode}" is not an ISO 4217 currency code`);
     const price = new Exact(input.price);
-    if (price.lt(0) || price.decimalPlaces() > (currencyDigits(currencyCode) ?? 2)) throw badInput('input.price', 'must be ≥ 0 with the currency\'s decimals');
+    if (price.lt(0) || price.decimalPlaces() > (currencyDigits(currencyCode) ?? 2)) throw badInput('input.price', "must be ≥ 0 with the currency's decimals");
     if (!Number.isInteger(input.periodMonths) || input.periodMonths < 1 || input.periodMonths > 36) throw badInput('input.periodMonths', 'must be 1 to 36');
     const multiplier = new Exact(input.earnMultiplier);
     if (multiplier.lt(1) || multiplier.gt(10)) throw badInput('input.earnMultiplier', 'must be from 1 to 10');

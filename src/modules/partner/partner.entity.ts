@@ -32,7 +32,9 @@ export class Partner {
   @Field(() => Int, { description: 'Return window: points earned here stay pending (not spendable) this many days; 0: available at once' })
   pendingDays!: number;
 
-  @Field(() => Int, { description: "Its own birthday reward: points it gives its customers (enrolled here, or earned here in the last 12 months) on their birthday; 0: none" })
+  @Field(() => Int, {
+    description: 'Its own birthday reward: points it gives its customers (enrolled here, or earned here in the last 12 months) on their birthday; 0: none',
+  })
   birthdayBonusPoints!: number;
 
   @Field(() => Date)

@@ -40,11 +40,7 @@ export class PartnerResolver {
   }
 
   @Mutation(() => Partner, { description: 'Admin: suspend (no earning, no redeeming) or reactivate a partner' })
-  setPartnerStatus(
-    @Arg('partnerId', () => ID) partnerId: string,
-    @Arg('status', () => PartnerStatus) status: PartnerStatus,
-    @Ctx() ctx: Context,
-  ) {
+  setPartnerStatus(@Arg('partnerId', () => ID) partnerId: string, @Arg('status', () => PartnerStatus) status: PartnerStatus, @Ctx() ctx: Context) {
     requireAdmin(ctx.viewer);
     return ctx.services.partners.setStatus(partnerId, status, { kind: 'ADMIN' });
   }

@@ -31,11 +31,11 @@ export class PartnerService {
       return await withTransaction(
         this.db,
         async (m) => {
-          const partner = (await queryOne<Partner>(
-            m,
-            `INSERT INTO partner (slug, name, currency_code) VALUES ($1, $2, $3) RETURNING ${PARTNER_COLUMNS}`,
-            [slug, name, currencyCode],
-          ))!;
+          const partner = (await queryOne<Partner>(m, `INSERT INTO partner (slug, name, currency_code) VALUES ($1, $2, $3) RETURNING ${PARTNER_COLUMNS}`, [
+            slug,
+            name,
+            currencyCode,
+          ]))!;
           // Its issuance account: the counter-side of every point it issues (balance derived, never updated).
           await query(m, `INSERT INTO account (kind, partner_id) VALUES ('PARTNER_ISSUANCE', $1)`, [partner.id]);
           await recordAudit(m, {
@@ -64,10 +64,7 @@ export class PartnerService {
     return withTransaction(this.db, async (m) => {
       const before = await queryOne<{ status: PartnerStatus }>(m, `SELECT status FROM partner WHERE id = $1 FOR UPDATE`, [partnerId]);
       if (!before) throw notFound('partnerId', 'partner');
-      const partner = (await queryOne<Partner>(m, `UPDATE partner SET status = $2 WHERE id = $1 RETURNING ${PARTNER_COLUMNS}`, [
-        partnerId,
-        status,
-      ]))!;
+      const partner = (await queryOne<Partner>(m, `UPDATE partner SET status = $2 WHERE id = $1 RETURNING ${PARTNER_COLUMNS}`, [partnerId, status]))!;
       await recordAudit(m, {
         actor,
         action: AuditAction.PARTNER_STATUS_CHANGED,

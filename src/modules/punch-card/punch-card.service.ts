@@ -76,9 +76,7 @@ export class PunchCardService {
 
   /** The active cards of each partner, in one query. */
   async forPartners(partnerIds: readonly string[]): Promise<PunchCard[]> {
-    return query<PunchCard>(this.db, `SELECT ${PUNCH_CARD_COLUMNS} FROM punch_card WHERE partner_id = ANY($1::uuid[]) AND active ORDER BY seq`, [
-      partnerIds,
-    ]);
+    return query<PunchCard>(this.db, `SELECT ${PUNCH_CARD_COLUMNS} FROM punch_card WHERE partner_id = ANY($1::uuid[]) AND active ORDER BY seq`, [partnerIds]);
   }
 
   /** Each member's cards, every partner's (Member.punchCards narrows them to what the viewer may see), in one query. */

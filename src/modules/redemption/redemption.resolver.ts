@@ -26,7 +26,9 @@ const RedemptionConnection = Connection(Redemption, 'Redemption');
 
 @Resolver(() => Redemption)
 export class RedemptionResolver {
-  @Mutation(() => Redemption, { description: 'The member itself, the partner owning the reward (for a member linked to it), or an admin: spend points on a reward' })
+  @Mutation(() => Redemption, {
+    description: 'The member itself, the partner owning the reward (for a member linked to it), or an admin: spend points on a reward',
+  })
   redeemReward(@Arg('input', () => RedeemRewardInput) input: RedeemRewardInput, @Ctx() ctx: Context) {
     return ctx.services.redemptions.redeem(requireCaller(ctx.viewer), input);
   }

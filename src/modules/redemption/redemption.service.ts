@@ -128,5 +128,4 @@ export class RedemptionService {
   async forMember(memberId: string, partnerScope: string | null, first?: number, after?: string): Promise<Page<Redemption>> {
     return memberHistoryPage(this.db, { table: 'redemption', columns: REDEMPTION_COLUMNS, cursorKind: 'redemption' }, memberId, partnerScope, first, after);
   }
-
 }

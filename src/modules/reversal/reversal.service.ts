@@ -72,8 +72,7 @@ export class ReversalService {
       if (original.type === TransactionType.EARN) {
         reversal = await this.reverseEarn(m, original, wallet, points, reason);
         await clawBackReferralBonus(m, original);
-      }
-      else if (original.type === TransactionType.REDEEM) reversal = await this.reverseRedeem(m, original, wallet, points, reason);
+      } else if (original.type === TransactionType.REDEEM) reversal = await this.reverseRedeem(m, original, wallet, points, reason);
       else throw badInput('input.transactionId', `only EARN and REDEEM transactions can be reversed, not ${original.type}`);
       await recordResult(m, callerScope(caller), key, reversal);
       return reversal;
@@ -100,8 +99,14 @@ export class ReversalService {
         WHERE e.transaction_id = $1 AND a.kind = 'PARTNER_ISSUANCE' AND e.amount < 0 ORDER BY e.id`,
       [earn.id],
     );
-    const before = shareOut(issuers.map((i) => i.issued), done!.reversed);
-    const after = shareOut(issuers.map((i) => i.issued), done!.reversed + n);
+    const before = shareOut(
+      issuers.map((i) => i.issued),
+      done!.reversed,
+    );
+    const after = shareOut(
+      issuers.map((i) => i.issued),
+      done!.reversed + n,
+    );
     const shares = issuers.map((i, k) => ({ accountId: i.accountId, partnerId: i.partnerId, amount: after[k]! - before[k]! }));
     const counter = shares.filter((c) => c.amount !== 0);
     const pending = await queryOne<{ pending: number }>(

@@ -14,7 +14,7 @@ export class SettlementResolver {
     return ctx.services.settlement.lines(from, to, settlementScope(ctx.viewer));
   }
 
-  @Query(() => [SettlementFlow], { description: 'Points issued at one partner and redeemed at another in [from, to), valued at the redeemer\'s burn rates' })
+  @Query(() => [SettlementFlow], { description: "Points issued at one partner and redeemed at another in [from, to), valued at the redeemer's burn rates" })
   @ListSize({ measured: true })
   settlementMatrix(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: Context) {
     return ctx.services.settlement.matrix(from, to, settlementScope(ctx.viewer));
@@ -60,4 +60,3 @@ export class SettlementFlowResolver {
     return flow.points;
   }
 }
-

@@ -22,7 +22,6 @@ export function validPeriod(from: Date, to: Date): void {
   if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 86_400_000) throw badInput('to', `a period is at most ${MAX_PERIOD_DAYS} days`);
 }
 
-
 export class SettlementService {
   constructor(private readonly db: Pool) {}
 

@@ -6,18 +6,24 @@ import { Money } from '../../graphql/money.type';
 export class SettlementLine {
   partnerId!: string;
 
-  @Field(() => Int, { description: "Points issued by this partner (earns net of their reversals; on the coalition's line also its BONUS transactions: birthday, referral, challenge)" })
+  @Field(() => Int, {
+    description:
+      "Points issued by this partner (earns net of their reversals; on the coalition's line also its BONUS transactions: birthday, referral, challenge)",
+  })
   pointsIssued!: number;
 
   @Field(() => Int, { description: 'Points redeemed at this partner (redemptions net of cancellations)' })
   pointsRedeemed!: number;
 
   @Field(() => Int, {
-    description: "Breakage: this issuer's points that expired unspent in the period. They were paid for at issue (owedByPartner) and will never be redeemed, so the coalition keeps their value",
+    description:
+      "Breakage: this issuer's points that expired unspent in the period. They were paid for at issue (owedByPartner) and will never be redeemed, so the coalition keeps their value",
   })
   pointsExpired!: number;
 
-  @Field(() => Money, { description: 'pointsExpired valued as when issued (the rate each lot was issued at): what the partner paid for points that will never be redeemed' })
+  @Field(() => Money, {
+    description: 'pointsExpired valued as when issued (the rate each lot was issued at): what the partner paid for points that will never be redeemed',
+  })
   breakage!: Money;
 
   @Field(() => Money, { description: 'Issued points × the burn rate of the version each earn used: what the partner pays the coalition' })
