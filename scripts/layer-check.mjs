@@ -18,7 +18,7 @@ const args = process.argv.slice(2);
 const withRoot = args.includes('--root');
 const limit = args.filter((a) => a !== '--root');
 const max = limit.length === 0 ? Infinity : Number(limit[0]);
-if (limit.length > 1 || !Number.isInteger(max) && max !== Infinity) {
+if (limit.length > 1 || (!Number.isInteger(max) && max !== Infinity)) {
   console.error('usage: node scripts/layer-check.mjs [max-mutual-pairs] [--root]');
   process.exit(2);
 }
