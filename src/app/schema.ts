@@ -42,6 +42,7 @@ import {
   MemberChallengesResolver,
 } from '../modules/challenge/challenge.resolver';
 import { PartnerLinkResolver } from '../modules/linking/partner-link.resolver';
+import { LinkMemberResolver } from '../modules/member/link-member.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -85,6 +86,7 @@ export const resolvers = [
   MemberChallengesResolver,
   ChallengeCompletionResolver,
   PartnerLinkResolver,
+  LinkMemberResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
