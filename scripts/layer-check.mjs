@@ -50,9 +50,14 @@ function resolveSpecifier(from, spec) {
   return `${base}.ts`; // unresolved: still attributed to the folder it names
 }
 
-// Static imports and re-exports (a statement has no ';' before its `from`), side-effect imports
-// and dynamic import(), type-only ones included: a type dependency ties the folders all the same.
-const patterns = [/^\s*(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm, /^\s*import\s*['"]([^'"]+)['"]/gm, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+// Static imports and re-exports (between the keyword and `from` only names, braces, commas and
+// `*`, so an export of a value never runs on to a later string), side-effect imports and dynamic
+// import(), type-only ones included: a type dependency ties the folders all the same.
+const patterns = [
+  /^\s*(?:import|export)\s[\w\s{},*$]*?\bfrom\s*['"]([^'"]+)['"]/gm,
+  /^\s*import\s*['"]([^'"]+)['"]/gm,
+  /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+];
 
 const edges = new Map(); // folder -> Map(folder -> example "file -> file")
 for (const file of tsFiles(src)) {

@@ -37,6 +37,7 @@ import {
   MemberChallengesResolver,
 } from '../modules/challenge/challenge.resolver';
 import { PartnerLinkResolver } from '../modules/linking/partner-link.resolver';
+import { LinkMemberResolver } from '../modules/member/link-member.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -80,6 +81,7 @@ export const resolvers = [
   MemberChallengesResolver,
   ChallengeCompletionResolver,
   PartnerLinkResolver,
+  LinkMemberResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -1,8 +1,7 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { requireId } from '../../errors/ids';
-import { linkedPartnersScope, requireLinkingPartner, requireMemberItself } from '../auth/policy';
-import { Member } from '../member/member.entity';
+import { linkedPartnersScope, requireMemberItself } from '../auth/policy';
 import { Partner } from '../partner/partner.entity';
 import { LINK_CODE_TTL_SECONDS } from './partner-link.service';
 import { PartnerLinkCode } from './partner-link.types';
@@ -31,16 +30,5 @@ export class PartnerLinkResolver {
     const memberId = requireId(memberIdInput, 'memberId');
     requireMemberItself(ctx.viewer, memberId);
     return ctx.services.links.createCode(memberId);
-  }
-
-  @Mutation(() => Member, {
-    description:
-      "A partner redeems a member's link code; afterwards it may issue member tokens for that member (and redeem its rewards for it). " +
-      'Unknown, expired or used codes: BAD_USER_INPUT naming code. Partners only (an admin needs no link)',
-  })
-  async linkMember(@Arg('code', () => String) code: string, @Ctx() ctx: Context): Promise<Member> {
-    const partner = requireLinkingPartner(ctx.viewer);
-    const memberId = await ctx.services.links.redeem(partner.partnerId, code);
-    return (await ctx.loaders.member.load(memberId))!;
   }
 }
