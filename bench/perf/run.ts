@@ -62,6 +62,8 @@ async function main(): Promise<void> {
       // The limiter still counts every write (its cost is part of the figures) but never refuses one.
       RATE_LIMIT_PARTNER_WRITES: '100000000',
       RATE_LIMIT_MEMBER_WRITES: '100000000',
+      // The live-push step opens its 10,000 subscribers from this one address.
+      LIVE_MAX_SOCKETS_PER_IP: '0',
     },
     undefined,
     process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean),
