@@ -187,7 +187,7 @@ async function completeChallenge(
     const issuer = c.partnerId ? { partnerId: p.partnerId, issuanceAccountId: p.partnerIssuanceAccountId } : coalition;
     // The earn's own wallet (lockWallet returns the one this transaction holds).
     const wallet = await lockWallet(m, p.memberId);
-    transactionId = await creditBonus(m, issuer, p.memberId, wallet, {
+    transactionId = await creditBonus(m, issuer, wallet, {
       source: PointsSource.CHALLENGE,
       points: c.bonusPoints,
       ruleId: c.challengeId,

@@ -44,7 +44,7 @@ import {
   earnPostings,
 } from './earn.service';
 import { EarnPlugin, EarnPluginData } from './earn-plugin';
-import { Component, EarnInputs, computeEarn } from './points-calculator';
+import { Component, EarnInputs, computeEarn, totalPoints } from './points-calculator';
 
 /** An idempotency key as one string: the caller's scope and its key. */
 const keyOf = (scope: string, key: string) => `${scope}\u0000${key}`;
@@ -143,12 +143,8 @@ export class EarnBatchWriter implements EarnWriter {
     if (!member) throw notFound('input.memberId', 'member');
     const breakdown = this.calculate(p, partner, member, refs, new Date());
     // What the earn would refuse, the preview refuses the same way.
-    assertPointsWithinTransactionLimit(
-      breakdown.reduce((s, c) => s + c.points, 0),
-      'input.amount',
-      'this purchase',
-    );
-    return { points: breakdown.reduce((s, c) => s + c.points, 0), breakdown, exchangeRateId: partner.rateId };
+    assertPointsWithinTransactionLimit(totalPoints(breakdown), 'input.amount', 'this purchase');
+    return { points: totalPoints(breakdown), breakdown, exchangeRateId: partner.rateId };
   }
 
   /** Start batches on the next turn of the event loop, so earns parsed in this turn ride together. */

@@ -70,7 +70,7 @@ export async function grantBirthdayBonuses(db: Pool, coalition: CoalitionIssuer,
         const wallet = await lockWallet(m, gift.memberId, 'memberId');
         if (await bonusGiven(m, gift.memberId, 'BIRTHDAY', period)) return false;
         const issuer = gift.partnerId ? { partnerId: gift.partnerId, issuanceAccountId: gift.accountId! } : coalition;
-        const tx = await creditBonus(m, issuer, gift.memberId, wallet, {
+        const tx = await creditBonus(m, issuer, wallet, {
           source: PointsSource.BIRTHDAY,
           points: gift.points,
           reason: `birthday ${year}`,

@@ -29,7 +29,7 @@ export interface Bonus {
 }
 
 /** `issuer`: the coalition for program bonuses; a partner for its own challenge's bonus. */
-export async function creditBonus(m: Tx, issuer: CoalitionIssuer, memberId: string, wallet: Wallet, bonus: Bonus): Promise<string> {
+export async function creditBonus(m: Tx, issuer: CoalitionIssuer, wallet: Wallet, bonus: Bonus): Promise<string> {
   // Settings and challenges keep bonuses far below it (at most 1,000,000); this keeps it so.
   assertPointsWithinTransactionLimit(bonus.points, 'bonusPoints', 'this bonus');
   const settings = await queryOne<{ rateId: string | null; expireAfterMonths: number | null }>(
@@ -58,7 +58,6 @@ export async function creditBonus(m: Tx, issuer: CoalitionIssuer, memberId: stri
     reason: bonus.reason,
     breakdown: [{ source: bonus.source, ruleId: bonus.ruleId ?? null, points: bonus.points, funder: bonus.funder ?? Funder.COALITION }],
   });
-  void memberId;
   return tx.id;
 }
 

@@ -54,10 +54,10 @@ export async function grantReferralBonus(m: Tx, coalition: CoalitionIssuer, due:
   // Pending exactly as long as the purchase's own points: posted in its transaction, the same
   // now() + return window (0: it has none).
   const wallet = await lockWallet(m, memberId, 'input.memberId');
-  const own = await creditBonus(m, coalition, memberId, wallet, { source: PointsSource.REFERRAL, points, reason: 'referral: welcome bonus', pendingDays });
+  const own = await creditBonus(m, coalition, wallet, { source: PointsSource.REFERRAL, points, reason: 'referral: welcome bonus', pendingDays });
   await recordBonus(m, memberId, 'REFERRAL', memberId, own, earn.id);
   const referrerWallet = await lockWallet(m, referrerId, 'input.memberId');
-  const theirs = await creditBonus(m, coalition, referrerId, referrerWallet, {
+  const theirs = await creditBonus(m, coalition, referrerWallet, {
     source: PointsSource.REFERRAL,
     points,
     reason: 'referral: a referred member earned',
