@@ -13,6 +13,7 @@ import { LedgerAppendOnly1764000600000 } from '../../migrations/1764000600000-Le
 import { PartnerLinks1764000720000 } from '../../migrations/1764000720000-PartnerLinks';
 import { ReferralQualifyingEarn1764000740000 } from '../../migrations/1764000740000-ReferralQualifyingEarn';
 import { LedgerKernel1764000800000 } from '../../migrations/1764000800000-LedgerKernel';
+import { TransactionTypes1764000850000 } from '../../migrations/1764000850000-TransactionTypes';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -33,6 +34,7 @@ export const migrations = [
   PartnerLinks1764000720000,
   ReferralQualifyingEarn1764000740000,
   LedgerKernel1764000800000,
+  TransactionTypes1764000850000,
 ];
 
 /** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */
