@@ -5,6 +5,7 @@
 import type { Db } from '../../db/sql';
 import { queryOne } from '../../db/sql';
 import type { WebhookEventType } from '../../db/webhook-events';
+import { formatAmount } from '../../money/decimal';
 
 export interface WebhookEventSource {
   eventId: number;
@@ -24,17 +25,19 @@ export interface WebhookBody {
 
 async function transactionData(db: Db, transactionId: unknown) {
   if (typeof transactionId !== 'string') return null;
-  return (
-    (await queryOne(
-      db,
-      `SELECT id, type, partner_id AS "partnerId", points, balance_after AS "balanceAfter",
-              CASE WHEN purchase_amount IS NULL THEN NULL
-                   ELSE json_build_object('amount', purchase_amount::text, 'currencyCode', purchase_currency) END AS purchase,
-              channel, external_ref AS "externalRef", reverses_id AS "reversesId", reason, created_at AS "createdAt"
-         FROM ledger_transaction WHERE id = $1`,
-      [transactionId],
-    )) ?? null
+  const tx = await queryOne<{ purchaseAmount: string | null; purchaseCurrency: string | null; [k: string]: unknown }>(
+    db,
+    `SELECT id, type, partner_id AS "partnerId", points, balance_after AS "balanceAfter", purchase_amount::text AS "purchaseAmount",
+            purchase_currency AS "purchaseCurrency", channel, external_ref AS "externalRef", reverses_id AS "reversesId", reason, created_at AS "createdAt"
+       FROM ledger_transaction WHERE id = $1`,
+    [transactionId],
   );
+  if (!tx) return null;
+  const { purchaseAmount, purchaseCurrency, ...rest } = tx;
+  // Money as the API shows it: the currency's decimals, as a string.
+  const purchase =
+    purchaseAmount !== null && purchaseCurrency !== null ? { amount: formatAmount(purchaseAmount, purchaseCurrency), currencyCode: purchaseCurrency } : null;
+  return { ...rest, purchase };
 }
 
 async function dataOf(db: Db, e: WebhookEventSource): Promise<Record<string, unknown>> {

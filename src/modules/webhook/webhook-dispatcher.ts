@@ -95,7 +95,8 @@ export class WebhookDispatcher {
   /** Claims and attempts what is due; true when it claimed a full batch (more may be waiting). */
   private async round(): Promise<boolean> {
     const limit = this.settings.concurrency;
-    const leaseSeconds = this.settings.timeoutMs / 1000 + 30;
+    // Past the timeout, with room to record the outcome; an instance killed mid-attempt delays the retry this long.
+    const leaseSeconds = this.settings.timeoutMs / 1000 + 5;
     const claimed = await query<Claimed>(
       this.db,
       `WITH due AS (
