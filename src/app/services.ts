@@ -113,7 +113,7 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     programSettings: new ProgramSettingsService(db),
     challenges: new ChallengeService(db),
     links: new PartnerLinkService(db),
-    webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.nudge()),
+    webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.endpointsChanged()),
     webhookDispatcher,
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),
     audit: new AuditService(db),

@@ -45,6 +45,11 @@ export class WebhookDispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /**
+   * Whether any endpoint is active, as of the last poll (or an endpoint switched on here): while
+   * none is, commits do not wake the dispatcher, so the earn path pays nothing for webhooks.
+   */
+  private endpointsActive = true;
 
   constructor(
     private readonly db: Pool,
@@ -54,7 +59,7 @@ export class WebhookDispatcher {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.run(), this.settings.pollIntervalMs);
+    this.timer = setInterval(() => void this.poll(), this.settings.pollIntervalMs);
     this.timer.unref();
     void this.run();
   }
@@ -65,9 +70,27 @@ export class WebhookDispatcher {
     await this.running;
   }
 
-  /** Something may be due now (an event committed here, a redelivery, an endpoint switched on). */
+  /** An event committed here: its deliveries, if any, are due now. */
   nudge(): void {
+    if (this.endpointsActive) void this.run();
+  }
+
+  /** An endpoint was created or switched on, or a delivery is to be sent again: due now. */
+  endpointsChanged(): void {
+    this.endpointsActive = true;
     void this.run();
+  }
+
+  /** The slow poll: finds what other instances committed and what retries are due. */
+  private async poll(): Promise<void> {
+    try {
+      const row = await queryOne<{ active: boolean }>(this.db, `SELECT EXISTS (SELECT 1 FROM webhook_endpoint WHERE active) AS active`);
+      this.endpointsActive = row!.active;
+    } catch (err) {
+      this.logger.warn({ err }, 'webhook poll failed; will retry');
+      return;
+    }
+    await this.run();
   }
 
   /** One round at a time; a nudge during a round runs another right after it. */

@@ -52,6 +52,9 @@ export class WebhookService {
         current: { url: target, events: types },
       });
       return { endpoint, secret: secretOf(key) };
+    }).then((created) => {
+      this.nudge();
+      return created;
     });
   }
 
