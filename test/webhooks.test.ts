@@ -206,6 +206,23 @@ describe('retries', () => {
     expect(receiver.received[1]!.payload).toEqual(receiver.received[0]!.payload);
   });
 
+  it('does not follow a redirect: a 3xx is a failed attempt, and nothing is sent to its Location', async () => {
+    const partner = await newPartner(gw);
+    const member = await newMember(gw, partner);
+    const elsewhere = await startReceiver();
+    receivers.push(elsewhere);
+    const { receiver, endpointId } = await receiverFor(partner.apiKey, ['POINTS_EARNED']);
+    receiver.answer = () => 307;
+    receiver.headers = { location: elsewhere.url };
+    await earn(gw, partner, member, '9.00');
+    await receiver.waitFor((r) => r.length >= 2);
+    const [delivery] = await deliveriesOf(endpointId);
+    expect(delivery).toMatchObject({ status: 'PENDING', lastStatusCode: 307, lastError: 'HTTP 307' });
+    expect(delivery!.attempts).toBeGreaterThanOrEqual(2);
+    expect(elsewhere.received).toHaveLength(0);
+    await gw.ok(SetWebhookEndpointActiveDocument, { id: endpointId, active: false }, partner.apiKey);
+  });
+
   it('waits between attempts as the schedule says, with ±10 % jitter', () => {
     expect(retryDelaySeconds([5, 300], 1, () => 0)).toBeCloseTo(4.5);
     expect(retryDelaySeconds([5, 300], 2, () => 1)).toBeCloseTo(330);

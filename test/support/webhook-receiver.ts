@@ -23,6 +23,8 @@ export interface Receiver {
   /** The status to answer the n-th request (0-based) with; 200 by default. */
   answer: (n: number, req: Received) => number;
   secret: string | null;
+  /** Headers to answer with (a Location, say). */
+  headers: Record<string, string>;
   waitFor(count: (r: Received[]) => boolean, ms?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     ofType: (type) => r.received.filter((x) => x.payload?.type === type),
     answer: () => 200,
     secret: null,
+    headers: {},
     async waitFor(done, ms = 15_000) {
       const deadline = Date.now() + ms;
       while (!done(r.received)) {
@@ -65,6 +68,7 @@ export async function startReceiver(port = 0): Promise<Receiver> {
       const n = r.received.length;
       r.received.push(got);
       res.statusCode = r.answer(n, got);
+      for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
       res.end('ok');
     });
   });
