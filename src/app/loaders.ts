@@ -13,6 +13,7 @@ import type { Balance, Member } from '../modules/member/member.entity';
 import type { Partner } from '../modules/partner/partner.entity';
 import type { Tier } from '../modules/tier/tier.entity';
 import type { Challenge } from '../modules/challenge/challenge.types';
+import type { WebhookEndpoint } from '../modules/webhook/webhook.types';
 
 export interface Loaders {
   partner: DataLoader<string, Partner | null>;
@@ -29,6 +30,7 @@ export interface Loaders {
   latestMembership: DataLoader<string, Membership | null>;
   punchCard: DataLoader<string, PunchCard | null>;
   challenge: DataLoader<string, Challenge | null>;
+  webhookEndpoint: DataLoader<string, WebhookEndpoint | null>;
   /** By partner id: all its rules, inactive ones included (the resolver filters per viewer). */
   partnerEarnRules: DataLoader<string, EarnRule[]>;
   /** By partner id: its active punch cards. */
@@ -77,6 +79,7 @@ export function createLoaders(s: Services): Loaders {
     latestMembership: byKey((ids) => s.memberships.latestFor(ids), 'memberId'),
     punchCard: byKey((ids) => s.punchCards.byIds(ids), 'id'),
     challenge: byKey((ids) => s.challenges.byIds(ids), 'id'),
+    webhookEndpoint: byKey((ids) => s.webhooks.byIds(ids), 'id'),
     partnerEarnRules: groupedByKey((ids) => s.earnRules.forPartners(ids), 'partnerId'),
     partnerPunchCards: groupedByKey((ids) => s.punchCards.forPartners(ids), 'partnerId'),
     memberPunchCards: groupedByKey((ids) => s.punchCards.progressFor(ids), 'memberId'),

@@ -38,6 +38,7 @@ import {
 } from '../modules/challenge/challenge.resolver';
 import { PartnerLinkResolver } from '../modules/linking/partner-link.resolver';
 import { LinkMemberResolver } from '../modules/member/link-member.resolver';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from '../modules/webhook/webhook.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -82,6 +83,8 @@ export const resolvers = [
   ChallengeCompletionResolver,
   PartnerLinkResolver,
   LinkMemberResolver,
+  WebhookEndpointResolver,
+  WebhookDeliveryResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

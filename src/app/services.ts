@@ -35,6 +35,8 @@ import { CoalitionIssuer, ensureCoalitionIssuer } from '../modules/partner/coali
 import { ProgramSettingsService } from '../modules/lifecycle/program-settings.service';
 import { ChallengeService } from '../modules/challenge/challenge.service';
 import { PartnerLinkService } from '../modules/linking/partner-link.service';
+import { WebhookService } from '../modules/webhook/webhook.service';
+import { WebhookDispatcher } from '../modules/webhook/webhook-dispatcher';
 
 export interface Services {
   db: Pool;
@@ -64,12 +66,21 @@ export interface Services {
   programSettings: ProgramSettingsService;
   challenges: ChallengeService;
   links: PartnerLinkService;
+  webhooks: WebhookService;
+  /** Sends webhook deliveries (started and stopped with the server). */
+  webhookDispatcher: WebhookDispatcher;
 }
 
 export async function createServices(db: Pool, config: Config, logger: Logger): Promise<Services> {
   const relay = new OutboxRelay(db, poolUrl(db), new LocalBus(config.liveQueueLimit), logger, config.outboxRetentionDays);
-  // Events committed by any transaction wake the relay at once (it would find them on its next poll).
-  onEventsCommitted(db, () => relay.nudge());
+  const webhookTargets = { production: config.production, allowPrivateTargets: config.webhooks.allowPrivateTargets };
+  const webhookDispatcher = new WebhookDispatcher(db, config.webhooks, webhookTargets, logger);
+  // Events committed by any transaction wake the relay at once (it would find them on its next
+  // poll), and this instance's webhook dispatcher (the deliveries were written with the events).
+  onEventsCommitted(db, () => {
+    relay.nudge();
+    webhookDispatcher.nudge();
+  });
   const coalition = await ensureCoalitionIssuer(db, config.coalitionCurrency, config.coalitionPointValue);
   const ledger = new LedgerService(db);
   const apiKeys = new ApiKeyService(db);
@@ -102,6 +113,8 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     programSettings: new ProgramSettingsService(db),
     challenges: new ChallengeService(db),
     links: new PartnerLinkService(db),
+    webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.endpointsChanged()),
+    webhookDispatcher,
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),
     audit: new AuditService(db),
     rateLimits: new RateLimitService(poolUrl(db), config.rateLimits, logger),

@@ -139,3 +139,32 @@ export function settlementScope(viewer: Viewer): string | null {
   const caller = requirePartnerOrAdmin(viewer);
   return caller.kind === 'partner' ? caller.partnerId : null;
 }
+
+/**
+ * Who a new webhook endpoint belongs to: a partner's key, itself (an input naming another partner
+ * is refused); an admin, the partner it names or, naming none, the coalition (null), whose
+ * endpoints receive every event.
+ */
+export function webhookEndpointOwner(viewer: Viewer, inputPartnerId: string | null | undefined): string | null {
+  const caller = requireActivePartnerOrAdmin(viewer);
+  if (caller.kind === 'admin') return inputPartnerId ?? null;
+  return actingPartnerId(caller, inputPartnerId);
+}
+
+/**
+ * Listing endpoints: a partner sees its own (naming another partner is refused); an admin sees
+ * the named partner's, or every endpoint when it names none. undefined: no restriction.
+ */
+export function webhookEndpointsScope(viewer: Viewer, partnerId: string | null | undefined): string | undefined {
+  const caller = requirePartnerOrAdmin(viewer);
+  if (caller.kind === 'admin') return partnerId ?? undefined;
+  if (partnerId && partnerId !== caller.partnerId) throw forbidden('partnerId: a partner sees only its own webhook endpoints', 'partnerId');
+  return caller.partnerId;
+}
+
+/** One endpoint, its deliveries, switching it and redelivering: its partner, or an admin (the coalition's: admins only). */
+export function requireWebhookEndpointAccess(viewer: Viewer, endpoint: { partnerId: string | null }, field: string, write: boolean): void {
+  const caller = write ? requireActivePartnerOrAdmin(viewer) : requirePartnerOrAdmin(viewer);
+  if (caller.kind === 'partner' && endpoint.partnerId !== caller.partnerId)
+    throw forbidden(`${field}: a partner manages only its own webhook endpoints`, field);
+}
