@@ -35,6 +35,16 @@ export interface ExchangeRateChangedPayload {
   [k: string]: unknown;
 }
 
+/** A redemption code honoured at the reward partner's till. */
+export interface RedemptionFulfilledPayload {
+  redemptionId: string;
+  rewardId: string;
+  quantity: number;
+  pointsSpent: number;
+  fulfilledAt: Date | string;
+  [k: string]: unknown;
+}
+
 /** For every instance to close the live connections of a key that ends. */
 export interface ApiKeyRevokedPayload {
   apiKeyId: string;
@@ -47,6 +57,7 @@ export type NewOutboxEvent =
   | { topic: 'BALANCE_CHANGED'; memberId: string; partnerId: string | null; payload: BalanceChangedPayload }
   | { topic: 'TIER_CHANGED'; memberId: string; partnerId?: null; payload: TierChangedPayload }
   | { topic: 'CHALLENGE_COMPLETED'; memberId: string; partnerId: string | null; payload: ChallengeCompletedPayload }
+  | { topic: 'REDEMPTION_FULFILLED'; memberId: string; partnerId: string; payload: RedemptionFulfilledPayload }
   | { topic: 'EXCHANGE_RATE_CHANGED'; memberId?: null; partnerId: string; payload: ExchangeRateChangedPayload }
   | { topic: 'API_KEY_REVOKED'; memberId?: null; partnerId: string; payload: ApiKeyRevokedPayload };
 

@@ -2,7 +2,7 @@
 export interface OutboxEvent {
   id: number;
   /** API_KEY_REVOKED: payload { apiKeyId, endsAt }, for every instance to close that key's live connections. */
-  topic: 'BALANCE_CHANGED' | 'TIER_CHANGED' | 'CHALLENGE_COMPLETED' | 'EXCHANGE_RATE_CHANGED' | 'API_KEY_REVOKED';
+  topic: 'BALANCE_CHANGED' | 'TIER_CHANGED' | 'CHALLENGE_COMPLETED' | 'REDEMPTION_FULFILLED' | 'EXCHANGE_RATE_CHANGED' | 'API_KEY_REVOKED';
   memberId: string | null;
   partnerId: string | null;
   payload: Record<string, unknown>;
