@@ -25,7 +25,7 @@ export class TillAndPayments1764000910000 implements MigrationInterface {
                              ADD COLUMN expired_by_transaction uuid REFERENCES ledger_transaction(id),
                              ADD CONSTRAINT redemption_fulfilled CHECK ((status = 'FULFILLED') = (fulfilled_at IS NOT NULL));
       -- A till types the code as it can: it is looked up without its dashes (stored codes are upper case).
-      CREATE UNIQUE INDEX redemption_code_key ON redemption (replace(code, '-', ''));
+      CREATE UNIQUE INDEX redemption_code_typed ON redemption (replace(code, '-', ''));
       -- The expiry job's scan: only codes that can still expire.
       CREATE INDEX redemption_expiring ON redemption (expires_at) WHERE status = 'ACTIVE' AND expires_at IS NOT NULL;
 
@@ -58,7 +58,7 @@ export class TillAndPayments1764000910000 implements MigrationInterface {
       DROP TABLE points_payment;
       ALTER TABLE program_settings DROP COLUMN min_points_per_payment, DROP COLUMN max_points_payment_share;
       DROP INDEX redemption_expiring;
-      DROP INDEX redemption_code_key;
+      DROP INDEX redemption_code_typed;
       ALTER TABLE redemption DROP CONSTRAINT redemption_fulfilled, DROP COLUMN expired_by_transaction, DROP COLUMN expires_at, DROP COLUMN fulfilled_at;
       UPDATE redemption SET status = 'CANCELLED' WHERE status = 'EXPIRED';
       UPDATE redemption SET status = 'ACTIVE' WHERE status = 'FULFILLED';
