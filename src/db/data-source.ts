@@ -15,6 +15,7 @@ import { ReferralQualifyingEarn1764000740000 } from '../../migrations/1764000740
 import { LedgerKernel1764000800000 } from '../../migrations/1764000800000-LedgerKernel';
 import { TransactionTypes1764000850000 } from '../../migrations/1764000850000-TransactionTypes';
 import { Webhooks1764000900000 } from '../../migrations/1764000900000-Webhooks';
+import { TillAndPayments1764000910000 } from '../../migrations/1764000910000-TillAndPayments';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -37,6 +38,7 @@ export const migrations = [
   LedgerKernel1764000800000,
   TransactionTypes1764000850000,
   Webhooks1764000900000,
+  TillAndPayments1764000910000,
 ];
 
 /** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */

@@ -134,6 +134,15 @@ export function canSeeTransaction(viewer: Viewer, tx: { partnerId: string | null
   return !(viewer.kind === 'partner' && tx.partnerId !== viewer.partnerId);
 }
 
+/**
+ * A redemption code at the till: the partner whose reward it is, and admins. For anyone else the
+ * code does not exist (redemptionByCode answers null, fulfillRedemption NOT_FOUND), so codes
+ * cannot be probed.
+ */
+export function canHonourRedemption(viewer: Viewer, rewardPartnerId: string): boolean {
+  return viewer.kind === 'admin' || (viewer.kind === 'partner' && viewer.partnerId === rewardPartnerId);
+}
+
 /** Settlement: admins see every partner; a partner only its own line and its own row and column. */
 export function settlementScope(viewer: Viewer): string | null {
   const caller = requirePartnerOrAdmin(viewer);
