@@ -98,18 +98,18 @@ describe('payWithPoints: the arithmetic', () => {
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 
-  it('IDR at its ISO 4217 decimals (2, as the app treats IDR everywhere): 3 points at burn rate 35.125 take 105.37 off (105.375 rounded down)', async () => {
+  it('IDR in whole rupiah (0 decimals): 3 points at burn rate 35.125 take 105 off (105.375 rounded down)', async () => {
     const airline = await newPartner(gw, { currencyCode: 'IDR', earnRate: '0.01', burnRate: '35.125' });
     const member = await memberWith(airline, '100000');
     const { payWithPoints } = (await pay(airline, payInput(member, 3, '250000', 'IDR'))).data!;
-    expect(payWithPoints.discount).toEqual({ amount: '105.37', currencyCode: 'IDR' });
-    expect(payWithPoints.bill).toEqual({ amount: '250000.00', currencyCode: 'IDR' });
-    // Whole-rupiah rates give whole rupiah: 700 points at 35 = 24,500.00.
+    expect(payWithPoints.discount).toEqual({ amount: '105', currencyCode: 'IDR' });
+    expect(payWithPoints.bill).toEqual({ amount: '250000', currencyCode: 'IDR' });
+    // 700 points at 35 = 24,500.
     const flat = await newPartner(gw, { currencyCode: 'IDR', earnRate: '0.01', burnRate: '35' });
     const other = await memberWith(flat, '100000');
-    expect((await pay(flat, payInput(other, 700, '30000', 'IDR'))).data!.payWithPoints.discount.amount).toBe('24500.00');
-    // A bill with more decimals than the currency has is refused.
-    const r = await pay(flat, payInput(other, 10, '30000.001', 'IDR'));
+    expect((await pay(flat, payInput(other, 700, '30000', 'IDR'))).data!.payWithPoints.discount.amount).toBe('24500');
+    // A bill with decimals the rupiah does not have is refused.
+    const r = await pay(flat, payInput(other, 10, '30000.5', 'IDR'));
     expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.billAmount' });
   });
 
@@ -203,7 +203,7 @@ describe('payWithPoints: lots, refunds and settlement', () => {
     await linkPartner(gw, payer, airline);
     // 400 points paid at the airline's till, and 400 spent on one of its rewards: the same to settlement.
     const { payWithPoints } = (await pay(airline, payInput(payer, 400, '50000', 'IDR'))).data!;
-    expect(payWithPoints.discount.amount).toBe('14000.00');
+    expect(payWithPoints.discount.amount).toBe('14000');
     const reward = await newReward(gw, airline, { pointsCost: 400 });
     await gw.ok(RedeemRewardDocument, { input: { memberId: redeemer.id, rewardId: reward.id, idempotencyKey: uniq('redeem') } }, redeemer.token);
     // A payment of 100 more, refunded in the same period: it counts 100 − 100 = 0.
@@ -214,12 +214,12 @@ describe('payWithPoints: lots, refunds and settlement', () => {
     const lines = (await gw.ok(SettlementDocument, period, gw.adminToken)).settlement;
     expect(lines.find((l) => l.partner.id === airline.id)).toMatchObject({
       pointsRedeemed: 800,
-      owedToPartner: { amount: '28000.00', currencyCode: 'IDR' },
-      net: { amount: '28000.00', currencyCode: 'IDR' },
+      owedToPartner: { amount: '28000', currencyCode: 'IDR' },
+      net: { amount: '28000', currencyCode: 'IDR' },
     });
     expect(lines.find((l) => l.partner.id === cafe.id)).toMatchObject({ pointsIssued: 2000, pointsRedeemed: 0 });
     const flows = (await gw.ok(SettlementMatrixDocument, period, airline.apiKey)).settlementMatrix;
-    expect(flows).toEqual([{ issuer: { id: cafe.id }, redeemer: { id: airline.id }, points: 800, value: { amount: '28000.00', currencyCode: 'IDR' } }]);
+    expect(flows).toEqual([{ issuer: { id: cafe.id }, redeemer: { id: airline.id }, points: 800, value: { amount: '28000', currencyCode: 'IDR' } }]);
   });
 });
 

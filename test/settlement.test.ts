@@ -14,13 +14,13 @@ describe('settlement', () => {
   //   earn 1000.00 MYR at café, rate v1 (earn 1, burn 0.01)  → 1000 pts issued, owed 10.00 MYR
   //   café moves to v2 (earn 2, burn 0.02)
   //   earn  500.00 MYR at café, v2                           → 1000 pts issued, owed 20.00 MYR
-  //   redeem 1500 at airline, v1 (burn 35)                   → 1500 pts honoured, 52,500.00 IDR
+  //   redeem 1500 at airline, v1 (burn 35)                   → 1500 pts honoured, 52,500 IDR
   //   airline moves to v2 (burn 40)
   //   redeem 300 at airline, v2, then cancel it              → nets to 0
   //   café refunds 250 pts of the first earn, at v1          → −250 pts, −2.50 MYR
   //   café:    issued 1750, owedByPartner 27.50 MYR, owedToPartner 0.00, net −27.50
-  //   airline: redeemed 1500, owedToPartner 52500.00 IDR, net 52500.00
-  //   matrix:  café → airline 1500 pts = 52500.00 IDR
+  //   airline: redeemed 1500, owedToPartner 52500 IDR, net 52500
+  //   matrix:  café → airline 1500 pts = 52500 IDR
   let cafe: TestPartner;
   let airline: TestPartner;
   let from: string;
@@ -61,16 +61,16 @@ describe('settlement', () => {
     expect(byId.get(airline.id)).toMatchObject({
       pointsIssued: 0,
       pointsRedeemed: 1500,
-      owedByPartner: { amount: '0.00', currencyCode: 'IDR' },
-      owedToPartner: { amount: '52500.00', currencyCode: 'IDR' },
-      net: { amount: '52500.00', currencyCode: 'IDR' },
+      owedByPartner: { amount: '0', currencyCode: 'IDR' },
+      owedToPartner: { amount: '52500', currencyCode: 'IDR' },
+      net: { amount: '52500', currencyCode: 'IDR' },
     });
   });
 
   it('shows who issued the points each partner honoured', async () => {
     const { settlementMatrix } = await gw.ok(SettlementMatrixDocument, { from, to }, gw.adminToken);
     const mine = settlementMatrix.filter((f) => [cafe.id, airline.id].includes(f.redeemer.id));
-    expect(mine).toEqual([{ issuer: { id: cafe.id }, redeemer: { id: airline.id }, points: 1500, value: { amount: '52500.00', currencyCode: 'IDR' } }]);
+    expect(mine).toEqual([{ issuer: { id: cafe.id }, redeemer: { id: airline.id }, points: 1500, value: { amount: '52500', currencyCode: 'IDR' } }]);
   });
 
   it('counts only the period asked for', async () => {

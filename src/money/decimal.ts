@@ -11,8 +11,16 @@ export function toPointsRoundingDown(value: Decimal): number {
   return value.toDecimalPlaces(0, Decimal.ROUND_DOWN).toNumber();
 }
 
-/** ISO 4217 minor units (MYR 2, JPY 0, KWD 3), or undefined for an unknown code. */
+/**
+ * Decimals a currency is priced and paid in where ISO 4217's minor unit is not what tills use:
+ * the rupiah's sen has not circulated for decades, so IDR bills, receipts and discounts are whole
+ * rupiah (ISO still lists 2).
+ */
+const CASH_DIGITS: Record<string, number> = { IDR: 0 };
+
+/** The currency's decimals (MYR 2, IDR 0, JPY 0, KWD 3), or undefined for an unknown code. */
 export function currencyDigits(code: string): number | undefined {
+  if (code in CASH_DIGITS) return CASH_DIGITS[code];
   const info = currencyCodes.code(code);
   return info ? info.digits : undefined;
 }

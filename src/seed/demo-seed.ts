@@ -25,10 +25,10 @@ const DEMO_MEMBERS = [
 const DEMO_PURCHASES: [number, number, string, string][] = [
   [0, 0, '18.50', 'KK-0001'],
   [0, 1, '2400.00', 'SS-0001'],
-  [0, 2, '1850000.00', 'NA-0001'],
+  [0, 2, '1850000', 'NA-0001'],
   [1, 1, '5200.00', 'SS-0002'],
   [1, 0, '9.90', 'KK-0002'],
-  [2, 2, '4200000.00', 'NA-0002'],
+  [2, 2, '4200000', 'NA-0002'],
 ];
 
 // [partner index, name, category, points, stock (null: unlimited), Gold only]
