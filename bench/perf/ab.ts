@@ -8,6 +8,7 @@
 //   AB_ROUNDS    rounds per step (6)   AB_SECONDS  seconds per load (5)   AB_MEMBERS  (2000)
 //   DATABASE_URL a PostgreSQL server for the two databases; unset: embedded
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freshDatabase, ChaosDatabase } from '../chaos/database';
 import { GatewayProcess } from '../chaos/gateway-process';
@@ -22,7 +23,39 @@ interface Side {
   gateway: GatewayProcess;
   coalition: BenchCoalition;
   rps: Map<string, number[]>;
+  /** CPU time per request (µs) of the gateway process and of its database's backends. */
+  cpu: Map<string, { gateway: number; database: number }[]>;
   sent: number;
+}
+
+/** utime + stime of a process, in clock ticks (100 a second on Linux); 0 once it is gone. */
+function ticks(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** The PostgreSQL backends serving one database: their command line names it. */
+function backendsOf(database: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(` ${database} `);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** CPU ticks now, for the gateway and the backends of its database: what a request costs whatever the machine's load. */
+function cpuNow(side: Side): { gateway: number; database: number } {
+  const name = new URL(side.database.url).pathname.slice(1);
+  return { gateway: ticks(side.gateway.pid!), database: backendsOf(name).reduce((sum, pid) => sum + ticks(pid), 0) };
 }
 
 const STEPS: Record<string, { op: 'earn' | 'dashboard' | 'trivial'; clients: number; hot?: number }> = {
@@ -61,7 +94,7 @@ async function startSide(name: string, root: string | undefined, members: number
   );
   await gateway.start();
   const coalition = await buildCoalition(gateway.url, adminToken, { members, dashboardMembers: 50, historyLength: 21, runId: `ab-${name}` });
-  return { name, database, gateway, coalition, rps: new Map(), sent: 0 };
+  return { name, database, gateway, coalition, rps: new Map(), cpu: new Map(), sent: 0 };
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
@@ -80,11 +113,22 @@ async function main(): Promise<void> {
       const step = STEPS[name]!;
       for (let r = 0; r < rounds; r++) {
         for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+          const before = cpuNow(side);
           const result = await load(name, side.gateway.url, step.clients, seconds, (n) => requestFor(side, step, n));
+          const after = cpuNow(side);
+          // Ticks are 10 ms: per request in µs.
+          const perRequest = (t: number) => Math.round((t * 10_000) / Math.max(1, result.requests));
+          side.cpu.set(name, [
+            ...(side.cpu.get(name) ?? []),
+            { gateway: perRequest(after.gateway - before.gateway), database: perRequest(after.database - before.database) },
+          ]);
           side.sent += result.requests + 1000;
           if (result.failures > 0) throw new Error(`${side.name} ${name}: ${result.failures} failures, first: ${result.firstFailure}`);
           side.rps.set(name, [...(side.rps.get(name) ?? []), Math.round(result.rps)]);
-          console.log(`[ab] ${name} round ${r + 1} ${side.name}: ${Math.round(result.rps)}/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms`);
+          const cpu = side.cpu.get(name)!.at(-1)!;
+          console.log(
+            `[ab] ${name} round ${r + 1} ${side.name}: ${Math.round(result.rps)}/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms; CPU per request: gateway ${cpu.gateway} µs, database ${cpu.database} µs`,
+          );
         }
       }
     }
@@ -92,6 +136,12 @@ async function main(): Promise<void> {
     for (const name of steps) {
       const [a, b] = sides.map((s) => s.rps.get(name)!);
       console.log(`| ${name} | ${median(a!)} [${a!.join(' ')}] | ${median(b!)} [${b!.join(' ')}] | ${(median(a!) / median(b!)).toFixed(2)} |`);
+    }
+    console.log(`\nCPU per request, median µs (gateway process; its database's backends):\n| step | this | other |\n|---|---:|---:|`);
+    for (const name of steps) {
+      const [a, b] = sides.map((s) => s.cpu.get(name)!);
+      const cell = (v: { gateway: number; database: number }[]) => `${median(v.map((c) => c.gateway))}; ${median(v.map((c) => c.database))}`;
+      console.log(`| ${name} | ${cell(a!)} | ${cell(b!)} |`);
     }
   } finally {
     for (const side of sides) {
