@@ -38,6 +38,8 @@ import {
 } from '../modules/challenge/challenge.resolver';
 import { PartnerLinkResolver } from '../modules/linking/partner-link.resolver';
 import { LinkMemberResolver } from '../modules/member/link-member.resolver';
+import { ConsentResolver, PartnerConsentResolver } from '../modules/member/consent.resolver';
+import { StaffResolver } from '../modules/staff/staff.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -82,6 +84,9 @@ export const resolvers = [
   ChallengeCompletionResolver,
   PartnerLinkResolver,
   LinkMemberResolver,
+  ConsentResolver,
+  PartnerConsentResolver,
+  StaffResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

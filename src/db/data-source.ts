@@ -14,6 +14,7 @@ import { PartnerLinks1764000720000 } from '../../migrations/1764000720000-Partne
 import { ReferralQualifyingEarn1764000740000 } from '../../migrations/1764000740000-ReferralQualifyingEarn';
 import { LedgerKernel1764000800000 } from '../../migrations/1764000800000-LedgerKernel';
 import { TransactionTypes1764000850000 } from '../../migrations/1764000850000-TransactionTypes';
+import { StaffAndPrivacy1764000920000 } from '../../migrations/1764000920000-StaffAndPrivacy';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -35,6 +36,7 @@ export const migrations = [
   ReferralQualifyingEarn1764000740000,
   LedgerKernel1764000800000,
   TransactionTypes1764000850000,
+  StaffAndPrivacy1764000920000,
 ];
 
 /** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */
