@@ -1,5 +1,6 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { StaffRole } from '../auth/staff-role';
+import { STAFF_ROLES, StaffRole } from '../auth/staff-role';
+import { ListSize } from '../../graphql/list-size';
 
 registerEnumType(StaffRole, {
   name: 'StaffRole',
@@ -17,7 +18,9 @@ export class StaffUser {
   @Field(() => String)
   displayName!: string;
 
+  // Distinct roles (the service keeps them so): at most one of each.
   @Field(() => [StaffRole])
+  @ListSize({ max: STAFF_ROLES.length })
   roles!: StaffRole[];
 
   @Field(() => Boolean, { description: 'false once deactivated: the user can no longer sign in, and its tokens stopped working' })
