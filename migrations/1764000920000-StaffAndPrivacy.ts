@@ -13,6 +13,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - staff_user / staff_session: personal operator accounts with roles, passwords as scrypt
  *   hashes; sessions are opaque bearer tokens kept as SHA-256 hashes, with an expiry.
  * - security_audit names the staff user (actor_kind STAFF) or the member (MEMBER) behind a change.
+ *   down() therefore works only while no entry names one: the trail is append-only.
  */
 export class StaffAndPrivacy1764000920000 implements MigrationInterface {
   name = 'StaffAndPrivacy1764000920000';

@@ -21,6 +21,8 @@ import { startTestGateway, TestGateway } from './support/gateway';
 import { linkPartner, newMember, newPartner, newStaff, TestPartner, uniq } from './support/factories';
 import { luhnCheckDigit, normalizeCardNumber } from '../src/modules/member/card-number';
 import { maskDisplayName, maskEmail, presentPersonalData } from '../src/modules/privacy/personal-data';
+import { createMigrator } from '../src/db/data-source';
+import { StaffAndPrivacy1764000920000 } from '../migrations/1764000920000-StaffAndPrivacy';
 
 let gw: TestGateway;
 let a: TestPartner;
@@ -39,6 +41,35 @@ async function enrolAtA(displayName = 'Nur Aisyah', birthDate = '1991-07-04') {
   const { issueMemberToken } = await gw.ok(IssueMemberTokenDocument, { memberId: enrollMember.id }, a.apiKey);
   return { id: enrollMember.id, email, token: issueMemberToken };
 }
+
+// First, before any staff or member writes the audit trail (down() cannot put back the old actor
+// kinds once entries name STAFF or MEMBER actors: the trail is append-only).
+describe('existing members', () => {
+  it('the migration gives every member a card and turns existing code links into consents', async () => {
+    const [enrolled, linked] = [await enrolAtA(), await enrolAtA()];
+    await linkPartner(gw, linked, b);
+    const migrator = createMigrator(gw.dbUrl);
+    await migrator.initialize();
+    const runner = migrator.createQueryRunner();
+    try {
+      // As before the issue: no card numbers, no consents, no staff; then the migration runs.
+      await new StaffAndPrivacy1764000920000().down(runner);
+      await new StaffAndPrivacy1764000920000().up(runner);
+    } finally {
+      await runner.release();
+      await migrator.destroy();
+    }
+    const cards = await gw.sql<{ card: string }>(`SELECT card_number AS card FROM member`);
+    expect(cards.every(({ card }) => normalizeCardNumber(card) === card)).toBe(true);
+    expect(new Set(cards.map((c) => c.card)).size).toBe(cards.length);
+    const consents = await gw.sql(`SELECT member_id, partner_id, via FROM member_partner_consent WHERE member_id = ANY($1::uuid[])`, [
+      [enrolled.id, linked.id],
+    ]);
+    expect(consents).toEqual([{ member_id: linked.id, partner_id: b.id, via: 'CODE' }]);
+    expect((await gw.ok(MemberPersonalDocument, { id: linked.id }, b.apiKey)).member!.email).toBe(linked.email);
+    expect((await gw.ok(MemberPersonalDocument, { id: enrolled.id }, b.apiKey)).member!.email).toBe(maskEmail(enrolled.email));
+  });
+});
 
 describe('masking, in one function', () => {
   it('email keeps the first letters and the top-level domain; the name its first letter; the birth date goes', () => {
