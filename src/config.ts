@@ -26,6 +26,20 @@ export interface RateLimits {
   readonly authFailures: number;
 }
 
+/** Webhook delivery (modules/webhook): Standard Webhooks over HTTP POST, retried on a schedule. */
+export interface WebhookSettings {
+  /** Seconds to wait before each retry after a failed attempt; past the last, the delivery fails. */
+  readonly retrySchedule: readonly number[];
+  /** Private, loopback and link-local targets in production (always allowed outside it). */
+  readonly allowPrivateTargets: boolean;
+  /** Per attempt: connect, send and the receiver's answer. */
+  readonly timeoutMs: number;
+  /** How often each instance looks for due deliveries (it is also woken by its own commits). */
+  readonly pollIntervalMs: number;
+  /** Deliveries one instance attempts at once. */
+  readonly concurrency: number;
+}
+
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly production: boolean;
@@ -72,6 +86,7 @@ export interface Config {
   /** Currency the coalition's own (program-funded) points are valued in, and a point's value in it. */
   readonly coalitionCurrency: string;
   readonly coalitionPointValue: string;
+  readonly webhooks: WebhookSettings;
 }
 
 export class ConfigError extends Error {}
@@ -105,6 +120,16 @@ function decimal(env: Env, name: string, fallback: string): string {
   const raw = env[name] || fallback;
   if (!/^\d{1,12}(\.\d{1,8})?$/.test(raw) || Number(raw) === 0) throw new ConfigError(`${name} must be a positive decimal such as 0.01, got "${raw}"`);
   return raw;
+}
+
+/** WEBHOOK_RETRY_SCHEDULE: seconds between attempts, e.g. "5,300,1800" (decimals allowed, for tests). */
+function retrySchedule(env: Env, name: string, fallback: string): number[] {
+  const raw = env[name] || fallback;
+  const parts = raw.split(',').map((s) => s.trim());
+  if (parts.length > 50 || !parts.every((s) => /^\d{1,6}(\.\d{1,3})?$/.test(s))) {
+    throw new ConfigError(`${name} must be a comma-separated list of at most 50 numbers of seconds, such as 5,300,1800, got "${raw}"`);
+  }
+  return Object.freeze(parts.map(Number)) as number[];
 }
 
 /** HOST: an address or a host name of this machine; `0.0.0.0` (or `::`) for every interface. */
@@ -185,5 +210,13 @@ export function loadConfig(env: Env = process.env): Config {
     outboxRetentionDays: integer(env, 'OUTBOX_RETENTION_DAYS', 7, 1, 3650),
     coalitionCurrency: currency(env, 'COALITION_CURRENCY', 'MYR'),
     coalitionPointValue: decimal(env, 'COALITION_POINT_VALUE', '0.01'),
+    webhooks: Object.freeze({
+      // About a day and a half in all before a delivery fails (and its endpoint, if failing all along, is deactivated).
+      retrySchedule: retrySchedule(env, 'WEBHOOK_RETRY_SCHEDULE', '5,300,1800,7200,18000,36000,36000'),
+      allowPrivateTargets: bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+      timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
+      pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 1000, 10, 60_000),
+      concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
+    }),
   });
 }

@@ -123,6 +123,7 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
             async drainServer() {
               await live.dispose();
               await services.relay.stop();
+              await services.webhookDispatcher.stop();
               await services.rateLimits.stop();
             },
           };
@@ -175,6 +176,7 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
   );
 
   await services.relay.start();
+  services.webhookDispatcher.start();
   // A scheduled run cut off by a lost database connection is retried by the next one: a warning.
   const jobFailed = (job: string) => (err: unknown) =>
     isConnectionError(err)

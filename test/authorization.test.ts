@@ -72,6 +72,11 @@ import {
   SetStaffUserRolesDocument,
   StaffLoginDocument,
   StaffUsersDocument,
+  CreateWebhookEndpointDocument,
+  RedeliverWebhookDocument,
+  SetWebhookEndpointActiveDocument,
+  WebhookDeliveriesDocument,
+  WebhookEndpointsDocument,
 } from './generated/graphql';
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
 import {
@@ -159,6 +164,8 @@ interface World {
   staff: Record<(typeof STAFF_CALLERS)[number], TestStaff>;
   /** The staff user setStaffUserRoles re-roles. */
   reroled: TestStaff;
+  endpointA: string; // A's webhook endpoint (POINTS_EARNED, to a port nobody listens on)
+  deliveryA: string; // its delivery of txAtA
   tokens: Record<CallerName | BadToken, string | null>;
 }
 let w: World;
@@ -214,6 +221,9 @@ async function snapshot() {
            (SELECT count(*) FROM member_partner_link)::int AS partner_links,
            (SELECT string_agg(concat_ws(':', member_id, partner_id, via), ',' ORDER BY member_id, partner_id) FROM member_partner_consent) AS consents,
            (SELECT string_agg(concat_ws(':', id, array_to_string(roles, '+'), active), ',' ORDER BY id) FROM staff_user) AS staff_users,
+           (SELECT string_agg(id::text || ':' || active, ',' ORDER BY created_at, id) FROM webhook_endpoint) AS webhook_endpoints,
+           (SELECT string_agg(id::text || ':' || status || ':' || round_attempts, ',' ORDER BY id) FROM webhook_delivery WHERE status <> 'PENDING') AS webhook_deliveries_done,
+           (SELECT count(*) FROM webhook_delivery)::int AS webhook_deliveries,
            (SELECT count(*) || '/' || count(used_at) FROM partner_link_code) AS link_codes,
            (SELECT coalesce(sum(balance), 0)::text || '/' || coalesce(sum(pending), 0)::text FROM account WHERE kind = 'MEMBER') AS balances,
            (SELECT coalesce(sum(remaining), 0)::text || '/' || coalesce(sum(pending), 0)::text FROM points_lot) AS lots_left`);
@@ -227,7 +237,11 @@ beforeAll(async () => {
   const [member, other, shopper, spender] = await Promise.all([newMember(gw, a), newMember(gw, b), newMember(gw, a), newMember(gw, a)]);
   // The member links B the way a member does: a code from its own token, redeemed by B.
   await linkPartner(gw, member, b);
+  // Before the earn at A, so that the earn makes a delivery for it (port 9 refuses: it is retried, slowly).
+  const endpointA = (await gw.ok(CreateWebhookEndpointDocument, { input: { url: 'http://127.0.0.1:9/hooks', events: ['POINTS_EARNED'] } }, a.apiKey))
+    .createWebhookEndpoint.endpoint.id;
   const txAtA = (await earn(gw, a, member, '10.00')).id;
+  const [deliveryA] = await gw.sql<{ id: string }>(`SELECT id::text AS id FROM webhook_delivery WHERE endpoint_id = $1 ORDER BY id LIMIT 1`, [endpointA]);
   const txAtB = (await earn(gw, b, member, '20.00')).id;
   // A tier change for `member` without moving its points (the other cells rely on them): the
   // outbox row an upgrade would have written, for tierChanged to replay.
@@ -353,6 +367,8 @@ beforeAll(async () => {
     privateMember,
     staff,
     reroled,
+    endpointA,
+    deliveryA: deliveryA!.id,
     tokens: {
       ...(Object.fromEntries(STAFF_CALLERS.map((c) => [c, staff[c as keyof World['staff']].token])) as Record<(typeof STAFF_CALLERS)[number], string>),
       deactivatedStaff: deactivated.token,
@@ -707,6 +723,68 @@ const CELLS: Cell[] = [
     expect: row(U, OK, OK, OK, SUSP, F, F, /* staff */ OK, F, F, OK, F),
     send: (t) => gw.gql(IssueMemberTokenDocument, { memberId: w.member.id }, t),
     check: async (d) => expect((await gw.ok(ViewerDocument, {}, d.issueMemberToken)).viewer).toBe(`member:${w.member.id}`),
+  },
+
+  // ---- webhooks: a partner's own endpoints, any for staff --------------------- anon admin A   B   susp member other / owner pm fin sup aud
+  {
+    // A partner lists its own; an admin every endpoint. Reading: a suspended partner still may.
+    name: 'query webhookEndpoints',
+    field: 'webhookEndpoints',
+    expect: row(U, OK, OK, OK, OK, F, F, /* staff */ OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(WebhookEndpointsDocument, {}, t),
+    check: (d, c) => {
+      const ids = d.webhookEndpoints.map((e: { id: string }) => e.id);
+      if (c === 'admin') expect(ids).toContain(w.endpointA);
+      else if (c === 'partnerA') expect(d.webhookEndpoints.every((e: { partner: { id: string } }) => e.partner.id === w.a.id)).toBe(true);
+      else expect(ids).not.toContain(w.endpointA);
+    },
+  },
+  {
+    name: "query webhookEndpoints (naming A's partnerId)",
+    field: 'webhookEndpoints',
+    expect: row(U, OK, OK, F, F, F, F, /* staff */ OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(WebhookEndpointsDocument, { partnerId: w.a.id }, t),
+    check: (d) => expect(d.webhookEndpoints.map((e: { id: string }) => e.id)).toContain(w.endpointA),
+  },
+  {
+    name: "query webhookDeliveries (A's endpoint)",
+    field: 'webhookDeliveries',
+    expect: row(U, OK, OK, F, F, F, F, /* staff */ OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(WebhookDeliveriesDocument, { endpointId: w.endpointA }, t),
+    check: (d) => expect(d.webhookDeliveries.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(w.deliveryA),
+  },
+  {
+    // A partner for itself, an admin (no partnerId) for the coalition. Its events are ones nothing here publishes.
+    name: 'mutation createWebhookEndpoint',
+    field: 'createWebhookEndpoint',
+    expect: row(U, OK, OK, OK, SUSP, F, F, /* staff */ OK, OK, F, F, F),
+    send: (t) => gw.gql(CreateWebhookEndpointDocument, { input: { url: 'http://127.0.0.1:9/created', events: ['REDEMPTION_FULFILLED'] } }, t),
+    check: (d, c) => {
+      expect(d.createWebhookEndpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      const partner = { admin: null, partnerA: w.a.id, partnerB: w.b.id }[c as 'admin' | 'partnerA' | 'partnerB'];
+      expect(d.createWebhookEndpoint.endpoint.partner?.id ?? null).toBe(partner);
+    },
+  },
+  {
+    name: 'mutation createWebhookEndpoint (naming partner A)',
+    field: 'createWebhookEndpoint',
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, OK, F, F, F),
+    send: (t) => gw.gql(CreateWebhookEndpointDocument, { input: { url: 'http://127.0.0.1:9/for-a', events: ['REDEMPTION_FULFILLED'], partnerId: w.a.id } }, t),
+    check: (d) => expect(d.createWebhookEndpoint.endpoint.partner.id).toBe(w.a.id),
+  },
+  {
+    name: "mutation setWebhookEndpointActive (A's endpoint)",
+    field: 'setWebhookEndpointActive',
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, OK, F, F, F),
+    send: (t) => gw.gql(SetWebhookEndpointActiveDocument, { id: w.endpointA, active: true }, t),
+    check: (d) => expect(d.setWebhookEndpointActive).toMatchObject({ id: w.endpointA, active: true }),
+  },
+  {
+    name: "mutation redeliverWebhook (a delivery of A's endpoint)",
+    field: 'redeliverWebhook',
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, OK, F, F, F),
+    send: (t) => gw.gql(RedeliverWebhookDocument, { deliveryId: w.deliveryA }, t),
+    check: (d) => expect(d.redeliverWebhook).toMatchObject({ id: w.deliveryA, status: 'PENDING' }),
   },
 
   // ---- partner links: the member makes a code, a partner redeems it ----------- anon admin A   B   susp member other / owner pm fin sup aud

@@ -41,7 +41,8 @@ describe('earnPoints', () => {
       balance: { available: 5126, lifetimeEarned: 5126, qualifyingPoints: 5126 },
     });
     const events = await gw.sql<{ topic: string }>(`SELECT topic FROM outbox_event WHERE member_id = $1 ORDER BY id`, [member.id]);
-    expect(events.map((e) => e.topic)).toEqual(['BALANCE_CHANGED', 'TIER_CHANGED', 'BALANCE_CHANGED']);
+    // The enrolment's own event (for MEMBER_ENROLLED webhooks) comes first.
+    expect(events.map((e) => e.topic)).toEqual(['MEMBER_ENROLLED', 'BALANCE_CHANGED', 'TIER_CHANGED', 'BALANCE_CHANGED']);
   });
 
   it('replays an idempotent retry: same key and input return the original, nothing new is written', async () => {

@@ -102,7 +102,7 @@ it('purges outbox events past the retention, keeping recent ones replayable', as
   const member = await newMember(gw, cafe);
   await gw.ok(EarnPointsDocument, { input: earnInput(member, '1.00') }, cafe.apiKey);
   await gw.ok(EarnPointsDocument, { input: earnInput(member, '2.00') }, cafe.apiKey);
-  const [old] = await gw.sql<{ id: number }>(`SELECT min(id)::int AS id FROM outbox_event WHERE member_id = $1`, [member.id]);
+  const [old] = await gw.sql<{ id: number }>(`SELECT min(id)::int AS id FROM outbox_event WHERE member_id = $1 AND topic = 'BALANCE_CHANGED'`, [member.id]);
   await gw.sql(`UPDATE outbox_event SET created_at = now() - interval '8 days' WHERE id = $1`, [old!.id]);
   expect(await gw.services.relay.purge()).toBeGreaterThanOrEqual(1);
   const left = await gw.sql<{ id: number }>(`SELECT id::int FROM outbox_event WHERE member_id = $1 AND topic = 'BALANCE_CHANGED'`, [member.id]);

@@ -9,7 +9,8 @@ import { EarnPointsAtTillDocument, MemberDashboardDocument } from './generated/g
 import { startTestGateway, TestGateway } from './support/gateway';
 import { earn, earnInput, newMember, newPartner, TestPartner } from './support/factories';
 
-const BACKGROUND = [/FROM outbox_event WHERE id/, /pg_notify/, /SET last_used_at/];
+// The webhook dispatcher's polls are background work too.
+const BACKGROUND = [/FROM outbox_event WHERE id/, /pg_notify/, /SET last_used_at/, /FROM webhook_endpoint WHERE active/, /^\s*WITH due AS/];
 
 let statements: string[] | null = null;
 const original = Client.prototype.query;

@@ -22,6 +22,7 @@ import { linkPartner, newMember, newPartner, newStaff, TestPartner, uniq } from 
 import { luhnCheckDigit, normalizeCardNumber } from '../src/modules/member/card-number';
 import { maskDisplayName, maskEmail, presentPersonalData } from '../src/modules/privacy/personal-data';
 import { createMigrator } from '../src/db/data-source';
+import { webhookBody } from '../src/modules/webhook/webhook-body';
 import { StaffAndPrivacy1764000920000 } from '../migrations/1764000920000-StaffAndPrivacy';
 
 let gw: TestGateway;
@@ -177,6 +178,19 @@ describe('consent', () => {
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'partnerId' });
     const [{ n }] = await gw.sql<{ n: number }>(`SELECT count(*)::int AS n FROM member_partner_consent WHERE member_id = $1`, [m.id]);
     expect(n).toBe(0);
+  });
+});
+
+describe('webhook bodies follow the same rule', () => {
+  it("a MEMBER_ENROLLED body for a partner's endpoint masks what that partner may not see; the coalition's sees all", async () => {
+    const m = await enrolAtA('Siti Nurhaliza');
+    const source = { eventId: 1, eventType: 'MEMBER_ENROLLED' as const, memberId: m.id, payload: { enrolledByPartnerId: a.id }, createdAt: new Date() };
+    const memberIn = async (recipient: string | null) => (await webhookBody(gw.db, source, recipient)).data.member as Record<string, unknown>;
+    expect(await memberIn(a.id)).toMatchObject({ id: m.id, email: m.email, displayName: 'Siti Nurhaliza' });
+    expect(await memberIn(null)).toMatchObject({ email: m.email, displayName: 'Siti Nurhaliza' });
+    expect(await memberIn(b.id)).toMatchObject({ id: m.id, email: maskEmail(m.email), displayName: 'S' });
+    await gw.ok(GrantPartnerConsentDocument, { memberId: m.id, partnerId: b.id }, m.token);
+    expect(await memberIn(b.id)).toMatchObject({ email: m.email, displayName: 'Siti Nurhaliza' });
   });
 });
 

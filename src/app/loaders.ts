@@ -19,6 +19,7 @@ import { personalDataRule } from '../modules/auth/policy';
 import { auditActorOf } from '../modules/audit/audit-trail';
 import { membersVisibleToPartner } from '../modules/privacy/visibility';
 import { recordPersonalDataReads } from '../modules/privacy/personal-data-reads';
+import type { WebhookEndpoint } from '../modules/webhook/webhook.types';
 
 export interface Loaders {
   partner: DataLoader<string, Partner | null>;
@@ -35,6 +36,7 @@ export interface Loaders {
   latestMembership: DataLoader<string, Membership | null>;
   punchCard: DataLoader<string, PunchCard | null>;
   challenge: DataLoader<string, Challenge | null>;
+  webhookEndpoint: DataLoader<string, WebhookEndpoint | null>;
   /** By partner id: all its rules, inactive ones included (the resolver filters per viewer). */
   partnerEarnRules: DataLoader<string, EarnRule[]>;
   /** By partner id: its active punch cards. */
@@ -91,6 +93,7 @@ export function createLoaders(s: Services, viewer: Viewer): Loaders {
     latestMembership: byKey((ids) => s.memberships.latestFor(ids), 'memberId'),
     punchCard: byKey((ids) => s.punchCards.byIds(ids), 'id'),
     challenge: byKey((ids) => s.challenges.byIds(ids), 'id'),
+    webhookEndpoint: byKey((ids) => s.webhooks.byIds(ids), 'id'),
     partnerEarnRules: groupedByKey((ids) => s.earnRules.forPartners(ids), 'partnerId'),
     partnerPunchCards: groupedByKey((ids) => s.punchCards.forPartners(ids), 'partnerId'),
     memberPunchCards: groupedByKey((ids) => s.punchCards.progressFor(ids), 'memberId'),

@@ -40,6 +40,7 @@ import { PartnerLinkResolver } from '../modules/linking/partner-link.resolver';
 import { LinkMemberResolver } from '../modules/member/link-member.resolver';
 import { ConsentResolver, PartnerConsentResolver } from '../modules/member/consent.resolver';
 import { StaffResolver } from '../modules/staff/staff.resolver';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from '../modules/webhook/webhook.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -87,6 +88,8 @@ export const resolvers = [
   ConsentResolver,
   PartnerConsentResolver,
   StaffResolver,
+  WebhookEndpointResolver,
+  WebhookDeliveryResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

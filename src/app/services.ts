@@ -38,6 +38,8 @@ import { PartnerLinkService } from '../modules/linking/partner-link.service';
 import { ConsentService } from '../modules/linking/consent.service';
 import { StaffSessionService } from '../modules/auth/staff-session.service';
 import { StaffService } from '../modules/staff/staff.service';
+import { WebhookService } from '../modules/webhook/webhook.service';
+import { WebhookDispatcher } from '../modules/webhook/webhook-dispatcher';
 
 export interface Services {
   db: Pool;
@@ -70,12 +72,21 @@ export interface Services {
   consents: ConsentService;
   staffSessions: StaffSessionService;
   staff: StaffService;
+  webhooks: WebhookService;
+  /** Sends webhook deliveries (started and stopped with the server). */
+  webhookDispatcher: WebhookDispatcher;
 }
 
 export async function createServices(db: Pool, config: Config, logger: Logger): Promise<Services> {
   const relay = new OutboxRelay(db, poolUrl(db), new LocalBus(config.liveQueueLimit), logger, config.outboxRetentionDays);
-  // Events committed by any transaction wake the relay at once (it would find them on its next poll).
-  onEventsCommitted(db, () => relay.nudge());
+  const webhookTargets = { production: config.production, allowPrivateTargets: config.webhooks.allowPrivateTargets };
+  const webhookDispatcher = new WebhookDispatcher(db, config.webhooks, webhookTargets, logger);
+  // Events committed by any transaction wake the relay at once (it would find them on its next
+  // poll), and this instance's webhook dispatcher (the deliveries were written with the events).
+  onEventsCommitted(db, () => {
+    relay.nudge();
+    webhookDispatcher.nudge();
+  });
   const coalition = await ensureCoalitionIssuer(db, config.coalitionCurrency, config.coalitionPointValue);
   const ledger = new LedgerService(db);
   const apiKeys = new ApiKeyService(db);
@@ -113,6 +124,8 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     consents: new ConsentService(db),
     staffSessions,
     staff: new StaffService(db, staffSessions, rateLimits),
+    webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.endpointsChanged()),
+    webhookDispatcher,
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens, staffSessions),
     audit: new AuditService(db),
     rateLimits,

@@ -14,6 +14,7 @@ import { PartnerLinks1764000720000 } from '../../migrations/1764000720000-Partne
 import { ReferralQualifyingEarn1764000740000 } from '../../migrations/1764000740000-ReferralQualifyingEarn';
 import { LedgerKernel1764000800000 } from '../../migrations/1764000800000-LedgerKernel';
 import { TransactionTypes1764000850000 } from '../../migrations/1764000850000-TransactionTypes';
+import { Webhooks1764000900000 } from '../../migrations/1764000900000-Webhooks';
 import { StaffAndPrivacy1764000920000 } from '../../migrations/1764000920000-StaffAndPrivacy';
 import { GuardedClient } from './guarded-client';
 
@@ -36,6 +37,7 @@ export const migrations = [
   ReferralQualifyingEarn1764000740000,
   LedgerKernel1764000800000,
   TransactionTypes1764000850000,
+  Webhooks1764000900000,
   StaffAndPrivacy1764000920000,
 ];
 

@@ -28,6 +28,8 @@ export const ErrorCode = {
    * `…64` twin (Points64), named in extensions.use.
    */
   INT_OVERFLOW: 'INT_OVERFLOW',
+  /** redeliverWebhook on an endpoint that is switched off or was deactivated: switch it on first (setWebhookEndpointActive). */
+  WEBHOOK_ENDPOINT_INACTIVE: 'WEBHOOK_ENDPOINT_INACTIVE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

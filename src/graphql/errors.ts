@@ -27,6 +27,7 @@ const HTTP_STATUS: Record<ErrorCode, number | undefined> = {
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
   INT_OVERFLOW: undefined,
+  WEBHOOK_ENDPOINT_INACTIVE: undefined,
 };
 
 export function domainToGraphQLError(err: DomainError): GraphQLError {

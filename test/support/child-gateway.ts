@@ -6,6 +6,8 @@ export interface ChildGateway {
   wsUrl: string;
   adminToken: string;
   stop(): Promise<void>;
+  /** Ends it with this signal (SIGKILL: no drain, no cleanup) and waits for it to be gone. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 export async function startChildGateway(databaseUrl: string, adminToken: string, env: Record<string, string> = {}): Promise<ChildGateway> {
@@ -31,11 +33,14 @@ export async function startChildGateway(databaseUrl: string, adminToken: string,
     url,
     wsUrl: url.replace(/^http/, 'ws'),
     adminToken,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => end('SIGTERM'),
+    kill: (signal) => end(signal),
   };
+  function end(signal: NodeJS.Signals) {
+    return new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
 }

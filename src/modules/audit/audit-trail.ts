@@ -27,6 +27,8 @@ export enum AuditAction {
   CONSENT_REVOKED = 'CONSENT_REVOKED',
   /** A staff user read a member's personal data (unmasked email, name or birth date, or a lookup by email). */
   MEMBER_DATA_READ = 'MEMBER_DATA_READ',
+  WEBHOOK_ENDPOINT_CREATED = 'WEBHOOK_ENDPOINT_CREATED',
+  WEBHOOK_ENDPOINT_ACTIVE_SET = 'WEBHOOK_ENDPOINT_ACTIVE_SET',
 }
 
 export enum AuditTargetType {
@@ -42,6 +44,7 @@ export enum AuditTargetType {
   CHALLENGE = 'CHALLENGE',
   STAFF_USER = 'STAFF_USER',
   MEMBER = 'MEMBER',
+  WEBHOOK_ENDPOINT = 'WEBHOOK_ENDPOINT',
 }
 
 export const PROGRAM_SETTINGS_TARGET_ID = 'program';

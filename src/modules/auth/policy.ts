@@ -29,6 +29,8 @@ export enum Capability {
   MANAGE_CATALOG = 'MANAGE_CATALOG',
   /** Program settings and partners' lifecycle settings. */
   MANAGE_SETTINGS = 'MANAGE_SETTINGS',
+  /** Webhook endpoints: create, switch on and off, redeliver. */
+  MANAGE_WEBHOOKS = 'MANAGE_WEBHOOKS',
   /** Acting for members: enrol, earn or redeem on a partner's behalf, refunds, memberships, member tokens, consents. */
   SERVE_MEMBERS = 'SERVE_MEMBERS',
 }
@@ -48,6 +50,7 @@ const CAPABILITIES: Record<Capability, { read: boolean; roles: readonly StaffRol
   [Capability.MANAGE_RATES]: { read: false, roles: [PROGRAM_MANAGER] },
   [Capability.MANAGE_CATALOG]: { read: false, roles: [PROGRAM_MANAGER] },
   [Capability.MANAGE_SETTINGS]: { read: false, roles: [PROGRAM_MANAGER] },
+  [Capability.MANAGE_WEBHOOKS]: { read: false, roles: [PROGRAM_MANAGER] },
   [Capability.SERVE_MEMBERS]: { read: false, roles: [SUPPORT] },
 };
 
@@ -282,4 +285,38 @@ export function requireConsentChange(viewer: Viewer, memberId: string, field = '
 export function consentsScope(viewer: Viewer, memberId: string): string | null {
   requireMemberAccess(viewer, memberId);
   return viewer.kind === 'partner' ? viewer.partnerId : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Who a new webhook endpoint belongs to: a partner's key, itself (an input naming another partner
+ * is refused); staff (MANAGE_WEBHOOKS), the partner they name or, naming none, the coalition
+ * (null), whose endpoints receive every event.
+ */
+export function webhookEndpointOwner(viewer: Viewer, inputPartnerId: string | null | undefined): string | null {
+  const caller = requireActivePartnerOrStaff(viewer, Capability.MANAGE_WEBHOOKS);
+  if (caller.kind === 'staff') return inputPartnerId ?? null;
+  return actingPartnerId(caller, Capability.MANAGE_WEBHOOKS, inputPartnerId);
+}
+
+/**
+ * Listing endpoints: a partner sees its own (naming another partner is refused); staff
+ * (READ_PROGRAM) see the named partner's, or every endpoint when they name none. undefined: no restriction.
+ */
+export function webhookEndpointsScope(viewer: Viewer, partnerId: string | null | undefined): string | undefined {
+  const caller = requirePartnerOrStaff(viewer, Capability.READ_PROGRAM);
+  if (caller.kind === 'staff') return partnerId ?? undefined;
+  if (partnerId && partnerId !== caller.partnerId) throw forbidden('partnerId: a partner sees only its own webhook endpoints', 'partnerId');
+  return caller.partnerId;
+}
+
+/** One endpoint, its deliveries, switching it and redelivering: its partner, or staff (the coalition's: staff only). */
+export function requireWebhookEndpointAccess(viewer: Viewer, endpoint: { partnerId: string | null }, field: string, write: boolean): PartnerOrStaff {
+  const caller = write ? requireActivePartnerOrStaff(viewer, Capability.MANAGE_WEBHOOKS) : requirePartnerOrStaff(viewer, Capability.READ_PROGRAM);
+  if (caller.kind === 'partner' && endpoint.partnerId !== caller.partnerId)
+    throw forbidden(`${field}: a partner manages only its own webhook endpoints`, field);
+  return caller;
 }

@@ -14,7 +14,7 @@
 // (debt is paid first); a debit takes from lots only what the balance held above zero.
 import { randomUUID } from 'node:crypto';
 import { Tx, query } from '../../db/sql';
-import { NewOutboxEvent, outboxInsertParams, outboxInsertSql, publish } from '../../db/outbox';
+import { NewOutboxEvent, outboxCtes, outboxInsertParams, publish } from '../../db/outbox';
 import { PointsTransaction, TRANSACTION_COLUMNS, TransactionType } from './points-transaction.entity';
 import type { Wallet } from './wallet';
 
@@ -138,7 +138,14 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
         memberId: w.memberId,
         partnerId: p.announce ? p.announce.partnerId : p.partnerId,
         // The balance as of this transaction, so a subscriber replaying missed events sees each as it was.
-        payload: { transactionId: id, available: w.balance, lifetimeEarned: w.lifetimeEarned, pending: w.pending, qualifyingPoints: w.qualifying },
+        payload: {
+          transactionId: id,
+          transactionType: p.type,
+          available: w.balance,
+          lifetimeEarned: w.lifetimeEarned,
+          pending: w.pending,
+          qualifyingPoints: w.qualifying,
+        },
       });
     }
   }
@@ -173,7 +180,7 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
        SELECT member_id, (now() AT TIME ZONE 'UTC')::date, sum(points) FROM unnest($34::uuid[], $35::bigint[]) AS q(member_id, points)
         GROUP BY member_id
        ON CONFLICT (member_id, day) DO UPDATE SET points = qualifying_points_day.points + EXCLUDED.points),
-     events AS (${outboxInsertSql(36)})
+     ${outboxCtes(36)}
      SELECT ${TRANSACTION_COLUMNS} FROM tx`,
     [
       txIds,

@@ -1,8 +1,10 @@
+import type { NewOutboxEvent } from '../../db/outbox';
+
 /** A committed change, as written to outbox_event in the same transaction as the change itself. */
 export interface OutboxEvent {
   id: number;
   /** API_KEY_REVOKED: payload { apiKeyId, endsAt }, for every instance to close that key's live connections. */
-  topic: 'BALANCE_CHANGED' | 'TIER_CHANGED' | 'CHALLENGE_COMPLETED' | 'EXCHANGE_RATE_CHANGED' | 'API_KEY_REVOKED';
+  topic: NewOutboxEvent['topic'];
   memberId: string | null;
   partnerId: string | null;
   payload: Record<string, unknown>;

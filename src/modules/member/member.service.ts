@@ -10,6 +10,7 @@ import { memberHistoryPage } from '../../db/member-history';
 import { qualifyingPointsOf } from '../ledger/qualifying';
 import { TRANSACTION_COLUMNS, PointsTransaction } from '../ledger/points-transaction.entity';
 import { recordLink } from '../linking/partner-link.service';
+import { publish } from '../../db/outbox';
 import { MEMBER_COLUMNS, Balance, Member } from './member.entity';
 import { normalizeCardNumber } from './card-number';
 
@@ -88,6 +89,8 @@ export class MemberService {
         await openWallet(m, member.id);
         // The enrolling partner may act for its new member (issue it tokens) without a link code.
         if (enrolledByPartnerId) await recordLink(m, member.id, enrolledByPartnerId, 'ENROLMENT');
+        // For webhooks (MEMBER_ENROLLED): the enrolling partner's endpoints and the coalition's.
+        await publish(m, { topic: 'MEMBER_ENROLLED', memberId: member.id, partnerId: enrolledByPartnerId, payload: { enrolledByPartnerId } });
         if (key !== null) await recordResult(m, scope, key, member.id);
         return member;
       });

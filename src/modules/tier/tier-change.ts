@@ -2,7 +2,7 @@
 // transaction (the earn that crosses a threshold, or the scheduled evaluation), under the
 // member's wallet lock so the event is ordered with the member's other events.
 import { Tx, query } from '../../db/sql';
-import { NewOutboxEvent, outboxInsertParams, outboxInsertSql } from '../../db/outbox';
+import { NewOutboxEvent, outboxCtes, outboxInsertParams } from '../../db/outbox';
 
 export interface TierMove {
   memberId: string;
@@ -23,8 +23,9 @@ export async function moveTiers(m: Tx, moves: readonly TierMove[]): Promise<void
   await query(
     m,
     `WITH moved AS (
-       UPDATE member mb SET tier_id = u.tier_id FROM unnest($1::uuid[], $2::uuid[]) AS u(member_id, tier_id) WHERE mb.id = u.member_id)
-     ${outboxInsertSql(3)}`,
+       UPDATE member mb SET tier_id = u.tier_id FROM unnest($1::uuid[], $2::uuid[]) AS u(member_id, tier_id) WHERE mb.id = u.member_id),
+     ${outboxCtes(3)}
+     SELECT 1`,
     [moves.map((t) => t.memberId), moves.map((t) => t.toTierId), ...outboxInsertParams(m, events)],
   );
 }
