@@ -77,6 +77,9 @@ import {
   SetWebhookEndpointActiveDocument,
   WebhookDeliveriesDocument,
   WebhookEndpointsDocument,
+  RedemptionByCodeDocument,
+  FulfillRedemptionDocument,
+  PayWithPointsDocument,
 } from './generated/graphql';
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
 import {
@@ -210,6 +213,7 @@ async function snapshot() {
            (SELECT count(*) FROM badge)::int AS badges,
            (SELECT count(*) FROM member_bonus)::int AS member_bonuses,
            (SELECT count(*) FROM lot_consumption)::int AS lot_consumptions,
+           (SELECT count(*) || '/' || count(reversed_by_transaction) FROM points_payment) AS payments,
            (SELECT count(*) FROM exchange_rate)::int AS rates,
            (SELECT count(*) FROM member)::int AS members,
            (SELECT count(*) FROM account)::int AS accounts,
@@ -398,7 +402,8 @@ const U = 'UNAUTHENTICATED';
 const F = 'FORBIDDEN';
 const BAD = 'BAD_USER_INPUT';
 const SUSP = 'PARTNER_SUSPENDED';
-type Outcome = typeof OK | typeof U | typeof F | typeof BAD | typeof SUSP;
+const NF = 'NOT_FOUND';
+type Outcome = typeof OK | typeof U | typeof F | typeof BAD | typeof SUSP | typeof NF;
 
 /** Outcomes in CALLERS order: anonymous, admin, partnerA, partnerB, suspended, member, otherMember, then the staff roles owner, programManager, finance, support, auditor. */
 function row(
@@ -985,6 +990,59 @@ const CELLS: Cell[] = [
     check: (d) => expect(d.reverseTransaction).toMatchObject({ type: 'REVERSAL', points: 10, reverses: { id: lastRedeemAtA, type: 'REDEEM' } }),
   },
 
+  // ---- the till: codes of A's rewards, payments with points at A ---------------- anon admin A   B   susp member other / owner pm fin sup aud
+  {
+    // Only A (whose reward it is) and admins find the code; anyone else gets null, as for no code at all.
+    name: "query redemptionByCode (a code of A's reward)",
+    field: 'redemptionByCode',
+    expect: row(U, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
+    send: async (t) => gw.gql(RedemptionByCodeDocument, { code: (await codeOf(w.redemptionAtA)).toLowerCase() }, t),
+    check: (d, c) => expect(d.redemptionByCode?.id ?? null).toBe(c === 'admin' || c === 'partnerA' ? w.redemptionAtA : null),
+  },
+  {
+    // Object level: B uses a code of A's reward (NOT_FOUND: no way to probe codes). A fresh code for each call.
+    name: "mutation fulfillRedemption (a code of A's reward)",
+    field: 'fulfillRedemption',
+    expect: row(U, OK, OK, NF, SUSP, F, F, /* staff */ OK, F, F, OK, F),
+    prepare: async () => {
+      const { redeemReward } = await gw.ok(
+        RedeemRewardDocument,
+        { input: { memberId: w.spender.id, rewardId: w.rewardA, idempotencyKey: uniq('redeem') } },
+        w.spender.token,
+      );
+      lastCodeAtA = redeemReward.code;
+    },
+    send: (t) => gw.gql(FulfillRedemptionDocument, { code: lastCodeAtA, key: uniq('fulfil') }, t),
+    check: (d) => expect(d.fulfillRedemption).toMatchObject({ code: lastCodeAtA, status: 'FULFILLED', reward: { id: w.rewardA } }),
+  },
+  {
+    // At the till of the caller: the spender is linked to A (it enrolled there), not to B. An admin must name the partner.
+    name: 'mutation payWithPoints (the spender, at the caller)',
+    field: 'payWithPoints',
+    expect: row(U, BAD, OK, F, SUSP, F, F, /* staff */ BAD, F, F, BAD, F),
+    send: (t) => gw.gql(PayWithPointsDocument, { input: tillPayment() }, t),
+    check: (d) =>
+      expect(d.payWithPoints).toMatchObject({ points: 10, discount: { amount: '0.10' }, partner: { id: w.a.id }, transaction: { type: 'PAYMENT' } }),
+  },
+  {
+    name: 'mutation payWithPoints (the spender, naming A)',
+    field: 'payWithPoints',
+    expect: row(U, OK, OK, F, F, F, F, /* staff */ OK, F, F, OK, F),
+    send: (t) => gw.gql(PayWithPointsDocument, { input: { ...tillPayment(), partnerId: w.a.id } }, t),
+    check: (d) => expect(d.payWithPoints).toMatchObject({ points: 10, partner: { id: w.a.id }, member: { id: w.spender.id } }),
+  },
+  {
+    // Object level: B refunds a payment made at A's till. A fresh payment for each call.
+    name: 'mutation reverseTransaction (a payment at A)',
+    field: 'reverseTransaction',
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, F, F, OK, F),
+    prepare: async () => {
+      lastPaymentAtA = (await gw.ok(PayWithPointsDocument, { input: tillPayment() }, w.a.apiKey)).payWithPoints.transaction.id;
+    },
+    send: (t) => gw.gql(ReverseTransactionDocument, { input: { transactionId: lastPaymentAtA, idempotencyKey: uniq('refund') } }, t),
+    check: (d) => expect(d.reverseTransaction).toMatchObject({ type: 'REVERSAL', points: 10, reverses: { id: lastPaymentAtA, type: 'PAYMENT' } }),
+  },
+
   // ---- settlement: admins all, a partner its own line, row and column -------- anon admin A   B   susp member other / owner pm fin sup aud
   {
     name: 'query settlement',
@@ -1220,6 +1278,17 @@ let linkee: TestMember;
 let linkCode = '';
 let lastEarnAtA = '';
 let lastRedeemAtA = '';
+let lastCodeAtA = '';
+let lastPaymentAtA = '';
+const tillPayment = () => ({
+  memberId: w.spender.id,
+  points: 10,
+  billAmount: '10.00',
+  currencyCode: 'MYR',
+  externalRef: uniq('till'),
+  idempotencyKey: uniq('pay'),
+});
+const codeOf = async (redemptionId: string) => (await gw.sql<{ code: string }>(`SELECT code FROM redemption WHERE id = $1`, [redemptionId]))[0]!.code;
 const period = () => ({ from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() });
 
 /** Reads write nothing whoever calls them: the snapshot is for mutations (and costs a query each way). */

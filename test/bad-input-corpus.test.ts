@@ -31,6 +31,7 @@ let unlimited: { id: string }; // the store's, 10 points
 let earnTx: string;
 let redeemTx: string;
 let redemptionId: string;
+let aliceCode: string;
 
 beforeAll(async () => {
   const huge = '100000000';
@@ -45,6 +46,7 @@ beforeAll(async () => {
   const { redeemReward } = await gw.ok(RedeemRewardDocument, { input: { memberId: alice.id, rewardId: limited.id, idempotencyKey: uniq('key') } }, alice.token);
   redeemTx = redeemReward.transaction.id;
   redemptionId = redeemReward.id;
+  aliceCode = redeemReward.code;
 });
 afterAll(() => gw?.stop());
 
@@ -94,6 +96,8 @@ const ISSUE = 'mutation Issue($memberId: ID!) { issueMemberToken(memberId: $memb
 const NEW_KEY = 'mutation Key($partnerId: ID!) { createPartnerApiKey(partnerId: $partnerId) }';
 const SET_RATE = 'mutation Rate($input: SetExchangeRateInput!) { setExchangeRate(input: $input) { id } }';
 const SET_STATUS = 'mutation Status($partnerId: ID!, $status: PartnerStatus!) { setPartnerStatus(partnerId: $partnerId, status: $status) { id } }';
+const PAY = 'mutation Pay($input: PayWithPointsInput!) { payWithPoints(input: $input) { id } }';
+const FULFIL = 'mutation Fulfil($code: String!, $key: String!) { fulfillRedemption(code: $code, idempotencyKey: $key) { id } }';
 const NEW_RULE = 'mutation Rule($input: EarnRuleInput!) { createEarnRule(input: $input) { id } }';
 
 const json = (query: string, variables?: unknown, operationName?: string) => JSON.stringify({ query, variables, operationName });
@@ -120,7 +124,7 @@ const describeValue = (v: unknown) => {
 };
 
 /** Amounts that are not a purchase: ≤ 0, too many decimals for MYR, not numbers, over 10^12, not strings. */
-function badAmounts(): Case[] {
+function badAmount() {
   const noTrailingZero = (s: string) => !s.endsWith('0');
   const amount = fc.oneof(
     fc.integer({ min: -1_000_000_000, max: -1 }).map(String),
@@ -168,7 +172,11 @@ function badAmounts(): Case[] {
       fc.array(fc.constant('10.00'), { minLength: 1, maxLength: 3 }),
     ),
   );
-  return draw(amount, 45, 1).map((a) => ({
+  return amount;
+}
+
+function badAmounts(): Case[] {
+  return draw(badAmount(), 45, 1).map((a) => ({
     category: 'amount',
     label: `earnPoints amount ${describeValue(a)}`,
     body: json(EARN, { input: validEarn({ amount: a }) }),
@@ -819,9 +827,68 @@ function unknownOperations(): Case[] {
   return cases;
 }
 
+/** The till: bills that are not a bill, points that cannot pay, codes nobody may use. */
+function tillCases(): Case[] {
+  const validPayment = (over: Record<string, unknown>) => ({
+    memberId: alice.id,
+    points: 10,
+    billAmount: '10.00',
+    currencyCode: 'MYR',
+    externalRef: uniq('till'),
+    idempotencyKey: uniq('key'),
+    ...over,
+  });
+  const badPoints = fc.oneof(
+    fc.integer({ min: -1_000_000, max: 0 }),
+    fc.double({ min: 0.01, max: 99.99, noInteger: true, noNaN: true }),
+    // More than alice holds, more than a transaction moves, more than Int holds.
+    fc.integer({ min: 71, max: 2 ** 31 - 1 }),
+    fc.constantFrom(2 ** 31, 2 ** 53, 1e20, '10', null, true, [10]),
+  );
+  const code = fc.oneof(
+    fc.string({ minLength: 0, maxLength: 80 }),
+    fc.constantFrom('', ' - ', 'ZZZZ-ZZZZ-ZZZZ-ZZZZ', "' OR 1=1 --", '%', '_'.repeat(16), 'A'.repeat(65)),
+  );
+  return [
+    ...draw(badAmount(), 15, 40).map((a) => ({
+      category: 'till',
+      label: `payWithPoints billAmount ${describeValue(a)}`,
+      body: json(PAY, { input: validPayment({ billAmount: a }) }),
+      token: cafe.apiKey,
+    })),
+    ...draw(badPoints, 12, 41).map((p) => ({
+      category: 'till',
+      label: `payWithPoints points ${describeValue(p)}`,
+      body: json(PAY, { input: validPayment({ points: p }) }),
+      token: cafe.apiKey,
+    })),
+    ...draw(code, 10, 42).map((c) => ({
+      category: 'till',
+      label: `fulfillRedemption code ${describeValue(c)}`,
+      body: json(FULFIL, { code: c, key: uniq('key') }),
+      token: cafe.apiKey,
+    })),
+    // Alice's real code, at a partner whose reward it is not: as if it did not exist.
+    {
+      category: 'till',
+      label: "fulfillRedemption of the café's code by the store",
+      body: json(FULFIL, { code: aliceCode, key: uniq('key') }),
+      token: store.apiKey,
+    },
+    { category: 'till', label: 'payWithPoints in THB at the café', body: json(PAY, { input: validPayment({ currencyCode: 'THB' }) }), token: cafe.apiKey },
+    {
+      category: 'till',
+      label: 'payWithPoints for a member the store never met',
+      body: json(PAY, { input: validPayment({ currencyCode: 'THB' }) }),
+      token: store.apiKey,
+    },
+  ];
+}
+
 function corpus(): Case[] {
   return [
     badAmounts(),
+    tillCases(),
     wrongTypes(),
     unknownIds(),
     wrongKindIds(),
@@ -881,7 +948,7 @@ describe('bad-input corpus', () => {
       const cases = corpus();
       expect(cases.length).toBeGreaterThanOrEqual(200);
       const categories = new Set(cases.map((c) => c.category));
-      expect(categories.size).toBe(10);
+      expect(categories.size).toBe(11);
 
       const before = await fingerprint();
       const failures: string[] = [];

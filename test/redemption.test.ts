@@ -211,7 +211,7 @@ describe('reverseTransaction', () => {
       { input: { transactionId: redeemReward.transaction.id, idempotencyKey: uniq('rev') } },
       gw.adminToken,
     );
-    expect(twice.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(twice.errors?.[0]?.extensions).toMatchObject({ code: 'REDEMPTION_NOT_ACTIVE', status: 'CANCELLED', field: 'input.transactionId' });
     expect(await ledgerViolations(gw)).toEqual([]);
   });
 

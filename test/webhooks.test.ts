@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateWebhookEndpointDocument,
+  FulfillRedemptionDocument,
   RedeemRewardDocument,
   RedeliverWebhookDocument,
   ReverseTransactionDocument,
@@ -70,23 +71,15 @@ describe('the coalition endpoint', () => {
     await gw.ok(ReverseTransactionDocument, { input: { transactionId: first.id, idempotencyKey: uniq('rev') } }, partner.apiKey); // POINTS_REVERSED
     await gw.sql(`UPDATE points_lot SET expires_at = now() - interval '1 day' WHERE member_id = $1 AND remaining > 0`, [member.id]);
     await expirePoints(gw.db, new Date()); // POINTS_EXPIRED
-    // The kinds later features write (an adjustment, a fulfilled code) go through the same outbox table.
+    await gw.ok(FulfillRedemptionDocument, { code: redeemed.redeemReward.code, key: uniq('f') }, partner.apiKey); // REDEMPTION_FULFILLED
+    // The kind a later feature writes (an adjustment) goes through the same outbox table.
     await withTransaction(gw.db, async (m) => {
-      await publish(
-        m,
-        {
-          topic: 'BALANCE_CHANGED',
-          memberId: member.id,
-          partnerId: partner.id,
-          payload: { transactionId: first.id, transactionType: 'ADJUSTMENT', available: 1, lifetimeEarned: 1, pending: 0, qualifyingPoints: 1 },
-        },
-        {
-          topic: 'REDEMPTION_FULFILLED',
-          memberId: member.id,
-          partnerId: partner.id,
-          payload: { redemptionId: redeemed.redeemReward.id, rewardId: reward.id, fulfilledAt: new Date().toISOString() },
-        },
-      );
+      await publish(m, {
+        topic: 'BALANCE_CHANGED',
+        memberId: member.id,
+        partnerId: partner.id,
+        payload: { transactionId: first.id, transactionType: 'ADJUSTMENT', available: 1, lifetimeEarned: 1, pending: 0, qualifyingPoints: 1 },
+      });
     });
 
     await receiver.waitFor(() => WEBHOOK_EVENT_TYPES.every((t) => receiver.ofType(t).length > 0));
@@ -111,7 +104,12 @@ describe('the coalition endpoint', () => {
     expect(receiver.ofType('POINTS_REDEEMED')[0]!.payload!.data.transaction).toMatchObject({ type: 'REDEEM', points: -10 });
     expect(receiver.ofType('POINTS_REVERSED')[0]!.payload!.data.transaction).toMatchObject({ type: 'REVERSAL', points: -10, reversesId: first.id });
     expect(receiver.ofType('POINTS_EXPIRED')[0]!.payload!.data.transaction).toMatchObject({ type: 'EXPIRY' });
-    expect(receiver.ofType('REDEMPTION_FULFILLED')[0]!.payload!.data).toMatchObject({ redemptionId: redeemed.redeemReward.id, rewardId: reward.id });
+    expect(receiver.ofType('REDEMPTION_FULFILLED')[0]!.payload!.data).toMatchObject({
+      redemptionId: redeemed.redeemReward.id,
+      rewardId: reward.id,
+      quantity: 1,
+      pointsSpent: 10,
+    });
     // In order per member: this member's events arrived in event (commit) order.
     const ids = receiver.received.filter((r) => JSON.stringify(r.payload!.data).includes(member.id)).map((r) => Number(r.payload!.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));

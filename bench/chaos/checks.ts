@@ -107,11 +107,12 @@ export async function bookViolations(sql: Sql, rewards: ChaosReward[]): Promise<
   );
   v.push(
     ...listed(
-      'redemptions whose cancellation state disagrees with the ledger',
+      'redemptions whose cancellation or expiry state disagrees with the ledger',
       await sql(
         `SELECT d.id FROM redemption d
-      WHERE (d.status = 'CANCELLED') <> EXISTS (SELECT 1 FROM ledger_transaction r WHERE r.reverses_id = d.transaction_id)
-         OR (d.status = 'CANCELLED' AND d.cancelled_by_transaction IS NULL)`,
+      WHERE (d.status IN ('CANCELLED', 'EXPIRED')) <> EXISTS (SELECT 1 FROM ledger_transaction r WHERE r.reverses_id = d.transaction_id)
+         OR (d.status = 'CANCELLED' AND d.cancelled_by_transaction IS NULL)
+         OR (d.status = 'EXPIRED' AND d.expired_by_transaction IS NULL)`,
       ),
     ),
   );

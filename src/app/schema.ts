@@ -12,6 +12,8 @@ import { BalanceResolver } from '../modules/member/balance.resolver';
 import { PartnerResolver } from '../modules/partner/partner.resolver';
 import { TierResolver } from '../modules/tier/tier.resolver';
 import { MemberRedemptionsResolver, RedemptionResolver } from '../modules/redemption/redemption.resolver';
+import { RedemptionTillResolver } from '../modules/redemption/redemption-till.resolver';
+import { PointsPaymentResolver } from '../modules/payment/payment.resolver';
 import { SettlementFlowResolver, SettlementResolver } from '../modules/settlement/settlement.resolver';
 import { CatalogResolver, PartnerRewardsResolver } from '../modules/catalog/catalog.resolver';
 import { RewardResolver } from '../modules/catalog/reward.resolver';
@@ -55,6 +57,8 @@ export const resolvers = [
   EarnResolver,
   RedemptionResolver,
   MemberRedemptionsResolver,
+  RedemptionTillResolver,
+  PointsPaymentResolver,
   SettlementResolver,
   SettlementFlowResolver,
   CatalogResolver,

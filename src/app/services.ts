@@ -9,6 +9,8 @@ import { ApiKeyService } from '../modules/auth/api-key.service';
 import { Authenticator } from '../modules/auth/authenticate';
 import { MemberTokenService, loadTokenSecret } from '../modules/auth/member-token.service';
 import { RedemptionService } from '../modules/redemption/redemption.service';
+import { RedemptionTillService } from '../modules/redemption/redemption-till.service';
+import { PaymentService } from '../modules/payment/payment.service';
 import { ReversalService } from '../modules/reversal/reversal.service';
 import { SettlementService } from '../modules/settlement/settlement.service';
 import { CatalogService } from '../modules/catalog/catalog.service';
@@ -55,6 +57,10 @@ export interface Services {
   earnWriter: EarnBatchWriter;
   catalog: CatalogService;
   redemptions: RedemptionService;
+  /** Redemption codes at the honouring partner's till. */
+  redemptionTill: RedemptionTillService;
+  /** Paying with points at a partner's till. */
+  payments: PaymentService;
   reversals: ReversalService;
   settlement: SettlementService;
   apiKeys: ApiKeyService;
@@ -110,6 +116,8 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     earnWriter,
     catalog: new CatalogService(db),
     redemptions: new RedemptionService(db),
+    redemptionTill: new RedemptionTillService(db),
+    payments: new PaymentService(db),
     reversals: new ReversalService(db, ledger),
     settlement: new SettlementService(db),
     apiKeys,

@@ -15,6 +15,7 @@ import { ReferralQualifyingEarn1764000740000 } from '../../migrations/1764000740
 import { LedgerKernel1764000800000 } from '../../migrations/1764000800000-LedgerKernel';
 import { TransactionTypes1764000850000 } from '../../migrations/1764000850000-TransactionTypes';
 import { Webhooks1764000900000 } from '../../migrations/1764000900000-Webhooks';
+import { TillAndPayments1764000910000 } from '../../migrations/1764000910000-TillAndPayments';
 import { StaffAndPrivacy1764000920000 } from '../../migrations/1764000920000-StaffAndPrivacy';
 import { GuardedClient } from './guarded-client';
 
@@ -38,6 +39,7 @@ export const migrations = [
   LedgerKernel1764000800000,
   TransactionTypes1764000850000,
   Webhooks1764000900000,
+  TillAndPayments1764000910000,
   StaffAndPrivacy1764000920000,
 ];
 

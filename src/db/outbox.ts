@@ -44,6 +44,16 @@ export interface ExchangeRateChangedPayload {
   [k: string]: unknown;
 }
 
+/** A redemption's code was honoured at the till of the reward's partner (the event's partner). */
+export interface RedemptionFulfilledPayload {
+  redemptionId: string;
+  rewardId: string;
+  quantity: number;
+  pointsSpent: number;
+  fulfilledAt: Date | string;
+  [k: string]: unknown;
+}
+
 /** For every instance to close the live connections of a key that ends. */
 export interface ApiKeyRevokedPayload {
   apiKeyId: string;
@@ -54,14 +64,6 @@ export interface ApiKeyRevokedPayload {
 /** A member joined, at `partnerId` (null: enrolled by an admin or the system). */
 export interface MemberEnrolledPayload {
   enrolledByPartnerId: string | null;
-  [k: string]: unknown;
-}
-
-/** A redemption's code was honoured at the till of the reward's partner (the event's partner). */
-export interface RedemptionFulfilledPayload {
-  redemptionId: string;
-  rewardId: string;
-  fulfilledAt: Date | string;
   [k: string]: unknown;
 }
 

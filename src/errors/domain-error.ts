@@ -11,6 +11,8 @@ export const ErrorCode = {
   RATE_NOT_SET: 'RATE_NOT_SET',
   PARTNER_SUSPENDED: 'PARTNER_SUSPENDED',
   TIER_REQUIRED: 'TIER_REQUIRED',
+  /** A redemption code that is no longer ACTIVE (FULFILLED, CANCELLED or EXPIRED: extensions.status) cannot be used or cancelled. */
+  REDEMPTION_NOT_ACTIVE: 'REDEMPTION_NOT_ACTIVE',
   /** A live subscription fell too far behind and was ended; resubscribe with `after`. */
   SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
   /** The socket already holds LIVE_MAX_SUBSCRIPTIONS_PER_SOCKET subscriptions (extensions.limit); end one first. */

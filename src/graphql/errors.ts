@@ -22,6 +22,7 @@ const HTTP_STATUS: Record<ErrorCode, number | undefined> = {
   RATE_NOT_SET: undefined,
   PARTNER_SUSPENDED: undefined,
   TIER_REQUIRED: undefined,
+  REDEMPTION_NOT_ACTIVE: undefined,
   SUBSCRIBER_TOO_SLOW: undefined,
   TOO_MANY_SUBSCRIPTIONS: undefined,
   RATE_LIMITED: 429,

@@ -102,7 +102,7 @@ export class LedgerModel {
   }
 
   reverseRedeem(r: ModelRedemption): Answer {
-    if (!r.active) return { code: 'BAD_USER_INPUT' };
+    if (!r.active) return { code: 'REDEMPTION_NOT_ACTIVE' };
     r.active = false;
     const before = r.member.balance;
     r.member.balance += r.cost;

@@ -16,6 +16,7 @@ export type TransactionType =
   | 'BONUS'
   | 'EARN'
   | 'EXPIRY'
+  | 'PAYMENT'
   | 'REDEEM'
   | 'REVERSAL';
 

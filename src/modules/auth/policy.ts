@@ -227,6 +227,15 @@ export function canSeeTransaction(viewer: Viewer, tx: { partnerId: string | null
   return !(viewer.kind === 'partner' && tx.partnerId !== viewer.partnerId);
 }
 
+/**
+ * A redemption code at the till: the partner whose reward it is, and staff (READ_MEMBERS; using
+ * one also needs SERVE_MEMBERS, checked by the caller). For anyone else the code does not exist
+ * (redemptionByCode answers null, fulfillRedemption NOT_FOUND), so codes cannot be probed.
+ */
+export function canHonourRedemption(viewer: Viewer, rewardPartnerId: string): boolean {
+  return staffCan(viewer, Capability.READ_MEMBERS) || (viewer.kind === 'partner' && viewer.partnerId === rewardPartnerId);
+}
+
 /** Settlement: staff (READ_SETTLEMENT) see every partner; a partner only its own line and its own row and column. */
 export function settlementScope(viewer: Viewer): string | null {
   const caller = requirePartnerOrStaff(viewer, Capability.READ_SETTLEMENT);

@@ -61,8 +61,8 @@ export class CatalogService {
           if (!(await queryOne(m, `SELECT 1 FROM partner WHERE id = $1`, [partnerId]))) throw notFound('input.partnerId', 'partner');
           const created = (await queryOne<Reward>(
             m,
-            `INSERT INTO reward (partner_id, name, description, category, points_cost, stock, min_tier_id, active)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${REWARD_COLUMNS}`,
+            `INSERT INTO reward (partner_id, name, description, category, points_cost, stock, min_tier_id, active, valid_days)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${REWARD_COLUMNS}`,
             [
               partnerId,
               fields.name,
@@ -72,6 +72,7 @@ export class CatalogService {
               fields.stock ?? null,
               fields.minTierId ?? null,
               fields.active,
+              fields.validDays ?? null,
             ],
           ))!;
           await recordAudit(m, { ...rewardAudit(actor, AuditAction.REWARD_CREATED, created), previous: null });
@@ -87,7 +88,7 @@ export class CatalogService {
         const updated = (await queryOne<Reward>(
           m,
           `UPDATE reward SET name = $2, description = $3, category = $4, points_cost = $5, stock = $6, min_tier_id = $7,
-                  active = $8, updated_at = now()
+                  active = $8, valid_days = $9, updated_at = now()
             WHERE id = $1 RETURNING ${REWARD_COLUMNS}`,
           [
             id,
@@ -98,6 +99,7 @@ export class CatalogService {
             keep(fields.stock, current.stock),
             keep(fields.minTierId, current.minTierId),
             fields.active,
+            keep(fields.validDays, current.validDays),
           ],
         ))!;
         await recordAudit(m, { ...rewardAudit(actor, AuditAction.REWARD_CHANGED, updated), previous: rewardValue(current) });
@@ -175,6 +177,7 @@ function rewardValue(r: Reward): Record<string, unknown> {
     pointsCost: r.pointsCost,
     stock: r.stock,
     minTierId: r.minTierId,
+    validDays: r.validDays,
     active: r.active,
   };
 }

@@ -29,6 +29,9 @@ export class RewardInput {
   @Field(() => ID, { nullable: true, description: 'Only members of this tier or above may redeem it' })
   minTierId?: string | null;
 
+  @Field(() => Int, { nullable: true, description: 'Codes redeemed from now on are valid this many days, 1 to 3650; null: no expiry' })
+  validDays?: number | null;
+
   @Field(() => Boolean, {
     nullable: true,
     defaultValue: true,

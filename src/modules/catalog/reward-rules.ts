@@ -19,6 +19,7 @@ export interface RewardFields {
   category?: string | null;
   stock?: number | null;
   minTierId?: string | null;
+  validDays?: number | null;
 }
 
 export interface RewardFieldsInput {
@@ -29,7 +30,10 @@ export interface RewardFieldsInput {
   category?: string | null;
   stock?: number | null;
   minTierId?: string | null;
+  validDays?: number | null;
 }
+
+export const MAX_VALID_DAYS = 3650;
 
 function intBetween(value: number, min: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -64,6 +68,9 @@ export function validRewardFields(input: RewardFieldsInput): RewardFields {
   }
   if (input.minTierId !== undefined) {
     fields.minTierId = input.minTierId === null ? null : requireId(input.minTierId, 'input.minTierId');
+  }
+  if (input.validDays !== undefined) {
+    fields.validDays = input.validDays === null ? null : intBetween(input.validDays, 1, MAX_VALID_DAYS, 'input.validDays');
   }
   return fields;
 }

@@ -27,6 +27,9 @@ export class Reward {
 
   minTierId!: string | null;
 
+  @Field(() => Int, { nullable: true, description: 'A redemption code of this reward is valid this many days (then EXPIRED, points back); null: no expiry' })
+  validDays!: number | null;
+
   @Field(() => Boolean)
   active!: boolean;
 
@@ -35,4 +38,4 @@ export class Reward {
 }
 
 export const REWARD_COLUMNS = `id, seq, partner_id AS "partnerId", name, description, category, points_cost AS "pointsCost",
-  stock, min_tier_id AS "minTierId", active, created_at AS "createdAt"`;
+  stock, min_tier_id AS "minTierId", valid_days AS "validDays", active, created_at AS "createdAt"`;

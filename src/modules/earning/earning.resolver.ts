@@ -47,6 +47,7 @@ class EarnPreview {
 
 const SOURCE_OF: Partial<Record<TransactionType, PointsSource>> = {
   [TransactionType.REDEEM]: PointsSource.REDEMPTION,
+  [TransactionType.PAYMENT]: PointsSource.PAYMENT,
   [TransactionType.REVERSAL]: PointsSource.REVERSAL,
   [TransactionType.ADJUSTMENT]: PointsSource.ADJUSTMENT,
   [TransactionType.EXPIRY]: PointsSource.EXPIRY,

@@ -9,7 +9,7 @@ import { PointsTransaction } from './points-transaction.entity';
 
 @Resolver(() => PointsTransaction)
 export class LedgerResolver {
-  @FieldResolver(() => Money, { nullable: true, description: 'The purchase that earned the points' })
+  @FieldResolver(() => Money, { nullable: true, description: 'The purchase that earned the points; for a PAYMENT, the bill the points paid towards' })
   purchase(@Root() tx: PointsTransaction): Money | null {
     if (tx.purchaseAmount === null || tx.purchaseCurrency === null) return null;
     return { amount: formatAmount(tx.purchaseAmount, tx.purchaseCurrency), currencyCode: tx.purchaseCurrency };

@@ -7,6 +7,8 @@ export enum TransactionType {
   ADJUSTMENT = 'ADJUSTMENT',
   EXPIRY = 'EXPIRY',
   BONUS = 'BONUS',
+  /** Points spent at a partner's till as money off the bill (payment module). */
+  PAYMENT = 'PAYMENT',
 }
 registerEnumType(TransactionType, { name: 'TransactionType' });
 

@@ -6,6 +6,8 @@
 // Every change is audited in its own transaction, with the settings as they were.
 import type { Pool } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
+import { Exact } from '../../money/decimal';
+import { MAX_POINTS_PER_TRANSACTION } from '../ledger/transaction-limit';
 import { Db, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { AuditAction, AuditActor, AuditTargetType, PROGRAM_SETTINGS_TARGET_ID, recordAudit } from '../audit/audit-trail';
@@ -13,7 +15,8 @@ import { ProgramSettings, ProgramSettingsInput } from './program-settings.types'
 
 const COLUMNS = `points_expire_after_months AS "pointsExpireAfterMonths", extend_expiry_on_activity AS "extendExpiryOnActivity",
   birthday_bonus_points AS "birthdayBonusPoints", referral_bonus_points AS "referralBonusPoints",
-  referral_minimum_points AS "referralMinimumPoints", updated_at AS "updatedAt"`;
+  referral_minimum_points AS "referralMinimumPoints", max_points_payment_share::text AS "maxPointsPaymentShare",
+  min_points_per_payment AS "minPointsPerPayment", updated_at AS "updatedAt"`;
 
 const MAX_BONUS = 1_000_000;
 
@@ -21,6 +24,15 @@ function bonus(value: number | undefined, field: string, least = 0): number | nu
   if (value === undefined || value === null) return null;
   if (!Number.isInteger(value) || value < least || value > MAX_BONUS) throw badInput(field, `must be a whole number from ${least} to ${MAX_BONUS}`);
   return value;
+}
+
+/** The cap on the share of a bill points may pay: a decimal in (0, 1], normalised ("0.50" → "0.5"). */
+function paymentShare(value: string | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  const share = new Exact(value);
+  if (share.lte(0) || share.gt(1) || share.decimalPlaces() > 4)
+    throw badInput('input.maxPointsPaymentShare', 'must be above 0 and at most 1, with at most 4 decimal places');
+  return share.toString();
 }
 
 export class ProgramSettingsService {
@@ -42,6 +54,11 @@ export class ProgramSettingsService {
     const birthday = bonus(input.birthdayBonusPoints, 'input.birthdayBonusPoints');
     const referral = bonus(input.referralBonusPoints, 'input.referralBonusPoints');
     const referralMinimum = bonus(input.referralMinimumPoints, 'input.referralMinimumPoints', 1);
+    const share = paymentShare(input.maxPointsPaymentShare);
+    const minPayment = input.minPointsPerPayment ?? null;
+    if (minPayment !== null && (!Number.isInteger(minPayment) || minPayment < 1 || minPayment > MAX_POINTS_PER_TRANSACTION)) {
+      throw badInput('input.minPointsPerPayment', `must be a whole number from 1 to ${MAX_POINTS_PER_TRANSACTION}`);
+    }
     return withTransaction(this.db, async (m) => {
       const { updatedAt: _before, ...previous } = (await queryOne<ProgramSettings>(m, `SELECT ${COLUMNS} FROM program_settings FOR UPDATE`))!;
       const updated = (await queryOne<ProgramSettings>(
@@ -52,9 +69,11 @@ export class ProgramSettingsService {
            birthday_bonus_points = coalesce($4, birthday_bonus_points),
            referral_bonus_points = coalesce($5, referral_bonus_points),
            referral_minimum_points = coalesce($6, referral_minimum_points),
+           max_points_payment_share = coalesce($7::numeric, max_points_payment_share),
+           min_points_per_payment = coalesce($8, min_points_per_payment),
            updated_at = now()
          RETURNING ${COLUMNS}`,
-        [months !== undefined, months ?? null, input.extendExpiryOnActivity ?? null, birthday, referral, referralMinimum],
+        [months !== undefined, months ?? null, input.extendExpiryOnActivity ?? null, birthday, referral, referralMinimum, share, minPayment],
       ))!;
       const { updatedAt: _after, ...current } = updated;
       await recordAudit(m, {

@@ -1,4 +1,5 @@
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { DecimalScalar } from '../../graphql/scalars';
 
 @ObjectType({ simpleResolvers: true, description: "The program's lifecycle settings (one set for the whole coalition)" })
 export class ProgramSettings {
@@ -24,6 +25,14 @@ export class ProgramSettings {
   })
   referralMinimumPoints!: number;
 
+  @Field(() => DecimalScalar, {
+    description: 'The largest share of a bill points may pay at a till (payWithPoints), above 0 up to 1; default 1 (the whole bill)',
+  })
+  maxPointsPaymentShare!: string;
+
+  @Field(() => Int, { description: 'The fewest points one payWithPoints may spend; default 1' })
+  minPointsPerPayment!: number;
+
   @Field(() => Date)
   updatedAt!: Date;
 }
@@ -44,6 +53,12 @@ export class ProgramSettingsInput {
 
   @Field(() => Int, { nullable: true, description: '1 to 1000000' })
   referralMinimumPoints?: number;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'Above 0, at most 1, up to 4 decimal places (e.g. "0.5": points pay at most half a bill)' })
+  maxPointsPaymentShare?: string;
+
+  @Field(() => Int, { nullable: true, description: '1 to 10000000' })
+  minPointsPerPayment?: number;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Points expiring on one day' })

@@ -10,7 +10,7 @@ import { Exact } from '../../money/decimal';
 import { query, queryOne } from '../../db/sql';
 import type { Caller } from '../auth/viewer';
 import { actingPartnerId } from '../auth/policy';
-import { newRedemptionCode } from '../redemption/redemption-code';
+import { REDEMPTION_EXPIRY_SQL, newRedemptionCode } from '../redemption/redemption-code';
 import { AuditAction, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
 import { Capability, requireActivePartnerOrStaff } from '../auth/policy';
 import { withTransaction } from '../../db/transaction';
@@ -136,8 +136,8 @@ export class PunchCardService {
         m,
         `WITH card AS (
            UPDATE punch_card_progress SET punches = 0, completed_count = completed_count + 1 WHERE member_id = $1 AND punch_card_id = $5)
-         INSERT INTO redemption (member_id, reward_id, partner_id, quantity, points_spent, code, transaction_id)
-         VALUES ($1, $2, $3, 1, 0, $4, $6) RETURNING id`,
+         INSERT INTO redemption (member_id, reward_id, partner_id, quantity, points_spent, code, transaction_id, expires_at)
+         VALUES ($1, $2, $3, 1, 0, $4, $6, ${REDEMPTION_EXPIRY_SQL('$2')}) RETURNING id`,
         [earn.memberId, card.rewardId, earn.partnerId, newRedemptionCode(), card.id, tx.id],
       ))!;
       punches.push({ punchCardId: card.id, completed: true, redemptionId: redemption.id });

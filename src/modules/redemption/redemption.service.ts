@@ -16,7 +16,7 @@ import { post } from '../ledger/journal';
 import { TransactionType } from '../ledger/points-transaction.entity';
 import { coalitionAccountId, lockWallet } from '../ledger/wallet';
 import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
-import { newRedemptionCode } from './redemption-code';
+import { REDEMPTION_EXPIRY_SQL, newRedemptionCode } from './redemption-code';
 import { REDEMPTION_COLUMNS, Redemption } from './redemption.entity';
 
 export interface RedeemReward {
@@ -111,8 +111,8 @@ export class RedemptionService {
       });
       const redemption = (await queryOne<Redemption>(
         m,
-        `INSERT INTO redemption (member_id, reward_id, partner_id, quantity, points_spent, code, transaction_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${REDEMPTION_COLUMNS}`,
+        `INSERT INTO redemption (member_id, reward_id, partner_id, quantity, points_spent, code, transaction_id, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, ${REDEMPTION_EXPIRY_SQL('$2')}) RETURNING ${REDEMPTION_COLUMNS}`,
         [memberId, rewardId, reward.partnerId, quantity, cost, newRedemptionCode(), tx.id],
       ))!;
       await recordResult(m, callerScope(caller), key, redemption.id);

@@ -1,7 +1,8 @@
 // Corrections are new transactions, never edits. Reversing an EARN (a refund) claws points back —
 // from that earn's own lot first, then oldest-expiry first — and may leave the wallet negative
 // when the points were already spent. Reversing a REDEEM cancels the redemption, returns the
-// points to the very lots they came from (with their expiry) and restores the stock.
+// points to the very lots they came from (with their expiry) and restores the stock; a PAYMENT
+// (a refund at the till) likewise gives its points back to their lots (payment/payment.service.ts).
 import type { Pool, Tx } from '../../db/sql';
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
@@ -15,7 +16,10 @@ import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempot
 import { Posting, post } from '../ledger/journal';
 import { LedgerService } from '../ledger/ledger.service';
 import { PointsTransaction, TransactionType } from '../ledger/points-transaction.entity';
-import { Wallet, coalitionAccountId, lockWallet } from '../ledger/wallet';
+import { Wallet, lockWallet } from '../ledger/wallet';
+import { RedemptionStatus } from '../redemption/redemption.entity';
+import { refundPayment } from '../payment/payment.service';
+import { giveRedemptionBack, lockRedemptionOf, redemptionNotActive } from '../redemption/redemption-return';
 import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
 
 export interface ReverseTransaction {
@@ -75,7 +79,8 @@ export class ReversalService {
         reversal = await this.reverseEarn(m, original, wallet, points, reason);
         await clawBackReferralBonus(m, original);
       } else if (original.type === TransactionType.REDEEM) reversal = await this.reverseRedeem(m, original, wallet, points, reason);
-      else throw badInput('input.transactionId', `only EARN and REDEEM transactions can be reversed, not ${original.type}`);
+      else if (original.type === TransactionType.PAYMENT) reversal = await refundPayment(m, original, wallet, points, reason);
+      else throw badInput('input.transactionId', `only EARN, REDEEM and PAYMENT transactions can be reversed, not ${original.type}`);
       await recordResult(m, callerScope(caller), key, reversal);
       return reversal;
     });
@@ -137,29 +142,12 @@ export class ReversalService {
   }
 
   private async reverseRedeem(m: Tx, redeem: PointsTransaction, wallet: Wallet, points: number | null, reason: string | null) {
-    const redemption = await queryOne<{ id: string; rewardId: string; quantity: number; pointsSpent: number; status: string }>(
-      m,
-      `SELECT id, reward_id AS "rewardId", quantity, points_spent AS "pointsSpent", status FROM redemption WHERE transaction_id = $1`,
-      [redeem.id],
-    );
-    if (!redemption || redemption.status !== 'ACTIVE') throw badInput('input.transactionId', 'this redemption has already been reversed');
+    // Locked after the wallet, as the expiry job does; a fulfilment waits here or has already won.
+    const redemption = await lockRedemptionOf(m, redeem.id);
+    if (!redemption) throw badInput('input.transactionId', 'this transaction has no redemption to cancel');
+    if (redemption.status !== RedemptionStatus.ACTIVE) throw redemptionNotActive(redemption.status, 'input.transactionId', 'cancelled');
     const n = redemption.pointsSpent;
     if (points !== null && points !== n) throw badInput('input.points', `a redemption is reversed whole: omit points or give ${n}`);
-    const tx = await post(m, {
-      type: TransactionType.REVERSAL,
-      wallet,
-      partnerId: redeem.partnerId,
-      points: n,
-      counter: [{ accountId: await coalitionAccountId(m, 'COALITION_REDEMPTION'), amount: -n }],
-      // The points go back to the very lots they came from, with their expiry (a wallet in debt
-      // keeps only what lifts it above zero: the journal's rule).
-      use: { kind: 'restore', transactionId: redeem.id },
-      exchangeRateId: redeem.exchangeRateId,
-      reversesId: redeem.id,
-      reason,
-    });
-    await query(m, `UPDATE reward SET stock = stock + $2 WHERE id = $1 AND stock IS NOT NULL`, [redemption.rewardId, redemption.quantity]);
-    await query(m, `UPDATE redemption SET status = 'CANCELLED', cancelled_by_transaction = $2 WHERE id = $1`, [redemption.id, tx.id]);
-    return tx.id;
+    return (await giveRedemptionBack(m, redemption, redeem, wallet, RedemptionStatus.CANCELLED, reason)).id;
   }
 }

@@ -12,6 +12,9 @@ import { SettlementFlow, SettlementLine } from './settlement.types';
 
 const MAX_PERIOD_DAYS = 366;
 
+// Points honoured at a partner: reward redemptions and payments with points at its till, alike.
+const HONOURED = `('REDEEM', 'PAYMENT')`;
+
 function money(amount: string, currencyCode: string) {
   const digits = currencyDigits(currencyCode) ?? 2;
   return { amount: new Exact(amount).toDecimalPlaces(digits, Exact.ROUND_HALF_EVEN).toFixed(digits), currencyCode };
@@ -63,7 +66,7 @@ export class SettlementService {
            FROM ledger_transaction t
            JOIN exchange_rate r ON r.id = t.exchange_rate_id
            LEFT JOIN ledger_transaction o ON o.id = t.reverses_id
-          WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type = 'REDEEM' OR o.type = 'REDEEM')
+          WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type IN ${HONOURED} OR o.type IN ${HONOURED})
             AND ($3::uuid IS NULL OR t.partner_id = $3)),
        expired AS (
          -- Breakage: the issuer's points that lapsed unspent (EXPIRY transactions, by the lots they
@@ -123,7 +126,7 @@ export class SettlementService {
          JOIN partner p ON p.id = t.partner_id
          LEFT JOIN partner ip ON ip.id = l.partner_id
          LEFT JOIN ledger_transaction o ON o.id = t.reverses_id
-        WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type = 'REDEEM' OR o.type = 'REDEEM')
+        WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type IN ${HONOURED} OR o.type IN ${HONOURED})
           AND ($3::uuid IS NULL OR t.partner_id = $3 OR l.partner_id = $3)
         GROUP BY l.partner_id, ip.seq, t.partner_id, p.seq, p.currency_code
        HAVING sum(c.points) <> 0

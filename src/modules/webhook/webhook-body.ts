@@ -92,7 +92,14 @@ async function dataOf(db: Db, e: WebhookEventSource, recipientPartnerId: string 
       return { exchangeRate: rate ?? { id: p.exchangeRateId } };
     }
     case 'REDEMPTION_FULFILLED':
-      return { memberId: e.memberId, redemptionId: p.redemptionId, rewardId: p.rewardId, fulfilledAt: p.fulfilledAt };
+      return {
+        memberId: e.memberId,
+        redemptionId: p.redemptionId,
+        rewardId: p.rewardId,
+        quantity: p.quantity,
+        pointsSpent: p.pointsSpent,
+        fulfilledAt: p.fulfilledAt,
+      };
   }
 }
 
