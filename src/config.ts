@@ -55,6 +55,8 @@ export interface Config {
   /** null: the secret is generated once and kept in the database (shared by every instance). */
   readonly tokenSecret: string | null;
   readonly memberTokenTtlSeconds: number;
+  /** How long a staff token from staffLogin works. */
+  readonly staffTokenTtlSeconds: number;
   readonly dbPoolSize: number;
   /** Group commit for earnPoints: batches in flight at once (0: one transaction per earn), and earns per batch. */
   readonly earnBatchWriters: number;
@@ -170,6 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
     adminTokenGenerated: !adminTokenRaw,
     tokenSecret,
     memberTokenTtlSeconds: integer(env, 'MEMBER_TOKEN_TTL_SECONDS', 24 * 3600, 60, 90 * 24 * 3600),
+    // A working day: staff sign in again each morning; a lost token is worth little for long.
+    staffTokenTtlSeconds: integer(env, 'STAFF_TOKEN_TTL_SECONDS', 8 * 3600, 60, 7 * 24 * 3600),
     // PostgreSQL does best with about 2 × cores active connections; queue in the app beyond that.
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 8, 1, 200),
     // Each batch holds one pooled connection; fewer writers make bigger batches (one writer was

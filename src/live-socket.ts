@@ -141,6 +141,7 @@ export function attachLiveSocket(
 
   function track(socket: WebSocket, viewer: Viewer): void {
     if (viewer.kind === 'member') closeAt(socket, viewer.expiresAt, 'Token expired');
+    if (viewer.kind === 'staff' && viewer.sessionExpiresAt) closeAt(socket, viewer.sessionExpiresAt, 'Staff session expired');
     if (viewer.kind !== 'partner') return;
     if (viewer.keyExpiresAt) closeAt(socket, viewer.keyExpiresAt, 'API key expired');
     const sockets = socketsByKey.get(viewer.apiKeyId) ?? new Set();
@@ -241,7 +242,7 @@ export function attachLiveSocket(
             throw err;
           }
         }
-        const contextValue: Context = contextFor(services, viewer, config.queryLimits);
+        const contextValue: Context = contextFor(services, viewer, config.queryLimits, undefined, clientIp(ctx.extra.request, config.trustProxyHops));
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onNext: (ctx, _id, _payload, args, result) => {

@@ -156,7 +156,7 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
         try {
           // An address over the failed-authentication limit may not try more credentials for now.
           if (req.headers.authorization?.trim()) services.rateLimits.refuseBlockedIp(ip);
-          return await createContext(services, req.headers.authorization, config.queryLimits);
+          return await createContext(services, req.headers.authorization, config.queryLimits, ip);
         } catch (err) {
           // Apollo answers a GraphQLError thrown here with its code and HTTP status (401, 429).
           if (!(err instanceof DomainError)) throw err;

@@ -61,6 +61,17 @@ import {
   LinkedPartnersDocument,
   MemberChallengesDocument,
   MemberPaymentRefDocument,
+  BalanceChangedPersonalDocument,
+  CreateStaffUserDocument,
+  DeactivateStaffUserDocument,
+  GrantPartnerConsentDocument,
+  MemberByCardDocument,
+  MemberConsentsDocument,
+  MemberPersonalDocument,
+  RevokePartnerConsentDocument,
+  SetStaffUserRolesDocument,
+  StaffLoginDocument,
+  StaffUsersDocument,
   CreateWebhookEndpointDocument,
   RedeliverWebhookDocument,
   SetWebhookEndpointActiveDocument,
@@ -71,7 +82,21 @@ import {
   PayWithPointsDocument,
 } from './generated/graphql';
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
-import { balanceOf, earn, earnInput, linkPartner, newMember, newPartner, newReward, TestMember, TestPartner, uniq } from './support/factories';
+import {
+  balanceOf,
+  earn,
+  earnInput,
+  linkPartner,
+  newMember,
+  newPartner,
+  newReward,
+  newStaff,
+  TestMember,
+  TestPartner,
+  TestStaff,
+  uniq,
+} from './support/factories';
+import { createHash } from 'node:crypto';
 import { liveClient, LiveSubscription, settle, subscribe } from './support/live-client';
 import { gatewaySchema } from '../src/app/schema';
 
@@ -82,11 +107,31 @@ let gw: TestGateway;
 // ---------------------------------------------------------------------------------------------
 
 /** Callers that prove an identity (or none): each row of the table says what each may do. */
-const CALLERS = ['anonymous', 'admin', 'partnerA', 'partnerB', 'suspended', 'member', 'otherMember'] as const;
+const CALLERS = [
+  'anonymous',
+  'admin',
+  'partnerA',
+  'partnerB',
+  'suspended',
+  'member',
+  'otherMember',
+  // Staff users signed in with staffLogin, one per role (the capability table in auth/policy.ts).
+  'owner',
+  'programManager',
+  'finance',
+  'support',
+  'auditor',
+] as const;
 type CallerName = (typeof CALLERS)[number];
+const STAFF_CALLERS: readonly CallerName[] = ['owner', 'programManager', 'finance', 'support', 'auditor'];
+const STAFF_ROLE_OF = { owner: 'OWNER', programManager: 'PROGRAM_MANAGER', finance: 'FINANCE', support: 'SUPPORT', auditor: 'AUDITOR' } as const;
+/** Checks written for the admin column hold for any staff caller the row allows (what it sees is the admin's view). */
+const asChecked = (c: CallerName): CallerName => (STAFF_CALLERS.includes(c) ? 'admin' : c);
+/** Staff callers that see members' personal fields unmasked (READ_PERSONAL_DATA). */
+const seesPersonalData = (c: CallerName) => ['admin', 'owner', 'support', 'auditor'].includes(c);
 
 /** Tokens that prove nothing: the whole request fails, HTTP 401, UNAUTHENTICATED, whatever it asks. */
-const BAD_TOKENS = ['revokedKey', 'expiredMemberToken', 'forgedMemberToken', 'garbage'] as const;
+const BAD_TOKENS = ['revokedKey', 'expiredMemberToken', 'forgedMemberToken', 'garbage', 'deactivatedStaff', 'expiredStaffSession'] as const;
 type BadToken = (typeof BAD_TOKENS)[number];
 
 interface World {
@@ -115,6 +160,13 @@ interface World {
   redemptionAtB: string;
   inactiveRuleA: string; // an inactive earn rule of A: only A and admins see it
   plan: string; // a membership plan the spender's membership cells use
+  /** Enrolled at A, with a birth date; its token is "member" in the consent cells. */
+  consenter: TestMember;
+  /** Enrolled at A (with a birth date), linked to B with a code (consent); an earn at A to replay. */
+  privateMember: TestMember;
+  staff: Record<(typeof STAFF_CALLERS)[number], TestStaff>;
+  /** The staff user setStaffUserRoles re-roles. */
+  reroled: TestStaff;
   endpointA: string; // A's webhook endpoint (POINTS_EARNED, to a port nobody listens on)
   deliveryA: string; // its delivery of txAtA
   tokens: Record<CallerName | BadToken, string | null>;
@@ -171,6 +223,8 @@ async function snapshot() {
            (SELECT count(*) FROM idempotency_key)::int AS idempotency_keys,
            (SELECT count(*) FROM outbox_event)::int AS events,
            (SELECT count(*) FROM member_partner_link)::int AS partner_links,
+           (SELECT string_agg(concat_ws(':', member_id, partner_id, via), ',' ORDER BY member_id, partner_id) FROM member_partner_consent) AS consents,
+           (SELECT string_agg(concat_ws(':', id, array_to_string(roles, '+'), active), ',' ORDER BY id) FROM staff_user) AS staff_users,
            (SELECT string_agg(id::text || ':' || active, ',' ORDER BY created_at, id) FROM webhook_endpoint) AS webhook_endpoints,
            (SELECT string_agg(id::text || ':' || status || ':' || round_attempts, ',' ORDER BY id) FROM webhook_delivery WHERE status <> 'PENDING') AS webhook_deliveries_done,
            (SELECT count(*) FROM webhook_delivery)::int AS webhook_deliveries,
@@ -264,6 +318,32 @@ beforeAll(async () => {
   const prefix = /^lgk_([0-9a-f]{8})_/.exec(revokedKey)![1]!;
   expect((await gw.ok(RevokePartnerApiKeyDocument, { prefix }, gw.adminToken)).revokePartnerApiKey).toBe(true);
 
+  // One staff user per role, and two whose tokens prove nothing: one deactivated, one whose
+  // session has expired (its row backdated: the token itself stays well-formed).
+  const staffUsers = await Promise.all(STAFF_CALLERS.map((c) => newStaff(gw, [STAFF_ROLE_OF[c as keyof typeof STAFF_ROLE_OF]])));
+  const staff = Object.fromEntries(STAFF_CALLERS.map((c, i) => [c, staffUsers[i]!])) as World['staff'];
+  const [deactivated, expired, reroled] = await Promise.all([newStaff(gw, ['SUPPORT']), newStaff(gw, ['OWNER']), newStaff(gw, ['SUPPORT'])]);
+  await gw.ok(DeactivateStaffUserDocument, { id: deactivated.id }, gw.adminToken);
+  await gw.sql(`UPDATE staff_session SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
+    createHash('sha256').update(expired.token).digest(),
+  ]);
+  const { enrollMember: enrolled } = await gw.ok(
+    EnrollMemberDocument,
+    { input: { email: `${uniq('consenter')}@example.com`, displayName: 'Consenting Member', birthDate: '1990-05-17' } },
+    a.apiKey,
+  );
+  const { issueMemberToken: consenterToken } = await gw.ok(IssueMemberTokenDocument, { memberId: enrolled.id }, a.apiKey);
+  const consenter = { id: enrolled.id, email: enrolled.email, token: consenterToken };
+  const { enrollMember: enrolledPrivate } = await gw.ok(
+    EnrollMemberDocument,
+    { input: { email: `${uniq('private')}@example.com`, displayName: 'Private Member', birthDate: '1988-02-29' } },
+    a.apiKey,
+  );
+  const { issueMemberToken: privateToken } = await gw.ok(IssueMemberTokenDocument, { memberId: enrolledPrivate.id }, a.apiKey);
+  const privateMember = { id: enrolledPrivate.id, email: enrolledPrivate.email, token: privateToken };
+  await linkPartner(gw, privateMember, b);
+  await earn(gw, a, privateMember, '10.00');
+
   const secret = await memberTokenSecret();
   w = {
     a,
@@ -287,9 +367,16 @@ beforeAll(async () => {
     redemptionAtB,
     inactiveRuleA: inactiveRule.createEarnRule.id,
     plan: plan.createMembershipPlan.id,
+    consenter,
+    privateMember,
+    staff,
+    reroled,
     endpointA,
     deliveryA: deliveryA!.id,
     tokens: {
+      ...(Object.fromEntries(STAFF_CALLERS.map((c) => [c, staff[c as keyof World['staff']].token])) as Record<(typeof STAFF_CALLERS)[number], string>),
+      deactivatedStaff: deactivated.token,
+      expiredStaffSession: expired.token,
       anonymous: null,
       admin: gw.adminToken,
       partnerA: a.apiKey,
@@ -318,8 +405,10 @@ const SUSP = 'PARTNER_SUSPENDED';
 const NF = 'NOT_FOUND';
 type Outcome = typeof OK | typeof U | typeof F | typeof BAD | typeof SUSP | typeof NF;
 
-/** Outcomes in CALLERS order: anonymous, admin, partnerA, partnerB, suspended, member, otherMember. */
-function row(...outcomes: [Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome]): Record<CallerName, Outcome> {
+/** Outcomes in CALLERS order: anonymous, admin, partnerA, partnerB, suspended, member, otherMember, then the staff roles owner, programManager, finance, support, auditor. */
+function row(
+  ...outcomes: [Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome]
+): Record<CallerName, Outcome> {
   return Object.fromEntries(CALLERS.map((c, i) => [c, outcomes[i]])) as Record<CallerName, Outcome>;
 }
 
@@ -332,22 +421,157 @@ interface Cell {
   prepare?(): Promise<void>;
   send(token: string | null, caller: CallerName | BadToken): Promise<GqlResult<any>>;
   /** For an allowed call: what it must have returned or done. */
-  check?(data: any, caller: CallerName): void | Promise<void>;
+  /** caller: as asChecked maps it (a staff caller the row allows checks as admin); actual: who called. */
+  check?(data: any, caller: CallerName, actual: CallerName): void | Promise<void>;
 }
 
 const earnAt = (partnerId?: string) => () => ({
   input: { ...earnInput(w.shopper, '5.00'), ...(partnerId ? { partnerId } : {}) },
 });
 
+/** "aisyah@example.com" → "a•••@e•••.com", as README "Privacy" says (written out here, not imported). */
+function maskedEmail(email: string): string {
+  const [local, domain] = email.split('@') as [string, string];
+  return `${local[0]}•••@${domain[0]}•••${domain.slice(domain.lastIndexOf('.'))}`;
+}
+
+/** What the privateMember cells expect: A enrolled it, B has its consent; the suspended partner and staff without READ_PERSONAL_DATA see masks. */
+function expectPrivateMember(m: any, caller: CallerName, actual: CallerName): void {
+  const masked = caller === 'suspended' || (caller === 'admin' && !seesPersonalData(actual));
+  expect(m).toMatchObject(
+    masked
+      ? { id: w.privateMember.id, email: maskedEmail(w.privateMember.email), displayName: 'P', birthDate: null }
+      : { id: w.privateMember.id, email: w.privateMember.email, displayName: 'Private Member', birthDate: '1988-02-29' },
+  );
+  expect(m.cardNumber).toMatch(/^\d{16}$/);
+}
+
+let toDeactivate = '';
+
+function staffAndPrivacyCells(): Cell[] {
+  const OWNER_ONLY = row(U, OK, F, F, F, F, F, /* staff */ OK, F, F, F, F);
+  const consentRow = row(U, OK, F, F, F, OK, F, /* staff */ OK, F, F, OK, F);
+  const consenterOr = (t: string | null, c: CallerName | BadToken) => (c === 'member' ? w.consenter.token : t);
+  const consentOf = (m: any) => m.consents.map((x: any) => x.partner.id);
+  return [
+    // ---- identification and personal data ----------------------------------- anon admin A   B   susp member other / owner pm fin sup aud
+    {
+      name: 'query memberByCard',
+      field: 'memberByCard',
+      expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
+      send: async (t, c) => {
+        const [{ card }] = (await gw.sql(`SELECT card_number AS card FROM member WHERE id = $1`, [w.privateMember.id])) as [{ card: string }];
+        return gw.gql(
+          MemberByCardDocument,
+          { cardNumber: `${card.slice(0, 4)} ${card.slice(4, 8)} ${card.slice(8, 12)} ${card.slice(12)}` },
+          c === 'member' ? w.privateMember.token : t,
+        );
+      },
+      check: (d, c, actual) => expectPrivateMember(d.memberByCard, c, actual),
+    },
+    {
+      name: 'Member personal fields (A enrolled the member, B has its consent, the suspended partner neither)',
+      field: 'member',
+      expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
+      send: (t, c) => gw.gql(MemberPersonalDocument, { id: w.privateMember.id }, c === 'member' ? w.privateMember.token : t),
+      check: (d, c, actual) => expectPrivateMember(d.member, c, actual),
+    },
+    {
+      name: 'Member.consents (a partner sees only its own)',
+      field: 'member',
+      expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
+      send: (t, c) => gw.gql(MemberConsentsDocument, { id: w.privateMember.id }, c === 'member' ? w.privateMember.token : t),
+      check: (d, c) => expect(consentOf(d.member)).toEqual(c === 'partnerA' || c === 'suspended' ? [] : [w.b.id]),
+    },
+    {
+      name: 'mutation grantPartnerConsent (the consenter, to B)',
+      field: 'grantPartnerConsent',
+      expect: consentRow,
+      prepare: async () => {
+        await gw.ok(RevokePartnerConsentDocument, { memberId: w.consenter.id, partnerId: w.b.id }, gw.adminToken);
+      },
+      send: (t, c) => gw.gql(GrantPartnerConsentDocument, { memberId: w.consenter.id, partnerId: w.b.id }, consenterOr(t, c)),
+      check: (d) => expect(consentOf(d.grantPartnerConsent)).toEqual([w.b.id]),
+    },
+    {
+      name: 'mutation revokePartnerConsent (the consenter, from B)',
+      field: 'revokePartnerConsent',
+      expect: consentRow,
+      prepare: async () => {
+        await gw.ok(GrantPartnerConsentDocument, { memberId: w.consenter.id, partnerId: w.b.id }, gw.adminToken);
+      },
+      send: (t, c) => gw.gql(RevokePartnerConsentDocument, { memberId: w.consenter.id, partnerId: w.b.id }, consenterOr(t, c)),
+      check: (d) => expect(consentOf(d.revokePartnerConsent)).toEqual([]),
+    },
+
+    // ---- staff accounts: owners manage them, auditors read them -------------- anon admin A   B   susp member other / owner pm fin sup aud
+    {
+      name: 'query staffUsers',
+      field: 'staffUsers',
+      expect: row(U, OK, F, F, F, F, F, /* staff */ OK, F, F, F, OK),
+      send: (t) => gw.gql(StaffUsersDocument, {}, t),
+      check: (d) => {
+        const roles = Object.fromEntries(d.staffUsers.map((u: any) => [u.id, u.roles]));
+        for (const c of STAFF_CALLERS) expect(roles[w.staff[c as keyof World['staff']].id]).toEqual([STAFF_ROLE_OF[c as keyof typeof STAFF_ROLE_OF]]);
+      },
+    },
+    {
+      name: 'mutation createStaffUser',
+      field: 'createStaffUser',
+      expect: OWNER_ONLY,
+      send: (t) =>
+        gw.gql(
+          CreateStaffUserDocument,
+          { input: { email: `${uniq('new')}@operator.example`, displayName: 'New', roles: ['FINANCE'], password: 'a long enough password' } },
+          t,
+        ),
+      check: (d) => expect(d.createStaffUser).toMatchObject({ roles: ['FINANCE'], active: true, lastLoginAt: null }),
+    },
+    {
+      name: 'mutation setStaffUserRoles',
+      field: 'setStaffUserRoles',
+      expect: OWNER_ONLY,
+      // Always a change (SUPPORT ⇄ FINANCE), so a wrongly allowed call shows in the snapshot.
+      send: async (t) => {
+        const [{ roles }] = (await gw.sql(`SELECT roles FROM staff_user WHERE id = $1`, [w.reroled.id])) as [{ roles: string[] }];
+        return gw.gql(SetStaffUserRolesDocument, { id: w.reroled.id, roles: [roles[0] === 'SUPPORT' ? 'FINANCE' : 'SUPPORT'] }, t);
+      },
+      check: (d) => expect(d.setStaffUserRoles.id).toBe(w.reroled.id),
+    },
+    {
+      name: 'mutation deactivateStaffUser',
+      field: 'deactivateStaffUser',
+      expect: OWNER_ONLY,
+      prepare: async () => {
+        toDeactivate = (await newStaff(gw, ['AUDITOR'])).id;
+      },
+      send: (t) => gw.gql(DeactivateStaffUserDocument, { id: toDeactivate }, t),
+      check: (d) => expect(d.deactivateStaffUser).toEqual({ id: toDeactivate, active: false }),
+    },
+    {
+      // Signing in needs no token: whoever sends the right email and password gets a staff token.
+      name: 'mutation staffLogin',
+      field: 'staffLogin',
+      expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
+      send: (t) => gw.gql(StaffLoginDocument, { email: w.reroled.email, password: w.reroled.password }, t),
+      check: (d) => expect(d.staffLogin).toMatch(/^lgs_/),
+    },
+  ];
+}
+
 const CELLS: Cell[] = [
-  // ---- public reads ----------------------------------------------------------- anon admin A   B   susp member other
+  // ---- public reads ----------------------------------------------------------- anon admin A   B   susp member other / owner pm fin sup aud
   {
     name: 'query viewer',
     field: 'viewer',
-    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(ViewerDocument, {}, t),
-    check: (d, c) => {
+    check: (d, _c, c) => {
       const label: Record<CallerName, string> = {
+        ...(Object.fromEntries(STAFF_CALLERS.map((s) => [s, `staff:${w.staff[s as keyof World['staff']].id}`])) as Record<
+          (typeof STAFF_CALLERS)[number],
+          string
+        >),
         anonymous: 'anonymous',
         admin: 'admin',
         partnerA: `partner:${w.a.slug}`,
@@ -362,44 +586,51 @@ const CELLS: Cell[] = [
   {
     name: 'query tiers',
     field: 'tiers',
-    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(TiersDocument, {}, t),
     check: (d) => expect(d.tiers.map((x: { name: string }) => x.name)).toEqual(['Bronze', 'Silver', 'Gold']),
   },
   {
     name: 'query partners',
     field: 'partners',
-    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(PartnersDocument, { first: 100 }, t),
     check: (d) => expect(d.partners.edges.map((e: any) => e.node.id)).toEqual(expect.arrayContaining([w.a.id, w.b.id])),
   },
   {
     name: 'query partner(id)',
     field: 'partner',
-    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(PartnerRatesDocument, { id: w.b.id }, t),
     check: (d) => expect(d.partner).toMatchObject({ id: w.b.id, slug: w.b.slug, exchangeRate: { version: 1 } }),
   },
 
-  // ---- member reads: partners and admins see any member, a member only itself -- anon admin A   B   susp member other
+  // ---- member reads: partners and admins see any member, a member only itself -- anon admin A   B   susp member other / owner pm fin sup aud
   {
     name: 'query member(id)',
     field: 'member',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(MemberBalanceDocument, { id: w.member.id }, t),
-    check: (d) => expect(d.member).toMatchObject({ id: w.member.id, email: w.member.email, balance: { available: 30 } }),
+    check: (d, c, actual) =>
+      expect(d.member).toMatchObject({
+        id: w.member.id,
+        // The member linked B with a code (consent) and enrolled at A; the suspended partner has neither.
+        email: c === 'suspended' || (c === 'admin' && !seesPersonalData(actual)) ? maskedEmail(w.member.email) : w.member.email,
+        balance: { available: 30 },
+      }),
   },
   {
     name: 'query memberByEmail',
     field: 'memberByEmail',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, F, F, OK, OK),
     send: (t) => gw.gql(MemberByEmailDocument, { email: w.member.email }, t),
-    check: (d) => expect(d.memberByEmail).toEqual({ id: w.member.id, email: w.member.email }),
+    // The suspended partner has no consent: null, exactly as for an email no member has.
+    check: (d, c) => expect(d.memberByEmail).toEqual(c === 'suspended' ? null : { id: w.member.id, email: w.member.email }),
   },
   {
     name: 'Member.transactions (a partner sees only those made at itself)',
     field: 'member',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(MemberTransactionsDocument, { id: w.member.id }, t),
     check: (d, c) => {
       const visible: Partial<Record<CallerName, string[]>> = {
@@ -415,11 +646,11 @@ const CELLS: Cell[] = [
     },
   },
 
-  // ---- admin-only writes ------------------------------------------------------ anon admin A   B   susp member other
+  // ---- admin-only writes ------------------------------------------------------ anon admin A   B   susp member other / owner pm fin sup aud
   {
     name: 'mutation createPartner',
     field: 'createPartner',
-    expect: row(U, OK, F, F, F, F, F),
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) => gw.gql(CreatePartnerDocument, { input: { slug: uniq('p'), name: 'New partner', currencyCode: 'SGD' } }, t),
     check: async (d) => {
       const rows = await gw.sql(`SELECT id FROM partner WHERE id = $1`, [d.createPartner.id]);
@@ -429,7 +660,7 @@ const CELLS: Cell[] = [
   {
     name: 'mutation setPartnerStatus',
     field: 'setPartnerStatus',
-    expect: row(U, OK, F, F, F, F, F),
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, OK, F, F, F),
     // Always asks for a change (the opposite of the current status), so a wrongly allowed call shows.
     send: async (t) => {
       const [{ status }] = (await gw.sql(`SELECT status FROM partner WHERE id = $1`, [w.victim.id])) as [{ status: string }];
@@ -445,14 +676,14 @@ const CELLS: Cell[] = [
   {
     name: 'mutation createPartnerApiKey',
     field: 'createPartnerApiKey',
-    expect: row(U, OK, F, F, F, F, F),
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) => gw.gql(CreatePartnerApiKeyDocument, { partnerId: w.victim.id }, t),
     check: async (d) => expect((await gw.ok(ViewerDocument, {}, d.createPartnerApiKey)).viewer).toBe(`partner:${w.victim.slug}`),
   },
   {
     name: 'mutation revokePartnerApiKey',
     field: 'revokePartnerApiKey',
-    expect: row(U, OK, F, F, F, F, F),
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, OK, F, F, F),
     // A fresh, active key each time: a wrongly allowed revocation would show in revoked_keys.
     prepare: async () => {
       lastVictimKey = (await gw.ok(CreatePartnerApiKeyDocument, { partnerId: w.victim.id }, gw.adminToken)).createPartnerApiKey;
@@ -468,17 +699,17 @@ const CELLS: Cell[] = [
   {
     name: 'mutation setExchangeRate',
     field: 'setExchangeRate',
-    expect: row(U, OK, F, F, F, F, F),
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) => gw.gql(SetExchangeRateDocument, { input: { partnerId: w.victim.id, earnRate: '2', burnRate: '0.01' } }, t),
     check: (d) => expect(d.setExchangeRate.partner.id).toBe(w.victim.id),
   },
 
-  // ---- partner (or admin) writes ---------------------------------------------- anon admin A   B   susp member other
+  // ---- partner (or admin) writes ---------------------------------------------- anon admin A   B   susp member other / owner pm fin sup aud
   {
     // A suspended partner writes nothing, enrolments included.
     name: 'mutation enrollMember',
     field: 'enrollMember',
-    expect: row(U, OK, OK, OK, SUSP, F, F),
+    expect: row(U, OK, OK, OK, SUSP, F, F, /* staff */ OK, F, F, OK, F),
     send: (t) => gw.gql(EnrollMemberDocument, { input: { email: `${uniq('enrol')}@example.com`, displayName: 'Enrolled' } }, t),
     check: (d) => expect(d.enrollMember).toMatchObject({ tier: { name: 'Bronze' }, balance: { available: 0 } }),
   },
@@ -486,7 +717,7 @@ const CELLS: Cell[] = [
     // Object level: the shopper is linked to A only (it enrolled there), so B may not act for it.
     name: 'mutation issueMemberToken (a member enrolled at A)',
     field: 'issueMemberToken',
-    expect: row(U, OK, OK, F, SUSP, F, F),
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, F, F, OK, F),
     send: (t) => gw.gql(IssueMemberTokenDocument, { memberId: w.shopper.id }, t),
     check: async (d) => expect((await gw.ok(ViewerDocument, {}, d.issueMemberToken)).viewer).toBe(`member:${w.shopper.id}`),
   },
@@ -494,17 +725,17 @@ const CELLS: Cell[] = [
     // The member linked B with a code: now B may too (A by enrolment).
     name: 'mutation issueMemberToken (a member enrolled at A, linked to B)',
     field: 'issueMemberToken',
-    expect: row(U, OK, OK, OK, SUSP, F, F),
+    expect: row(U, OK, OK, OK, SUSP, F, F, /* staff */ OK, F, F, OK, F),
     send: (t) => gw.gql(IssueMemberTokenDocument, { memberId: w.member.id }, t),
     check: async (d) => expect((await gw.ok(ViewerDocument, {}, d.issueMemberToken)).viewer).toBe(`member:${w.member.id}`),
   },
 
-  // ---- webhooks: a partner's own endpoints, any for an admin ------------------ anon admin A   B   susp member other
+  // ---- webhooks: a partner's own endpoints, any for staff --------------------- anon admin A   B   susp member other / owner pm fin sup aud
   {
     // A partner lists its own; an admin every endpoint. Reading: a suspended partner still may.
     name: 'query webhookEndpoints',
     field: 'webhookEndpoints',
-    expect: row(U, OK, OK, OK, OK, F, F),
+    expect: row(U, OK, OK, OK, OK, F, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(WebhookEndpointsDocument, {}, t),
     check: (d, c) => {
       const ids = d.webhookEndpoints.map((e: { id: string }) => e.id);
@@ -516,14 +747,14 @@ const CELLS: Cell[] = [
   {
     name: "query webhookEndpoints (naming A's partnerId)",
     field: 'webhookEndpoints',
-    expect: row(U, OK, OK, F, F, F, F),
+    expect: row(U, OK, OK, F, F, F, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(WebhookEndpointsDocument, { partnerId: w.a.id }, t),
     check: (d) => expect(d.webhookEndpoints.map((e: { id: string }) => e.id)).toContain(w.endpointA),
   },
   {
     name: "query webhookDeliveries (A's endpoint)",
     field: 'webhookDeliveries',
-    expect: row(U, OK, OK, F, F, F, F),
+    expect: row(U, OK, OK, F, F, F, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(WebhookDeliveriesDocument, { endpointId: w.endpointA }, t),
     check: (d) => expect(d.webhookDeliveries.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(w.deliveryA),
   },
@@ -531,7 +762,7 @@ const CELLS: Cell[] = [
     // A partner for itself, an admin (no partnerId) for the coalition. Its events are ones nothing here publishes.
     name: 'mutation createWebhookEndpoint',
     field: 'createWebhookEndpoint',
-    expect: row(U, OK, OK, OK, SUSP, F, F),
+    expect: row(U, OK, OK, OK, SUSP, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) => gw.gql(CreateWebhookEndpointDocument, { input: { url: 'http://127.0.0.1:9/created', events: ['REDEMPTION_FULFILLED'] } }, t),
     check: (d, c) => {
       expect(d.createWebhookEndpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
@@ -542,31 +773,31 @@ const CELLS: Cell[] = [
   {
     name: 'mutation createWebhookEndpoint (naming partner A)',
     field: 'createWebhookEndpoint',
-    expect: row(U, OK, OK, F, SUSP, F, F),
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) => gw.gql(CreateWebhookEndpointDocument, { input: { url: 'http://127.0.0.1:9/for-a', events: ['REDEMPTION_FULFILLED'], partnerId: w.a.id } }, t),
     check: (d) => expect(d.createWebhookEndpoint.endpoint.partner.id).toBe(w.a.id),
   },
   {
     name: "mutation setWebhookEndpointActive (A's endpoint)",
     field: 'setWebhookEndpointActive',
-    expect: row(U, OK, OK, F, SUSP, F, F),
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) => gw.gql(SetWebhookEndpointActiveDocument, { id: w.endpointA, active: true }, t),
     check: (d) => expect(d.setWebhookEndpointActive).toMatchObject({ id: w.endpointA, active: true }),
   },
   {
     name: "mutation redeliverWebhook (a delivery of A's endpoint)",
     field: 'redeliverWebhook',
-    expect: row(U, OK, OK, F, SUSP, F, F),
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) => gw.gql(RedeliverWebhookDocument, { deliveryId: w.deliveryA }, t),
     check: (d) => expect(d.redeliverWebhook).toMatchObject({ id: w.deliveryA, status: 'PENDING' }),
   },
 
-  // ---- partner links: the member makes a code, a partner redeems it ----------- anon admin A   B   susp member other
+  // ---- partner links: the member makes a code, a partner redeems it ----------- anon admin A   B   susp member other / owner pm fin sup aud
   {
     // Only the member itself: the code is its proof, so no partner (nor an admin) can make one for it.
     name: 'mutation createPartnerLinkCode',
     field: 'createPartnerLinkCode',
-    expect: row(U, F, F, F, F, OK, F),
+    expect: row(U, F, F, F, F, OK, F, /* staff */ F, F, F, F, F),
     send: (t) => gw.gql(CreatePartnerLinkCodeDocument, { memberId: w.member.id }, t),
     check: async (d) => {
       expect(d.createPartnerLinkCode.code).toMatch(/^[2-9A-HJKMNP-Z]{8}$/);
@@ -579,7 +810,7 @@ const CELLS: Cell[] = [
     // A fresh member (enrolled at A) and code for each call. An admin has no partner to link.
     name: 'mutation linkMember',
     field: 'linkMember',
-    expect: row(U, F, OK, OK, SUSP, F, F),
+    expect: row(U, F, OK, OK, SUSP, F, F, /* staff */ F, F, F, F, F),
     prepare: async () => {
       linkee = await newMember(gw, w.a);
       linkCode = (await gw.ok(CreatePartnerLinkCodeDocument, { memberId: linkee.id }, linkee.token)).createPartnerLinkCode.code;
@@ -598,7 +829,7 @@ const CELLS: Cell[] = [
     // The member and admins see every linked partner; a partner only itself, and only if linked.
     name: 'query linkedPartners',
     field: 'linkedPartners',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(LinkedPartnersDocument, { memberId: w.member.id }, t),
     check: (d, c) => {
       const visible: Partial<Record<CallerName, string[]>> = {
@@ -615,7 +846,7 @@ const CELLS: Cell[] = [
     // Partners earn at themselves; an admin must say where the purchase was made.
     name: 'mutation earnPoints without partnerId',
     field: 'earnPoints',
-    expect: row(U, BAD, OK, OK, SUSP, F, F),
+    expect: row(U, BAD, OK, OK, SUSP, F, F, /* staff */ BAD, F, F, BAD, F),
     send: (t) => gw.gql(EarnPointsDocument, earnAt()(), t),
     check: (d, c) => expect(d.earnPoints.partner.id).toBe(c === 'partnerA' ? w.a.id : w.b.id),
   },
@@ -623,22 +854,22 @@ const CELLS: Cell[] = [
     // Identity comes from the token: naming another partner than the caller is refused.
     name: 'mutation earnPoints naming partner A',
     field: 'earnPoints',
-    expect: row(U, OK, OK, F, F, F, F),
+    expect: row(U, OK, OK, F, F, F, F, /* staff */ OK, F, F, OK, F),
     send: (t) => gw.gql(EarnPointsDocument, earnAt(w.a.id)(), t),
     check: (d) => expect(d.earnPoints).toMatchObject({ type: 'EARN', points: 5, partner: { id: w.a.id } }),
   },
   {
     name: 'mutation earnPoints naming the suspended partner',
     field: 'earnPoints',
-    expect: row(U, SUSP, F, F, SUSP, F, F),
+    expect: row(U, SUSP, F, F, SUSP, F, F, /* staff */ SUSP, F, F, SUSP, F),
     send: (t) => gw.gql(EarnPointsDocument, earnAt(w.suspended.id)(), t),
   },
 
-  // ---- catalog: public, except what names a member ---------------------------- anon admin A   B   susp member other
+  // ---- catalog: public, except what names a member ---------------------------- anon admin A   B   susp member other / owner pm fin sup aud
   {
     name: 'query catalog',
     field: 'catalog',
-    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(CatalogDocument, { first: 100 }, t),
     check: (d) => {
       const ids = d.catalog.edges.map((e: any) => e.node.id);
@@ -650,7 +881,7 @@ const CELLS: Cell[] = [
     // affordableFor names a member: the object-level rule of member(id) applies to it.
     name: 'query catalog(filter: {affordableFor})',
     field: 'catalog',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(AuthzCatalogAffordableDocument, { memberId: w.member.id }, t),
     check: (d) => {
       const nodes = d.catalog.edges.map((e: any) => e.node);
@@ -661,7 +892,7 @@ const CELLS: Cell[] = [
   {
     name: 'Partner.rewards (inactive ones only for the partner itself and admins)',
     field: 'partner',
-    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(PartnerRewardsDocument, { id: w.a.id, first: 100 }, t),
     check: (d, c) => {
       const ids = d.partner.rewards.edges.map((e: any) => e.node.id);
@@ -673,7 +904,7 @@ const CELLS: Cell[] = [
   {
     name: 'mutation upsertReward (new)',
     field: 'upsertReward',
-    expect: row(U, BAD, OK, OK, SUSP, F, F),
+    expect: row(U, BAD, OK, OK, SUSP, F, F, /* staff */ BAD, BAD, F, F, F),
     send: (t) => gw.gql(UpsertRewardDocument, { input: { name: uniq('reward'), pointsCost: 10 } }, t),
     check: (d, c) => expect(d.upsertReward.partner.id).toBe(c === 'partnerA' ? w.a.id : w.b.id),
   },
@@ -681,17 +912,17 @@ const CELLS: Cell[] = [
     // Object level: B passes A's reward id.
     name: "mutation upsertReward (A's reward)",
     field: 'upsertReward',
-    expect: row(U, OK, OK, F, SUSP, F, F),
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) => gw.gql(UpsertRewardDocument, { input: { id: w.rewardA, name: uniq('renamed'), pointsCost: 10 } }, t),
     check: (d) => expect(d.upsertReward).toMatchObject({ id: w.rewardA, partner: { id: w.a.id }, pointsCost: 10 }),
   },
 
-  // ---- redemptions: the member itself, the reward's partner, admins ------------ anon admin A   B   susp member other
+  // ---- redemptions: the member itself, the reward's partner, admins ------------ anon admin A   B   susp member other / owner pm fin sup aud
   {
     // "member" is the spender here (with its own token): the member redeems for itself.
     name: 'Member.redemptions (a partner sees only those made at itself)',
     field: 'member',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t, c) => gw.gql(MemberRedemptionsDocument, { id: w.spender.id }, c === 'member' ? w.spender.token : t),
     check: (d, c) => {
       const visible: Partial<Record<CallerName, string[]>> = {
@@ -709,7 +940,7 @@ const CELLS: Cell[] = [
     // Object level: B redeems A's reward; another member redeems for the spender.
     name: "mutation redeemReward (the spender, A's reward)",
     field: 'redeemReward',
-    expect: row(U, OK, OK, F, SUSP, OK, F),
+    expect: row(U, OK, OK, F, SUSP, OK, F, /* staff */ OK, F, F, OK, F),
     send: (t, c) =>
       gw.gql(
         RedeemRewardDocument,
@@ -722,7 +953,7 @@ const CELLS: Cell[] = [
     // Object level: B's own reward, but the spender never linked B (A's key: not its reward).
     name: "mutation redeemReward (the spender, B's reward, not linked to B)",
     field: 'redeemReward',
-    expect: row(U, OK, F, F, SUSP, OK, F),
+    expect: row(U, OK, F, F, SUSP, OK, F, /* staff */ OK, F, F, OK, F),
     send: (t, c) =>
       gw.gql(
         RedeemRewardDocument,
@@ -735,7 +966,7 @@ const CELLS: Cell[] = [
     // Object level: B passes the id of a transaction made at A. A fresh earn at A for each call.
     name: 'mutation reverseTransaction (an earn at A)',
     field: 'reverseTransaction',
-    expect: row(U, OK, OK, F, SUSP, F, F),
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, F, F, OK, F),
     prepare: async () => {
       lastEarnAtA = (await earn(gw, w.a, w.shopper, '5.00')).id;
     },
@@ -746,7 +977,7 @@ const CELLS: Cell[] = [
     // Object level: B cancels a redemption of A's reward (its REDEEM was made at A). A fresh one for each call.
     name: "mutation reverseTransaction (a redemption of A's reward)",
     field: 'reverseTransaction',
-    expect: row(U, OK, OK, F, SUSP, F, F),
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, F, F, OK, F),
     prepare: async () => {
       const { redeemReward } = await gw.ok(
         RedeemRewardDocument,
@@ -759,12 +990,12 @@ const CELLS: Cell[] = [
     check: (d) => expect(d.reverseTransaction).toMatchObject({ type: 'REVERSAL', points: 10, reverses: { id: lastRedeemAtA, type: 'REDEEM' } }),
   },
 
-  // ---- the till: codes of A's rewards, payments with points at A ---------------- anon admin A   B   susp member other
+  // ---- the till: codes of A's rewards, payments with points at A ---------------- anon admin A   B   susp member other / owner pm fin sup aud
   {
     // Only A (whose reward it is) and admins find the code; anyone else gets null, as for no code at all.
     name: "query redemptionByCode (a code of A's reward)",
     field: 'redemptionByCode',
-    expect: row(U, OK, OK, OK, OK, OK, OK),
+    expect: row(U, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     send: async (t) => gw.gql(RedemptionByCodeDocument, { code: (await codeOf(w.redemptionAtA)).toLowerCase() }, t),
     check: (d, c) => expect(d.redemptionByCode?.id ?? null).toBe(c === 'admin' || c === 'partnerA' ? w.redemptionAtA : null),
   },
@@ -772,7 +1003,7 @@ const CELLS: Cell[] = [
     // Object level: B uses a code of A's reward (NOT_FOUND: no way to probe codes). A fresh code for each call.
     name: "mutation fulfillRedemption (a code of A's reward)",
     field: 'fulfillRedemption',
-    expect: row(U, OK, OK, NF, SUSP, F, F),
+    expect: row(U, OK, OK, NF, SUSP, F, F, /* staff */ OK, F, F, OK, F),
     prepare: async () => {
       const { redeemReward } = await gw.ok(
         RedeemRewardDocument,
@@ -788,7 +1019,7 @@ const CELLS: Cell[] = [
     // At the till of the caller: the spender is linked to A (it enrolled there), not to B. An admin must name the partner.
     name: 'mutation payWithPoints (the spender, at the caller)',
     field: 'payWithPoints',
-    expect: row(U, BAD, OK, F, SUSP, F, F),
+    expect: row(U, BAD, OK, F, SUSP, F, F, /* staff */ BAD, F, F, BAD, F),
     send: (t) => gw.gql(PayWithPointsDocument, { input: tillPayment() }, t),
     check: (d) =>
       expect(d.payWithPoints).toMatchObject({ points: 10, discount: { amount: '0.10' }, partner: { id: w.a.id }, transaction: { type: 'PAYMENT' } }),
@@ -796,7 +1027,7 @@ const CELLS: Cell[] = [
   {
     name: 'mutation payWithPoints (the spender, naming A)',
     field: 'payWithPoints',
-    expect: row(U, OK, OK, F, F, F, F),
+    expect: row(U, OK, OK, F, F, F, F, /* staff */ OK, F, F, OK, F),
     send: (t) => gw.gql(PayWithPointsDocument, { input: { ...tillPayment(), partnerId: w.a.id } }, t),
     check: (d) => expect(d.payWithPoints).toMatchObject({ points: 10, partner: { id: w.a.id }, member: { id: w.spender.id } }),
   },
@@ -804,7 +1035,7 @@ const CELLS: Cell[] = [
     // Object level: B refunds a payment made at A's till. A fresh payment for each call.
     name: 'mutation reverseTransaction (a payment at A)',
     field: 'reverseTransaction',
-    expect: row(U, OK, OK, F, SUSP, F, F),
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, F, F, OK, F),
     prepare: async () => {
       lastPaymentAtA = (await gw.ok(PayWithPointsDocument, { input: tillPayment() }, w.a.apiKey)).payWithPoints.transaction.id;
     },
@@ -812,11 +1043,11 @@ const CELLS: Cell[] = [
     check: (d) => expect(d.reverseTransaction).toMatchObject({ type: 'REVERSAL', points: 10, reverses: { id: lastPaymentAtA, type: 'PAYMENT' } }),
   },
 
-  // ---- settlement: admins all, a partner its own line, row and column -------- anon admin A   B   susp member other
+  // ---- settlement: admins all, a partner its own line, row and column -------- anon admin A   B   susp member other / owner pm fin sup aud
   {
     name: 'query settlement',
     field: 'settlement',
-    expect: row(U, OK, OK, OK, OK, F, F),
+    expect: row(U, OK, OK, OK, OK, F, F, /* staff */ OK, F, OK, F, OK),
     send: (t) => gw.gql(SettlementDocument, period(), t),
     check: (d, c) => {
       const partners = d.settlement.map((l: any) => l.partner.id);
@@ -827,7 +1058,7 @@ const CELLS: Cell[] = [
   {
     name: 'query settlementMatrix',
     field: 'settlementMatrix',
-    expect: row(U, OK, OK, OK, OK, F, F),
+    expect: row(U, OK, OK, OK, OK, F, F, /* staff */ OK, F, OK, F, OK),
     send: (t) => gw.gql(SettlementMatrixDocument, period(), t),
     check: (d, c) => {
       const flows: { issuer: string; redeemer: string }[] = d.settlementMatrix.map((f: any) => ({ issuer: f.issuer?.id, redeemer: f.redeemer.id }));
@@ -839,11 +1070,11 @@ const CELLS: Cell[] = [
     },
   },
 
-  // ---- keys and the audit trail: admins only ----------------------------------- anon admin A   B   susp member other
+  // ---- keys and the audit trail: admins only ----------------------------------- anon admin A   B   susp member other / owner pm fin sup aud
   {
     name: 'query partnerApiKeys',
     field: 'partnerApiKeys',
-    expect: row(U, OK, F, F, F, F, F),
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(PartnerApiKeysDocument, { partnerId: w.a.id }, t),
     check: (d) => {
       const prefixes = d.partnerApiKeys.map((k: any) => k.prefix);
@@ -854,7 +1085,7 @@ const CELLS: Cell[] = [
   {
     name: 'mutation rotatePartnerApiKey',
     field: 'rotatePartnerApiKey',
-    expect: row(U, OK, F, F, F, F, F),
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, OK, F, F, F),
     prepare: async () => {
       lastVictimKey = (await gw.ok(CreatePartnerApiKeyDocument, { partnerId: w.victim.id }, gw.adminToken)).createPartnerApiKey;
     },
@@ -867,17 +1098,17 @@ const CELLS: Cell[] = [
   {
     name: 'query auditLog',
     field: 'auditLog',
-    expect: row(U, OK, F, F, F, F, F),
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, F, F, F, OK),
     send: (t) => gw.gql(AuditLogDocument, { first: 5 }, t),
     check: (d) => expect(d.auditLog.edges.length).toBeGreaterThan(0),
   },
 
-  // ---- earning rules, punch cards, memberships, program settings --------------- anon admin A   B   susp member other
+  // ---- earning rules, punch cards, memberships, program settings --------------- anon admin A   B   susp member other / owner pm fin sup aud
   // Written so they change no earn the other cells check: rules inactive, cards out of reach.
   {
     name: 'query earnRules (inactive ones only for their owner and admins)',
     field: 'earnRules',
-    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(EarnRulesDocument, { partnerId: w.a.id }, t),
     check: (d, c) => {
       const ids = d.earnRules.map((r: any) => r.id);
@@ -888,14 +1119,14 @@ const CELLS: Cell[] = [
   {
     name: 'query previewEarn',
     field: 'previewEarn',
-    expect: row(U, BAD, OK, OK, SUSP, F, F),
+    expect: row(U, BAD, OK, OK, SUSP, F, F, /* staff */ BAD, BAD, BAD, BAD, BAD),
     send: (t) => gw.gql(PreviewEarnDocument, { input: { memberId: w.shopper.id, amount: '10.00', currencyCode: 'MYR' } }, t),
     check: (d) => expect(d.previewEarn.points).toBe(10),
   },
   {
     name: 'mutation createEarnRule',
     field: 'createEarnRule',
-    expect: row(U, OK, OK, OK, SUSP, F, F),
+    expect: row(U, OK, OK, OK, SUSP, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) => gw.gql(CreateEarnRuleDocument, { input: { name: uniq('rule'), kind: 'MULTIPLIER', multiplier: '2', active: false } }, t),
     check: (d, c) => expect(d.createEarnRule.partner?.id ?? null).toBe({ admin: null, partnerA: w.a.id, partnerB: w.b.id }[c as string]),
   },
@@ -903,7 +1134,7 @@ const CELLS: Cell[] = [
     // Object level: B passes A's rule id.
     name: "mutation updateEarnRule (A's rule)",
     field: 'updateEarnRule',
-    expect: row(U, OK, OK, F, SUSP, F, F),
+    expect: row(U, OK, OK, F, SUSP, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) =>
       gw.gql(UpdateEarnRuleDocument, { id: w.inactiveRuleA, input: { name: uniq('renamed'), kind: 'MULTIPLIER', multiplier: '2', active: false } }, t),
     check: (d) => expect(d.updateEarnRule).toMatchObject({ id: w.inactiveRuleA, active: false }),
@@ -912,14 +1143,14 @@ const CELLS: Cell[] = [
     // Object level: B names A's reward (refused as bad input: a card's reward must be the partner's own).
     name: "mutation createPunchCard (A's reward)",
     field: 'createPunchCard',
-    expect: row(U, BAD, OK, BAD, SUSP, F, F),
+    expect: row(U, BAD, OK, BAD, SUSP, F, F, /* staff */ BAD, BAD, F, F, F),
     send: (t) => gw.gql(CreatePunchCardDocument, { input: { name: uniq('card'), punchesRequired: 100, minSpend: '1000000', rewardId: w.rewardA } }, t),
     check: (d) => expect(d.createPunchCard.reward.id).toBe(w.rewardA),
   },
   {
     name: 'mutation createMembershipPlan',
     field: 'createMembershipPlan',
-    expect: row(U, OK, F, F, F, F, F),
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) =>
       gw.gql(CreateMembershipPlanDocument, { input: { name: uniq('plan'), price: '5.00', currencyCode: 'MYR', periodMonths: 1, earnMultiplier: '1.1' } }, t),
     check: (d) => expect(d.createMembershipPlan.periodMonths).toBe(1),
@@ -928,7 +1159,7 @@ const CELLS: Cell[] = [
     // A partner that took the payment (any partner) or an admin; not the member itself.
     name: 'mutation startMembership (the spender)',
     field: 'startMembership',
-    expect: row(U, OK, OK, OK, SUSP, F, F),
+    expect: row(U, OK, OK, OK, SUSP, F, F, /* staff */ OK, F, F, OK, F),
     send: (t) => gw.gql(StartMembershipDocument, { memberId: w.spender.id, planId: w.plan, ref: uniq('pay'), key: uniq('key') }, t),
     check: (d) => expect(d.startMembership).toMatchObject({ status: 'ACTIVE', plan: { id: w.plan } }),
   },
@@ -936,7 +1167,7 @@ const CELLS: Cell[] = [
     // Ending it acts for the member: A (it enrolled the spender), not B (never linked).
     name: 'mutation cancelMembership (the spender)',
     field: 'cancelMembership',
-    expect: row(U, OK, OK, F, SUSP, OK, F),
+    expect: row(U, OK, OK, F, SUSP, OK, F, /* staff */ OK, F, F, OK, F),
     prepare: async () => {
       await gw.ok(StartMembershipDocument, { memberId: w.spender.id, planId: w.plan, ref: uniq('pay'), key: uniq('key') }, gw.adminToken);
     },
@@ -946,7 +1177,7 @@ const CELLS: Cell[] = [
   {
     name: 'Member.punchCards and Member.membership',
     field: 'member',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t, c) => gw.gql(MemberPerksDocument, { id: w.spender.id }, c === 'member' ? w.spender.token : t),
     check: (d) => expect(d.member.id).toBe(w.spender.id),
   },
@@ -954,7 +1185,7 @@ const CELLS: Cell[] = [
     // Object level: A recorded the payment; no other partner sees its reference, nor the member token.
     name: 'Member.membership.externalPaymentRef (only the partner that recorded it, and admins)',
     field: 'member',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t, c) => gw.gql(MemberPaymentRefDocument, { id: w.subscriber.id }, c === 'member' ? w.subscriber.token : t),
     check: (d, c) => {
       expect(d.member.membership.status).toBe('ACTIVE');
@@ -965,7 +1196,7 @@ const CELLS: Cell[] = [
     // Object level: A's own challenge (its spend, its badge) is A's; the coalition's is everyone's.
     name: "Member.challenges and Member.badges (A's challenge only for A)",
     field: 'member',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t, c) => gw.gql(MemberChallengesDocument, { id: w.achiever.id }, c === 'member' ? w.achiever.token : t),
     check: (d, c) => {
       const seesA = c === 'admin' || c === 'partnerA' || c === 'member';
@@ -977,21 +1208,21 @@ const CELLS: Cell[] = [
   {
     name: 'Member.expiringPoints',
     field: 'member',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(MemberLifecycleDocument, { id: w.member.id, withinDays: 30 }, t),
     check: (d) => expect(d.member).toMatchObject({ id: w.member.id, balance: { available: 30 } }),
   },
   {
     name: 'query membershipPlans',
     field: 'membershipPlans',
-    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(AuthzMembershipPlansDocument, {}, t),
     check: (d) => expect(d.membershipPlans.map((p: any) => p.id)).toContain(w.plan),
   },
   {
     name: 'query programSettings',
     field: 'programSettings',
-    expect: row(U, OK, OK, OK, OK, OK, OK),
+    expect: row(U, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(ProgramSettingsDocument, {}, t),
     check: (d) => expect(d.programSettings).toHaveProperty('pointsExpireAfterMonths'),
   },
@@ -999,7 +1230,7 @@ const CELLS: Cell[] = [
     // Object level: B names A. pendingDays 0 keeps A's earns as the other cells expect them.
     name: "mutation setPartnerSettings (A's)",
     field: 'setPartnerSettings',
-    expect: row(U, OK, OK, F, F, F, F),
+    expect: row(U, OK, OK, F, F, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) => gw.gql(SetPartnerSettingsDocument, { partnerId: w.a.id, pendingDays: 0 }, t),
     check: (d) => expect(d.setPartnerSettings).toEqual({ id: w.a.id, pendingDays: 0 }),
   },
@@ -1007,7 +1238,7 @@ const CELLS: Cell[] = [
     // Each partner its own (an admin B's): a suspended partner writes nothing, its own settings included.
     name: 'mutation setPartnerSettings (its own)',
     field: 'setPartnerSettings',
-    expect: row(U, OK, OK, OK, SUSP, F, F),
+    expect: row(U, OK, OK, OK, SUSP, F, F, /* staff */ OK, OK, F, F, F),
     send: (t, c) =>
       gw.gql(SetPartnerSettingsDocument, { partnerId: { partnerA: w.a.id, suspended: w.suspended.id }[c as string] ?? w.b.id, pendingDays: 0 }, t),
     check: (d, c) => expect(d.setPartnerSettings).toEqual({ id: c === 'partnerA' ? w.a.id : w.b.id, pendingDays: 0 }),
@@ -1016,14 +1247,14 @@ const CELLS: Cell[] = [
     // Empty input: an allowed call changes nothing the other cells depend on.
     name: 'mutation setProgramSettings',
     field: 'setProgramSettings',
-    expect: row(U, OK, F, F, F, F, F),
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) => gw.gql(SetProgramSettingsDocument, { input: {} }, t),
     check: (d) => expect(d.setProgramSettings).toHaveProperty('birthdayBonusPoints'),
   },
   {
     name: 'query challenges (public)',
     field: 'challenges',
-    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     send: (t) => gw.gql(ChallengesDocument, {}, t),
     check: (d) => expect(Array.isArray(d.challenges)).toBe(true),
   },
@@ -1031,7 +1262,7 @@ const CELLS: Cell[] = [
     // Out of reach (a million purchases) and without a bonus: changes no earn the other cells check.
     name: 'mutation createChallenge',
     field: 'createChallenge',
-    expect: row(U, OK, OK, OK, SUSP, F, F),
+    expect: row(U, OK, OK, OK, SUSP, F, F, /* staff */ OK, OK, F, F, F),
     send: (t) =>
       gw.gql(
         CreateChallengeDocument,
@@ -1040,6 +1271,7 @@ const CELLS: Cell[] = [
       ),
     check: (d, c) => expect(d.createChallenge.partner?.id ?? null).toBe({ admin: null, partnerA: w.a.id, partnerB: w.b.id }[c as string]),
   },
+  ...staffAndPrivacyCells(),
 ];
 let lastVictimKey = '';
 let linkee: TestMember;
@@ -1070,7 +1302,7 @@ describe.each(CELLS.map((cell) => [cell.name, cell] as const))('%s', (_name, cel
     if (outcome === OK) {
       expect(r.errors).toBeUndefined();
       expect(r.status).toBe(200);
-      await cell.check?.(r.data, caller);
+      await cell.check?.(r.data, asChecked(caller), caller);
       return;
     }
     expect(r.errors).toHaveLength(1);
@@ -1104,14 +1336,23 @@ interface SubCell {
   /** Events an allowed caller receives: replayed (after: "0") or, with trigger, live. */
   events: number | ((caller: CallerName) => number);
   trigger?(): Promise<void>;
-  check(events: any[], caller: CallerName): void;
+  check(events: any[], caller: CallerName, actual: CallerName): void;
 }
 
 const SUB_CELLS: SubCell[] = [
   {
+    name: 'subscription balanceChanged (personal fields in the payload follow consent)',
+    field: 'balanceChanged',
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
+    open: (t, c) =>
+      subscribe(liveClient(gw.wsUrl, c === 'member' ? w.privateMember.token : t), BalanceChangedPersonalDocument, { memberId: w.privateMember.id, after: '0' }),
+    events: 1,
+    check: (events, c, actual) => expectPrivateMember(events[0].balanceChanged.member, c, actual),
+  },
+  {
     name: 'subscription balanceChanged',
     field: 'balanceChanged',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     open: (t) => subscribe(liveClient(gw.wsUrl, t), BalanceChangedDocument, { memberId: w.member.id, after: '0' }),
     events: 2,
     check: (events, c) => {
@@ -1130,7 +1371,7 @@ const SUB_CELLS: SubCell[] = [
   {
     name: 'subscription tierChanged',
     field: 'tierChanged',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     open: (t) => subscribe(liveClient(gw.wsUrl, t), TierChangedDocument, { memberId: w.member.id, after: '0' }),
     events: 1,
     check: (events) => expect(events[0].tierChanged).toMatchObject({ member: { id: w.member.id }, from: { name: 'Bronze' }, to: { name: 'Silver' } }),
@@ -1138,7 +1379,7 @@ const SUB_CELLS: SubCell[] = [
   {
     name: 'subscription challengeCompleted',
     field: 'challengeCompleted',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     open: (t) => subscribe(liveClient(gw.wsUrl, t), ChallengeCompletedDocument, { memberId: w.member.id, after: '0' }),
     events: 1,
     check: (events) => expect(events[0].challengeCompleted).toMatchObject({ member: { id: w.member.id }, badgeName: 'Done', transaction: null }),
@@ -1149,7 +1390,7 @@ const SUB_CELLS: SubCell[] = [
     // suspended partner get only the coalition's. "member" is the achiever.
     name: "subscription challengeCompleted (A's challenge, then a coalition one)",
     field: 'challengeCompleted',
-    expect: row(U, OK, OK, OK, OK, OK, F),
+    expect: row(U, OK, OK, OK, OK, OK, F, /* staff */ OK, OK, OK, OK, OK),
     open: (t, c) => subscribe(liveClient(gw.wsUrl, c === 'member' ? w.achiever.token : t), ChallengeCompletedDocument, { memberId: w.achiever.id, after: '0' }),
     events: (c) => (c === 'partnerB' || c === 'suspended' ? 1 : 2),
     check: (events, c) => {
@@ -1164,7 +1405,7 @@ const SUB_CELLS: SubCell[] = [
   {
     name: 'subscription exchangeRateChanged (public)',
     field: 'exchangeRateChanged',
-    expect: row(OK, OK, OK, OK, OK, OK, OK),
+    expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
     open: (t) => subscribe(liveClient(gw.wsUrl, t), ExchangeRateChangedDocument, { partnerId: w.victim.id }),
     events: 1,
     trigger: async () => {
@@ -1191,7 +1432,7 @@ describe.each(SUB_CELLS.map((cell) => [cell.name, cell] as const))('%s over grap
           await settle();
           await cell.trigger();
         }
-        cell.check(await sub.waitFor(typeof cell.events === 'number' ? cell.events : cell.events(caller)), caller);
+        cell.check(await sub.waitFor(typeof cell.events === 'number' ? cell.events : cell.events(asChecked(caller))), asChecked(caller), caller);
         expect(sub.errors).toEqual([]);
         return;
       }

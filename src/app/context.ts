@@ -21,27 +21,41 @@ declare module '../graphql/context' {
     renewLoaders(): void;
     /** What this response may still cost and hold (replaced per event on subscriptions). */
     budget: ResponseBudget;
+    /** The client's address (for the failed-authentication limit of staffLogin); null when unknown. */
+    clientIp: string | null;
   }
 }
 
 /** The context of one operation, for a viewer already authenticated (graphql-ws checks at connection_init). */
-export function contextFor(services: Services, viewer: Viewer, limits: QueryLimits, loaders: Loaders = createLoaders(services)): Context {
+export function contextFor(
+  services: Services,
+  viewer: Viewer,
+  limits: QueryLimits,
+  loaders: Loaders = createLoaders(services, viewer),
+  clientIp: string | null = null,
+): Context {
   const context: Context = {
     viewer,
     loaders,
     services,
     budget: new ResponseBudget(limits),
+    clientIp,
     renewLoaders: () => {
-      context.loaders = createLoaders(services);
+      context.loaders = createLoaders(services, context.viewer);
     },
   };
   return context;
 }
 
-export async function createContext(services: Services, authorization: string | undefined | null, limits: QueryLimits): Promise<Context> {
+export async function createContext(
+  services: Services,
+  authorization: string | undefined | null,
+  limits: QueryLimits,
+  clientIp: string | null = null,
+): Promise<Context> {
   const viewer = await services.authenticator.authenticate(authorization).catch((err: unknown) => {
     // An API key cannot be checked while the database is away: a retryable 503, not a 500.
     throw isConnectionError(err) ? serviceUnavailable() : err;
   });
-  return contextFor(services, viewer, limits);
+  return contextFor(services, viewer, limits, undefined, clientIp);
 }

@@ -13,6 +13,12 @@ import type { Balance, Member } from '../modules/member/member.entity';
 import type { Partner } from '../modules/partner/partner.entity';
 import type { Tier } from '../modules/tier/tier.entity';
 import type { Challenge } from '../modules/challenge/challenge.types';
+import type { PartnerConsent } from '../modules/linking/consent.types';
+import type { Viewer } from '../modules/auth/viewer';
+import { personalDataRule } from '../modules/auth/policy';
+import { auditActorOf } from '../modules/audit/audit-trail';
+import { membersVisibleToPartner } from '../modules/privacy/visibility';
+import { recordPersonalDataReads } from '../modules/privacy/personal-data-reads';
 import type { WebhookEndpoint } from '../modules/webhook/webhook.types';
 
 export interface Loaders {
@@ -37,6 +43,14 @@ export interface Loaders {
   partnerPunchCards: DataLoader<string, PunchCard[]>;
   /** By member id: its cards at every partner (the resolver narrows them per viewer). */
   memberPunchCards: DataLoader<string, (PunchCardProgress & { memberId: string; partnerId: string })[]>;
+  /**
+   * By member id: whether this request's viewer sees the member's personal fields unmasked
+   * (policy.personalDataRule; a partner's consents looked up in one query per batch, a staff
+   * user's reads audited once per member per request).
+   */
+  personalDataVisible: DataLoader<string, boolean>;
+  /** By member id: its consents (the resolver narrows them per viewer). */
+  memberConsents: DataLoader<string, PartnerConsent[]>;
 }
 
 /** Batch by key: results come back in the order of the keys, null where none was found. */
@@ -57,7 +71,7 @@ function groupedByKey<T, K extends keyof T>(fetch: (ids: readonly string[]) => P
   });
 }
 
-export function createLoaders(s: Services): Loaders {
+export function createLoaders(s: Services, viewer: Viewer): Loaders {
   let tiers: Promise<Tier[]> | undefined;
   const allTiers = () => (tiers ??= s.tiers.all());
   return {
@@ -83,5 +97,15 @@ export function createLoaders(s: Services): Loaders {
     partnerEarnRules: groupedByKey((ids) => s.earnRules.forPartners(ids), 'partnerId'),
     partnerPunchCards: groupedByKey((ids) => s.punchCards.forPartners(ids), 'partnerId'),
     memberPunchCards: groupedByKey((ids) => s.punchCards.progressFor(ids), 'memberId'),
+    personalDataVisible: new DataLoader(async (ids) => {
+      const rules = ids.map((id) => personalDataRule(viewer, id));
+      if (viewer.kind === 'partner' && rules.includes('IF_CONSENTED')) {
+        const visible = await membersVisibleToPartner(s.db, viewer.partnerId, ids);
+        return ids.map((id) => visible.has(id));
+      }
+      if (viewer.kind === 'staff' && rules.includes('STAFF')) await recordPersonalDataReads(s.db, auditActorOf(viewer), ids);
+      return rules.map((r) => r === 'OWN' || r === 'STAFF');
+    }),
+    memberConsents: groupedByKey((ids) => s.consents.forMembers(ids), 'memberId'),
   };
 }

@@ -40,6 +40,8 @@ import {
 } from '../modules/challenge/challenge.resolver';
 import { PartnerLinkResolver } from '../modules/linking/partner-link.resolver';
 import { LinkMemberResolver } from '../modules/member/link-member.resolver';
+import { ConsentResolver, PartnerConsentResolver } from '../modules/member/consent.resolver';
+import { StaffResolver } from '../modules/staff/staff.resolver';
 import { WebhookDeliveryResolver, WebhookEndpointResolver } from '../modules/webhook/webhook.resolver';
 
 export const resolvers = [
@@ -87,6 +89,9 @@ export const resolvers = [
   ChallengeCompletionResolver,
   PartnerLinkResolver,
   LinkMemberResolver,
+  ConsentResolver,
+  PartnerConsentResolver,
+  StaffResolver,
   WebhookEndpointResolver,
   WebhookDeliveryResolver,
 ] as const;

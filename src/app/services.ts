@@ -37,6 +37,9 @@ import { CoalitionIssuer, ensureCoalitionIssuer } from '../modules/partner/coali
 import { ProgramSettingsService } from '../modules/lifecycle/program-settings.service';
 import { ChallengeService } from '../modules/challenge/challenge.service';
 import { PartnerLinkService } from '../modules/linking/partner-link.service';
+import { ConsentService } from '../modules/linking/consent.service';
+import { StaffSessionService } from '../modules/auth/staff-session.service';
+import { StaffService } from '../modules/staff/staff.service';
 import { WebhookService } from '../modules/webhook/webhook.service';
 import { WebhookDispatcher } from '../modules/webhook/webhook-dispatcher';
 
@@ -72,6 +75,9 @@ export interface Services {
   programSettings: ProgramSettingsService;
   challenges: ChallengeService;
   links: PartnerLinkService;
+  consents: ConsentService;
+  staffSessions: StaffSessionService;
+  staff: StaffService;
   webhooks: WebhookService;
   /** Sends webhook deliveries (started and stopped with the server). */
   webhookDispatcher: WebhookDispatcher;
@@ -95,6 +101,8 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
   const earnWriter = new EarnBatchWriter(db, coalition, earnPlugins, { writers: config.earnBatchWriters, maxBatch: config.earnBatchSize }, logger);
   const earn = new EarnService(earnWriter);
   const memberTokens = new MemberTokenService(await loadTokenSecret(db, config.tokenSecret), config.memberTokenTtlSeconds);
+  const staffSessions = new StaffSessionService(db, config.staffTokenTtlSeconds);
+  const rateLimits = new RateLimitService(poolUrl(db), config.rateLimits, logger);
   return {
     db,
     relay,
@@ -121,10 +129,13 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     programSettings: new ProgramSettingsService(db),
     challenges: new ChallengeService(db),
     links: new PartnerLinkService(db),
+    consents: new ConsentService(db),
+    staffSessions,
+    staff: new StaffService(db, staffSessions, rateLimits),
     webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.endpointsChanged()),
     webhookDispatcher,
-    authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),
+    authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens, staffSessions),
     audit: new AuditService(db),
-    rateLimits: new RateLimitService(poolUrl(db), config.rateLimits, logger),
+    rateLimits,
   };
 }

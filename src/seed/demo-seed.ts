@@ -1,6 +1,7 @@
 // A small demo coalition for an empty database: a café in MYR, a fashion store in THB and an
 // airline in IDR, with rates, and three members with some history. Written through the same
 // services the API uses, so the demo exercises the real ledger.
+import { BREAK_GLASS } from '../modules/auth/viewer';
 import { ChallengeKind } from '../modules/challenge/challenge.types';
 import { queryOne } from '../db/sql';
 import type { Services } from '../app/services';
@@ -47,7 +48,7 @@ export async function databaseIsEmpty(services: Services): Promise<boolean> {
 }
 
 export async function seedDemoCoalition(services: Services): Promise<void> {
-  const admin = { kind: 'admin' } as const;
+  const admin = BREAK_GLASS;
   const partners = [];
   for (const p of DEMO_PARTNERS) {
     const partner = await services.partners.create(p);

@@ -5,12 +5,15 @@ import {
   CreatePartnerApiKeyDocument,
   CreatePartnerDocument,
   CreatePartnerLinkCodeDocument,
+  CreateStaffUserDocument,
   EarnPointsDocument,
   EnrollMemberDocument,
   IssueMemberTokenDocument,
   LinkMemberDocument,
   SetExchangeRateDocument,
+  StaffLoginDocument,
 } from '../generated/graphql';
+import type { StaffRole } from '../generated/graphql';
 import type { TestGateway } from './gateway';
 
 export const uniq = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -159,4 +162,24 @@ export async function lotsOf(gw: TestGateway, memberId: string) {
       WHERE member_id = $1 ORDER BY earned_at, id`,
     [memberId],
   );
+}
+
+export interface TestStaff {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+}
+
+/** A staff user with these roles (created with the admin token), signed in. */
+export async function newStaff(gw: TestGateway, roles: string[]): Promise<TestStaff> {
+  const email = `${uniq('staff')}@operator.example`;
+  const password = `pw-${uniq('secret')}-long`;
+  const { createStaffUser } = await gw.ok(
+    CreateStaffUserDocument,
+    { input: { email, displayName: `Staff ${roles.join('+')}`, roles: roles as StaffRole[], password } },
+    gw.adminToken,
+  );
+  const { staffLogin } = await gw.ok(StaffLoginDocument, { email, password }, null);
+  return { id: createStaffUser.id, email, password, token: staffLogin };
 }

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { PageArgs } from '../../graphql/connection';
-import { requireAdmin } from '../auth/policy';
+import { Capability, requireStaff } from '../auth/policy';
 import { Partner } from '../partner/partner.entity';
 import { AuditEntry, AuditEntryConnection, AuditFilterInput } from './audit-log.types';
 
@@ -13,7 +13,7 @@ export class AuditResolver {
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: Context,
   ) {
-    requireAdmin(ctx.viewer);
+    requireStaff(ctx.viewer, Capability.READ_AUDIT_LOG);
     return ctx.services.audit.list(filter, first, after);
   }
 

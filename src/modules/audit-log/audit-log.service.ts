@@ -16,7 +16,7 @@ export interface AuditFilter {
 }
 
 const COLUMNS = `id::text AS id, id AS seq, at, actor_kind AS "actorKind", actor_partner_id AS "actorPartnerId",
-  actor_key_prefix AS "actorKeyPrefix", action, target_type AS "targetType", target_id AS "targetId", partner_id AS "partnerId",
+  actor_key_prefix AS "actorKeyPrefix", actor_staff_user_id AS "actorStaffUserId", actor_member_id AS "actorMemberId", action, target_type AS "targetType", target_id AS "targetId", partner_id AS "partnerId",
   previous_value AS "previousValue", new_value AS "newValue"`;
 
 const WHERE = `($1::text IS NULL OR action = $1) AND ($2::uuid IS NULL OR partner_id = $2)

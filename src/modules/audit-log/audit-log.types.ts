@@ -7,10 +7,17 @@ export enum AuditActorKind {
   ADMIN = 'ADMIN',
   PARTNER = 'PARTNER',
   SYSTEM = 'SYSTEM',
+  /** A staff user, named by actorStaffUserId. */
+  STAFF = 'STAFF',
+  /** A member acting for itself (its consents), named by actorMemberId. */
+  MEMBER = 'MEMBER',
 }
 registerEnumType(AuditAction, { name: 'AuditAction', description: 'A configuration change the audit trail records' });
 registerEnumType(AuditTargetType, { name: 'AuditTargetType' });
-registerEnumType(AuditActorKind, { name: 'AuditActorKind', description: 'SYSTEM: start-up work such as the demo seed' });
+registerEnumType(AuditActorKind, {
+  name: 'AuditActorKind',
+  description: 'ADMIN: the break-glass ADMIN_TOKEN; STAFF: a staff user (actorStaffUserId); SYSTEM: start-up work such as the demo seed',
+});
 
 @ObjectType({ simpleResolvers: true, description: 'One configuration change: who, what, when, and the value before and after' })
 export class AuditEntry {
@@ -30,6 +37,12 @@ export class AuditEntry {
 
   @Field(() => String, { nullable: true, description: 'For a partner actor: the prefix of the API key it used' })
   actorKeyPrefix!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'For a STAFF actor: the staff user (see staffUsers)' })
+  actorStaffUserId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'For a MEMBER actor: the member' })
+  actorMemberId!: string | null;
 
   @Field(() => AuditAction)
   action!: AuditAction;

@@ -2,14 +2,12 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
-import { AuditActor } from '../audit/audit-trail';
+import { auditActorOf } from '../audit/audit-trail';
 import { MAX_ROTATION_GRACE_SECONDS } from './api-key.service';
 import { PartnerApiKey, RotatedApiKey } from './api-key.types';
-import { requireActivePartnerOrAdmin, requireAdmin, requireLinkedPartner } from './policy';
+import { Capability, requireActivePartnerOrStaff, requireLinkedPartner, requireStaff } from './policy';
 import { partnerIdOf, viewerLabel } from './viewer';
 import { ListSize } from '../../graphql/list-size';
-
-const ADMIN: AuditActor = { kind: 'ADMIN' };
 
 @Resolver()
 export class AuthResolver {
@@ -21,7 +19,7 @@ export class AuthResolver {
   @Query(() => [PartnerApiKey], { description: "Admin: a partner's API keys, oldest first, revoked ones included (prefixes only)" })
   @ListSize({ measured: true })
   async partnerApiKeys(@Arg('partnerId', () => ID) partnerId: string, @Ctx() ctx: Context): Promise<PartnerApiKey[]> {
-    requireAdmin(ctx.viewer);
+    requireStaff(ctx.viewer, Capability.READ_PROGRAM);
     const now = Date.now();
     return (await ctx.services.apiKeys.list(partnerId)).map((k) => ({
       ...k,
@@ -31,16 +29,16 @@ export class AuthResolver {
 
   @Mutation(() => String, { description: 'Admin: a new API key for a partner. Shown once; only its hash is kept.' })
   async createPartnerApiKey(@Arg('partnerId', () => ID) partnerId: string, @Ctx() ctx: Context): Promise<string> {
-    requireAdmin(ctx.viewer);
-    return (await ctx.services.apiKeys.create(partnerId, ADMIN)).key;
+    const staff = requireStaff(ctx.viewer, Capability.MANAGE_PARTNERS);
+    return (await ctx.services.apiKeys.create(partnerId, auditActorOf(staff))).key;
   }
 
   @Mutation(() => Boolean, {
     description: 'Admin: revoke a partner API key by its prefix (lgk_<prefix>_…), at once; its live connections close. False if no active key had it.',
   })
   revokePartnerApiKey(@Arg('prefix', () => String) prefix: string, @Ctx() ctx: Context): Promise<boolean> {
-    requireAdmin(ctx.viewer);
-    return ctx.services.apiKeys.revoke(prefix, ADMIN);
+    const staff = requireStaff(ctx.viewer, Capability.MANAGE_PARTNERS);
+    return ctx.services.apiKeys.revoke(prefix, auditActorOf(staff));
   }
 
   @Mutation(() => RotatedApiKey, {
@@ -51,8 +49,8 @@ export class AuthResolver {
     @Arg('graceSeconds', () => Int, { defaultValue: 0 }) graceSeconds: number,
     @Ctx() ctx: Context,
   ): Promise<RotatedApiKey> {
-    requireAdmin(ctx.viewer);
-    return ctx.services.apiKeys.rotate(prefix, graceSeconds, ADMIN);
+    const staff = requireStaff(ctx.viewer, Capability.MANAGE_PARTNERS);
+    return ctx.services.apiKeys.rotate(prefix, graceSeconds, auditActorOf(staff));
   }
 
   @Mutation(() => String, {
@@ -61,7 +59,7 @@ export class AuthResolver {
       '(enrolled there, or linked with linkMember); otherwise FORBIDDEN naming memberId',
   })
   async issueMemberToken(@Arg('memberId', () => ID) memberIdInput: string, @Ctx() ctx: Context): Promise<string> {
-    const caller = requireActivePartnerOrAdmin(ctx.viewer);
+    const caller = requireActivePartnerOrStaff(ctx.viewer, Capability.SERVE_MEMBERS);
     const memberId = requireId(memberIdInput, 'memberId');
     if (!(await ctx.loaders.member.load(memberId))) throw notFound('memberId', 'member');
     await requireLinkedPartner(caller, memberId, ctx.services.links.isLinked);

@@ -4,7 +4,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { unauthenticated } from '../../errors/domain-error';
 import { API_KEY_PREFIX, ApiKeyOwner, ApiKeyService } from './api-key.service';
 import { MemberTokenService } from './member-token.service';
-import type { Viewer } from './viewer';
+import { STAFF_TOKEN_PREFIX, StaffSessionService } from './staff-session.service';
+import { BREAK_GLASS, Viewer } from './viewer';
 
 function sameSecret(a: string, b: string): boolean {
   // Hash first so the comparison is constant-time whatever the lengths.
@@ -16,6 +17,7 @@ export class Authenticator {
     private readonly adminToken: string,
     private readonly apiKeys: ApiKeyService,
     private readonly memberTokens: MemberTokenService,
+    private readonly staffSessions: StaffSessionService,
   ) {}
 
   async authenticate(authorization: string | undefined | null): Promise<Viewer> {
@@ -23,7 +25,12 @@ export class Authenticator {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
     const token = match[1]!;
-    if (sameSecret(token, this.adminToken)) return { kind: 'admin' };
+    if (sameSecret(token, this.adminToken)) return BREAK_GLASS;
+    if (token.startsWith(STAFF_TOKEN_PREFIX)) {
+      const owner = await this.staffSessions.findOwner(token);
+      if (!owner) throw unauthenticated(STAFF_SESSION_ENDED);
+      return { kind: 'staff', staffUserId: owner.staffUserId, roles: owner.roles, sessionExpiresAt: owner.expiresAt };
+    }
     if (token.startsWith(API_KEY_PREFIX)) {
       const owner = await this.apiKeys.findOwner(token);
       if (!owner) throw unauthenticated(KEY_ENDED);
@@ -43,6 +50,11 @@ export class Authenticator {
    */
   async current(viewer: Viewer): Promise<Viewer> {
     if (viewer.kind === 'member' && viewer.expiresAt.getTime() <= Date.now()) throw unauthenticated(TOKEN_ENDED);
+    if (viewer.kind === 'staff' && viewer.staffUserId !== null) {
+      const roles = await this.staffSessions.current(viewer.staffUserId, viewer.sessionExpiresAt!);
+      if (!roles) throw unauthenticated(STAFF_SESSION_ENDED);
+      return { ...viewer, roles };
+    }
     if (viewer.kind !== 'partner') return viewer;
     const owner = await this.apiKeys.activeOwner(viewer.apiKeyId);
     if (!owner) throw unauthenticated(KEY_ENDED);
@@ -52,6 +64,7 @@ export class Authenticator {
 
 const KEY_ENDED = 'This API key is unknown or revoked';
 const TOKEN_ENDED = 'This token is invalid or expired';
+const STAFF_SESSION_ENDED = 'This staff session is unknown or expired, or its user was deactivated: sign in again (staffLogin)';
 
 function partnerViewer(owner: ApiKeyOwner): Viewer {
   return {

@@ -1,7 +1,14 @@
 // Who is calling. Identity always comes from the token, never from the input.
+import { StaffRole } from './staff-role';
+
 export type Viewer =
   | { kind: 'anonymous' }
-  | { kind: 'admin' }
+  /**
+   * The operator's people: a staff user with its roles (a staff token from staffLogin), or, with
+   * staffUserId null, the break-glass ADMIN_TOKEN, an OWNER. What each may do is the policy's
+   * capability table (auth/policy.ts), never a check of the kind alone.
+   */
+  | { kind: 'staff'; staffUserId: string | null; roles: readonly StaffRole[]; sessionExpiresAt: Date | null }
   | {
       kind: 'partner';
       partnerId: string;
@@ -16,8 +23,12 @@ export type Viewer =
   | { kind: 'member'; memberId: string; issuedByPartnerId: string | null; expiresAt: Date };
 
 export type Caller = Exclude<Viewer, { kind: 'anonymous' }>;
+export type StaffCaller = Extract<Viewer, { kind: 'staff' }>;
 
-/** The partner a caller speaks for: a partner key's own partner; null for an admin or a member. */
+/** ADMIN_TOKEN: the break-glass owner, for scripts and the first login. */
+export const BREAK_GLASS: StaffCaller = Object.freeze({ kind: 'staff', staffUserId: null, roles: Object.freeze([StaffRole.OWNER]), sessionExpiresAt: null });
+
+/** The partner a caller speaks for: a partner key's own partner; null for staff or a member. */
 export function partnerIdOf(viewer: Viewer): string | null {
   return viewer.kind === 'partner' ? viewer.partnerId : null;
 }
@@ -27,8 +38,8 @@ export function viewerLabel(viewer: Viewer): string {
   switch (viewer.kind) {
     case 'anonymous':
       return 'anonymous';
-    case 'admin':
-      return 'admin';
+    case 'staff':
+      return viewer.staffUserId === null ? 'admin' : `staff:${viewer.staffUserId}`;
     case 'partner':
       return `partner:${viewer.slug}`;
     case 'member':
@@ -39,8 +50,8 @@ export function viewerLabel(viewer: Viewer): string {
 /** Idempotency scope: stable ids, not slugs (a slug is a name, a partner's id is forever). */
 export function callerScope(viewer: Caller): string {
   switch (viewer.kind) {
-    case 'admin':
-      return 'admin';
+    case 'staff':
+      return viewer.staffUserId === null ? 'admin' : `staff:${viewer.staffUserId}`;
     case 'partner':
       return `partner:${viewer.partnerId}`;
     case 'member':

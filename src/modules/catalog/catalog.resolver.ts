@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { PageArgs } from '../../graphql/connection';
-import { managesPartner, requirePartnerOrAdmin } from '../auth/policy';
+import { Capability, managesPartner, requirePartnerOrStaff } from '../auth/policy';
 import { Partner } from '../partner/partner.entity';
 import { Reward } from './reward.entity';
 import { CatalogFilterInput, RewardConnection, RewardInput } from './catalog.types';
@@ -21,7 +21,7 @@ export class CatalogResolver {
 
   @Mutation(() => Reward, { description: "A partner: create or change its own rewards. An admin: any partner's." })
   upsertReward(@Arg('input', () => RewardInput) input: RewardInput, @Ctx() ctx: Context) {
-    return ctx.services.catalog.upsert(requirePartnerOrAdmin(ctx.viewer), input);
+    return ctx.services.catalog.upsert(requirePartnerOrStaff(ctx.viewer, Capability.MANAGE_CATALOG), input);
   }
 }
 

@@ -6,7 +6,7 @@ import { withTransaction } from '../../db/transaction';
 import { requireText } from '../../errors/text';
 import { Page, decodeCursor, pageSize, toPage } from '../../db/pagination';
 import type { Caller, Viewer } from '../auth/viewer';
-import { actingPartnerId, requireMemberAccess } from '../auth/policy';
+import { Capability, actingPartnerId, requireMemberAccess } from '../auth/policy';
 import { REWARD_COLUMNS, Reward } from './reward.entity';
 import { MAX_SEARCH_LENGTH, RewardFieldsInput, containsPattern, validRewardFields } from './reward-rules';
 import { AuditAction, AuditActor, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
@@ -24,7 +24,7 @@ export interface CatalogFilter {
   search?: string | null;
 }
 
-type Manager = Extract<Caller, { kind: 'admin' | 'partner' }>;
+type Manager = Extract<Caller, { kind: 'staff' | 'partner' }>;
 
 // A reward is listed publicly while it is active and its partner is not suspended.
 const LISTED = `active AND EXISTS (SELECT 1 FROM partner p WHERE p.id = reward.partner_id AND p.status = 'ACTIVE')`;
@@ -50,7 +50,8 @@ export class CatalogService {
   async upsert(caller: Manager, input: UpsertReward, outer?: Tx, actor: AuditActor = auditActorOf(caller)): Promise<Reward> {
     const id = input.id == null ? null : requireId(input.id, 'input.id');
     // A partner key acts only as itself (FORBIDDEN otherwise) and not while suspended.
-    const partnerId = id === null || caller.kind === 'partner' ? requireId(actingPartnerId(caller, input.partnerId), 'input.partnerId') : null;
+    const partnerId =
+      id === null || caller.kind === 'partner' ? requireId(actingPartnerId(caller, Capability.MANAGE_CATALOG, input.partnerId), 'input.partnerId') : null;
     const fields = validRewardFields(input);
     return withTransaction(
       this.db,
@@ -81,7 +82,7 @@ export class CatalogService {
         const current = await queryOne<Reward>(m, `SELECT ${REWARD_COLUMNS} FROM reward WHERE id = $1 FOR UPDATE`, [id]);
         if (!current) throw notFound('input.id', 'reward');
         if (caller.kind === 'partner' && current.partnerId !== partnerId) throw forbidden('A partner may only change its own rewards', 'input.id');
-        if (caller.kind === 'admin' && input.partnerId != null && input.partnerId.toLowerCase() !== current.partnerId) {
+        if (caller.kind === 'staff' && input.partnerId != null && input.partnerId.toLowerCase() !== current.partnerId) {
           throw badInput('input.partnerId', 'a reward stays with its partner: omit it or name the partner that owns the reward');
         }
         const updated = (await queryOne<Reward>(

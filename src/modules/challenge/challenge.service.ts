@@ -17,7 +17,7 @@ import { query, queryOne } from '../../db/sql';
 import { publish } from '../../db/outbox';
 import { withTransaction } from '../../db/transaction';
 import { AuditAction, AuditActor, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
-import { requireActivePartnerOrAdmin } from '../auth/policy';
+import { Capability, requireActivePartnerOrStaff } from '../auth/policy';
 import { Caller } from '../auth/viewer';
 import { Funder, PointsSource } from '../earning/earning.types';
 import { creditBonus } from '../lifecycle/bonus';
@@ -49,8 +49,8 @@ export class ChallengeService {
 
   /** actor: who the audit trail names (start-up work such as the demo seed passes SYSTEM_ACTOR). */
   async create(caller: Caller, input: ChallengeInput, actor?: AuditActor): Promise<Challenge> {
-    if (caller.kind === 'member') throw forbidden('Only admins (coalition-wide) and partners (their own) create challenges');
-    const manager = requireActivePartnerOrAdmin(caller);
+    if (caller.kind === 'member') throw forbidden('Only staff (coalition-wide) and partners (their own) create challenges');
+    const manager = requireActivePartnerOrStaff(caller, Capability.MANAGE_CATALOG);
     const partnerId = caller.kind === 'partner' ? caller.partnerId : null;
     const name = requireText(input.name.trim(), 'input.name');
     if (name.length < 1 || name.length > 255) throw badInput('input.name', 'must be 1 to 255 characters');

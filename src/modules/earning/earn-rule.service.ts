@@ -6,7 +6,7 @@ import { Exact } from '../../money/decimal';
 import { Db, query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import type { Caller } from '../auth/viewer';
-import { requireActivePartnerOrAdmin } from '../auth/policy';
+import { Capability, requireActivePartnerOrStaff } from '../auth/policy';
 import { Channel } from '../ledger/points-transaction.entity';
 import { AuditAction, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
 import { EARN_RULE_COLUMNS, EarnRule } from './earn-rule.entity';
@@ -143,7 +143,7 @@ export class EarnRuleService {
         [partnerId, rule.name, rule.kind, rule.active, rule.multiplier, rule.percent, rule.bonusPoints, rule.maxPoints, rule.conditions],
       ))!;
       await recordAudit(m, {
-        actor: auditActorOf(requireActivePartnerOrAdmin(caller)),
+        actor: auditActorOf(requireActivePartnerOrStaff(caller, Capability.MANAGE_CATALOG)),
         action: AuditAction.EARN_RULE_CREATED,
         targetType: AuditTargetType.EARN_RULE,
         targetId: created.id,
@@ -158,7 +158,7 @@ export class EarnRuleService {
   /** Replaces the rule's definition; its owner never changes. */
   async update(caller: Caller, idInput: string, input: EarnRuleWrite): Promise<EarnRule> {
     const id = requireId(idInput, 'id');
-    const manager = requireActivePartnerOrAdmin(caller);
+    const manager = requireActivePartnerOrStaff(caller, Capability.MANAGE_CATALOG);
     const rule = validRule(input);
     return withTransaction(this.db, async (m) => {
       const existing = await queryOne<EarnRule>(m, `SELECT ${EARN_RULE_COLUMNS} FROM earn_rule WHERE id = $1 FOR UPDATE`, [id]);
@@ -205,7 +205,7 @@ export class EarnRuleService {
   }
 
   private owner(caller: Caller, inputPartnerId: string | null | undefined): string | null {
-    const manager = requireActivePartnerOrAdmin(caller);
+    const manager = requireActivePartnerOrStaff(caller, Capability.MANAGE_CATALOG);
     if (manager.kind === 'partner') {
       if (inputPartnerId && inputPartnerId !== manager.partnerId) throw forbidden('input.partnerId: a partner manages only its own rules', 'input.partnerId');
       return manager.partnerId;

@@ -6,7 +6,7 @@ import { DomainError, ErrorCode, badInput, notFound } from '../../errors/domain-
 import { requireId } from '../../errors/ids';
 import { requireText } from '../../errors/text';
 import { Exact, currencyDigits } from '../../money/decimal';
-import { actingPartnerId } from '../auth/policy';
+import { Capability, actingPartnerId } from '../auth/policy';
 import { Caller, callerScope } from '../auth/viewer';
 import { requestHash, validKey } from '../ledger/idempotency';
 import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
@@ -151,8 +151,9 @@ function validItems(items: PurchaseItem[] | null | undefined, amount: Exact): Pu
 export class EarnService {
   constructor(private readonly writer: EarnWriter) {}
 
-  private validPurchase(caller: Caller, input: Purchase): ValidPurchase {
-    const partnerId = requireId(actingPartnerId(caller, input.partnerId), 'input.partnerId');
+  /** capability: what staff acting for a partner need (recording a purchase serves a member; a preview only reads). */
+  private validPurchase(caller: Caller, input: Purchase, capability = Capability.SERVE_MEMBERS): ValidPurchase {
+    const partnerId = requireId(actingPartnerId(caller, capability, input.partnerId), 'input.partnerId');
     const memberId = requireId(input.memberId, 'input.memberId');
     const amount = new Exact(input.amount);
     if (amount.lte(0)) throw badInput('input.amount', 'must be greater than 0');
@@ -169,7 +170,7 @@ export class EarnService {
 
   /** What this purchase would earn right now, without writing anything. */
   async preview(caller: Caller, input: Purchase): Promise<EarnPreview> {
-    return this.writer.preview(this.validPurchase(caller, input));
+    return this.writer.preview(this.validPurchase(caller, input, Capability.READ_PROGRAM));
   }
 
   /** Every check that needs no database, and the request's idempotency fingerprint. */

@@ -2,7 +2,7 @@ import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectTyp
 import type { Context } from '../../graphql/context';
 import { DecimalScalar } from '../../graphql/scalars';
 import { requireId } from '../../errors/ids';
-import { managesPartner, requireCaller, requirePartnerOrAdmin } from '../auth/policy';
+import { Capability, managesPartner, requireCaller, requirePartnerOrStaff } from '../auth/policy';
 import { ListSize } from '../../graphql/list-size';
 import { ExchangeRate } from '../exchange-rate/exchange-rate.entity';
 import { Channel, PointsTransaction, TransactionType } from '../ledger/points-transaction.entity';
@@ -76,7 +76,7 @@ export class EarnRuleResolver {
 
   @Query(() => EarnPreview, { description: 'What a purchase would earn now, with its breakdown, without recording anything (for tills)' })
   previewEarn(@Arg('input', () => PreviewEarnInput) input: PreviewEarnInput, @Ctx() ctx: Context) {
-    return ctx.services.earn.preview(requirePartnerOrAdmin(ctx.viewer), input);
+    return ctx.services.earn.preview(requirePartnerOrStaff(ctx.viewer, Capability.READ_PROGRAM), input);
   }
 
   @FieldResolver(() => Partner, { nullable: true, description: 'null for a coalition-wide rule' })

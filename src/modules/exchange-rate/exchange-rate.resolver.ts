@@ -1,7 +1,8 @@
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { DecimalScalar } from '../../graphql/scalars';
-import { requireAdmin } from '../auth/policy';
+import { Capability, requireStaff } from '../auth/policy';
+import { auditActorOf } from '../audit/audit-trail';
 import { ListSize } from '../../graphql/list-size';
 import { Partner } from '../partner/partner.entity';
 import { ExchangeRate } from './exchange-rate.entity';
@@ -25,8 +26,8 @@ class SetExchangeRateInput {
 export class ExchangeRateResolver {
   @Mutation(() => ExchangeRate, { description: "Admin: a new version of a partner's rates" })
   setExchangeRate(@Arg('input', () => SetExchangeRateInput) input: SetExchangeRateInput, @Ctx() ctx: Context) {
-    requireAdmin(ctx.viewer);
-    return ctx.services.rates.set(input, { kind: 'ADMIN' });
+    const staff = requireStaff(ctx.viewer, Capability.MANAGE_RATES);
+    return ctx.services.rates.set(input, auditActorOf(staff));
   }
 
   @FieldResolver(() => Partner)

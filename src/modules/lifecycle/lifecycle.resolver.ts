@@ -1,7 +1,8 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { badInput } from '../../errors/domain-error';
-import { requireAdmin, requireCaller } from '../auth/policy';
+import { Capability, requireCaller, requireStaff } from '../auth/policy';
+import { auditActorOf } from '../audit/audit-trail';
 import { ListSize } from '../../graphql/list-size';
 import { Member } from '../member/member.entity';
 import { Partner } from '../partner/partner.entity';
@@ -13,10 +14,10 @@ const MAX_EXPIRING_WINDOW_DAYS = 3660;
 
 @Resolver(() => ProgramSettings)
 export class ProgramSettingsResolver {
-  @Mutation(() => ProgramSettings, { description: 'Admin: expiry policy and coalition-funded bonuses; omitted fields keep their value' })
+  @Mutation(() => ProgramSettings, { description: 'Staff (PROGRAM_MANAGER): expiry policy and coalition-funded bonuses; omitted fields keep their value' })
   setProgramSettings(@Arg('input', () => ProgramSettingsInput) input: ProgramSettingsInput, @Ctx() ctx: Context) {
-    requireAdmin(ctx.viewer);
-    return ctx.services.programSettings.set(input, { kind: 'ADMIN' });
+    const staff = requireStaff(ctx.viewer, Capability.MANAGE_SETTINGS);
+    return ctx.services.programSettings.set(input, auditActorOf(staff));
   }
 
   @Query(() => ProgramSettings, { description: "The program's lifecycle settings (any authenticated caller)" })

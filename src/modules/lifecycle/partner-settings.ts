@@ -7,7 +7,7 @@ import { withTransaction } from '../../db/transaction';
 import { badInput, forbidden, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { AuditAction, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
-import { requireActivePartnerOrAdmin } from '../auth/policy';
+import { Capability, requireActivePartnerOrStaff } from '../auth/policy';
 import { Caller } from '../auth/viewer';
 import { PARTNER_COLUMNS, Partner } from '../partner/partner.entity';
 
@@ -22,9 +22,9 @@ export interface PartnerSettings {
 export async function setPartnerSettings(db: Pool, caller: Caller, partnerIdInput: string, input: PartnerSettings): Promise<Partner> {
   const partnerId = requireId(partnerIdInput, 'partnerId');
   if (caller.kind === 'member' || (caller.kind === 'partner' && caller.partnerId !== partnerId)) {
-    throw forbidden('Only an admin or the partner itself may change its settings', 'partnerId');
+    throw forbidden('Only staff or the partner itself may change its settings', 'partnerId');
   }
-  const manager = requireActivePartnerOrAdmin(caller);
+  const manager = requireActivePartnerOrStaff(caller, Capability.MANAGE_SETTINGS);
   const { pendingDays = null, birthdayBonusPoints = null } = input;
   if (pendingDays !== null && (!Number.isInteger(pendingDays) || pendingDays < 0 || pendingDays > MAX_PENDING_DAYS)) {
     throw badInput('pendingDays', `must be 0 to ${MAX_PENDING_DAYS} days`);

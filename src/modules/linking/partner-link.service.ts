@@ -9,6 +9,7 @@ import { badInput, notFound, rateLimited } from '../../errors/domain-error';
 import { requireText } from '../../errors/text';
 import { Db, query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
+import { recordConsent } from './consent.service';
 
 /** No 0/O, 1/I/L: a code read aloud or copied from a screen is typed right. */
 export const LINK_CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -46,9 +47,14 @@ export async function isLinked(db: Db, memberId: string, partnerId: string): Pro
   return !!(await queryOne(db, `SELECT 1 FROM member_partner_link WHERE member_id = $1 AND partner_id = $2`, [memberId, partnerId]));
 }
 
-/** Records a link (no-op when it exists), in the caller's transaction. */
+/**
+ * Records a link (no-op when it exists), in the caller's transaction. A link the member made with
+ * its code (or the demo's) is consent to share its personal data too; the enrolling partner needs
+ * none (it sees what the member gave it).
+ */
 export async function recordLink(m: Db, memberId: string, partnerId: string, via: LinkVia): Promise<void> {
   await query(m, `INSERT INTO member_partner_link (member_id, partner_id, via) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [memberId, partnerId, via]);
+  if (via !== 'ENROLMENT') await recordConsent(m, memberId, partnerId, via);
 }
 
 export class PartnerLinkService {

@@ -5,14 +5,16 @@ export class Member {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => String)
+  // email, displayName and birthDate are personal data: resolved per viewer (masked where the
+  // viewer may not see them) by MemberResolver.
   email!: string;
 
-  @Field(() => String)
   displayName!: string;
 
-  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD' })
   birthDate!: string | null;
+
+  @Field(() => String, { description: "The coalition card number members show at any partner's till (16 digits, Luhn)" })
+  cardNumber!: string;
 
   tierId!: string;
 
@@ -29,7 +31,7 @@ export class Member {
   enrolledAt!: Date;
 }
 
-export const MEMBER_COLUMNS = `id, email, display_name AS "displayName", to_char(birth_date, 'YYYY-MM-DD') AS "birthDate",
+export const MEMBER_COLUMNS = `id, email, display_name AS "displayName", to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", card_number AS "cardNumber",
   tier_id AS "tierId", enrolled_by_partner AS "enrolledByPartnerId", referral_code AS "referralCode", referred_by AS "referredById", enrolled_at AS "enrolledAt"`;
 
 /** What a member holds. available is the wallet's running balance (always = sum of entries). */

@@ -2,7 +2,19 @@ import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Que
 import type { Context } from '../../graphql/context';
 import { Connection, PageArgs } from '../../graphql/connection';
 import { requireId } from '../../errors/ids';
-import { requireActivePartnerOrAdmin, requireCaller, requireFoundMemberAccess, requireMemberAccess, transactionPartnerScope } from '../auth/policy';
+import {
+  Capability,
+  consentsScope,
+  requireActivePartnerOrStaff,
+  requireCardLookup,
+  requireEmailLookup,
+  requireFoundMemberAccess,
+  requireMemberAccess,
+  transactionPartnerScope,
+} from '../auth/policy';
+import { ListSize } from '../../graphql/list-size';
+import { PartnerConsent } from '../linking/consent.types';
+import { maskDisplayName, maskEmail } from '../privacy/personal-data';
 import { callerScope, partnerIdOf } from '../auth/viewer';
 import { PointsTransaction } from '../ledger/points-transaction.entity';
 import { Tier } from '../tier/tier.entity';
@@ -41,18 +53,63 @@ export class MemberResolver {
     return ctx.loaders.member.load(id);
   }
 
-  @Query(() => Member, { nullable: true })
+  @Query(() => Member, {
+    nullable: true,
+    description:
+      'A member: itself only. A partner: only a member that enrolled there or consented to it, otherwise null (as for no such member). ' +
+      'Staff: SUPPORT, AUDITOR, OWNER (audited)',
+  })
   async memberByEmail(@Arg('email', () => String) email: string, @Ctx() ctx: Context) {
-    const caller = requireCaller(ctx.viewer);
+    const caller = requireEmailLookup(ctx.viewer);
     const member = await ctx.services.members.byEmail(email);
     requireFoundMemberAccess(caller, member?.id);
+    // Looking a member up by email reads its email: null where the viewer could not see it.
+    if (member && !(await ctx.loaders.personalDataVisible.load(member.id))) return null;
     return member;
+  }
+
+  @Query(() => Member, {
+    nullable: true,
+    description:
+      'How a till identifies a member: by the card number it shows (spaces and dashes ignored). Partners and staff: any member (personal fields as the privacy rules say); a member: itself. A number failing its check digit: BAD_USER_INPUT naming cardNumber',
+  })
+  async memberByCard(@Arg('cardNumber', () => String) cardNumber: string, @Ctx() ctx: Context) {
+    const caller = requireCardLookup(ctx.viewer);
+    const member = await ctx.services.members.byCard(cardNumber);
+    requireFoundMemberAccess(caller, member?.id);
+    return member;
+  }
+
+  @FieldResolver(() => String, { description: 'Masked (a•••@e•••.com) for a partner the member did not enrol at or consent to' })
+  async email(@Root() member: Member, @Ctx() ctx: Context): Promise<string> {
+    return (await ctx.loaders.personalDataVisible.load(member.id)) ? member.email : maskEmail(member.email);
+  }
+
+  @FieldResolver(() => String, { description: 'Only its first letter for a partner the member did not enrol at or consent to' })
+  async displayName(@Root() member: Member, @Ctx() ctx: Context): Promise<string> {
+    return (await ctx.loaders.personalDataVisible.load(member.id)) ? member.displayName : maskDisplayName(member.displayName);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'YYYY-MM-DD; null for a partner the member did not enrol at or consent to' })
+  async birthDate(@Root() member: Member, @Ctx() ctx: Context): Promise<string | null> {
+    return (await ctx.loaders.personalDataVisible.load(member.id)) ? member.birthDate : null;
+  }
+
+  @FieldResolver(() => [PartnerConsent], {
+    description: 'Partners the member shares its personal data with, first granted first. The member itself and staff see them all; a partner only its own',
+  })
+  // As long as the partners the member consented to: counted as it resolves.
+  @ListSize({ measured: true })
+  async consents(@Root() member: Member, @Ctx() ctx: Context): Promise<PartnerConsent[]> {
+    const only = consentsScope(ctx.viewer, member.id);
+    const all = await ctx.loaders.memberConsents.load(member.id);
+    return only === null ? all : all.filter((c) => c.partnerId === only);
   }
 
   @Mutation(() => Member, { description: 'Partner (or admin): enrol a member into the coalition' })
   enrollMember(@Arg('input', () => EnrollMemberInput) input: EnrollMemberInput, @Ctx() ctx: Context) {
     // A suspended partner serves no one: it may not bring new members into the coalition either.
-    const caller = requireActivePartnerOrAdmin(ctx.viewer);
+    const caller = requireActivePartnerOrStaff(ctx.viewer, Capability.SERVE_MEMBERS);
     return ctx.services.members.enroll(input, partnerIdOf(caller), callerScope(caller));
   }
 

@@ -12,6 +12,7 @@ import { TRANSACTION_COLUMNS, PointsTransaction } from '../ledger/points-transac
 import { recordLink } from '../linking/partner-link.service';
 import { publish } from '../../db/outbox';
 import { MEMBER_COLUMNS, Balance, Member } from './member.entity';
+import { normalizeCardNumber } from './card-number';
 
 export interface EnrollMember {
   email: string;
@@ -48,6 +49,28 @@ export class MemberService {
     if (referralCode !== null && !/^[0-9A-F]{1,64}$/.test(referralCode)) throw badInput('input.referralCode', 'no member has this referral code');
     const key = input.idempotencyKey === undefined || input.idempotencyKey === null ? null : validKey(input.idempotencyKey);
     const hash = requestHash('enrollMember', { email: email.toLowerCase(), displayName, birthDate, referralCode });
+    // A card number the database drew may clash with an existing one (1 in 10^13 per member):
+    // the insert fails on member_card_number and the enrolment draws again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.insertMember(email, displayName, birthDate, referralCode, enrolledByPartnerId, key, scope, hash);
+      } catch (err) {
+        if (attempt < 5 && pgErrorCode(err) === '23505' && pgConstraint(err) === 'member_card_number') continue;
+        throw err;
+      }
+    }
+  }
+
+  private async insertMember(
+    email: string,
+    displayName: string,
+    birthDate: string | null,
+    referralCode: string | null,
+    enrolledByPartnerId: string | null,
+    key: string | null,
+    scope: string,
+    hash: string,
+  ): Promise<Member> {
     try {
       return await withTransaction(this.db, async (m) => {
         if (key !== null) {
@@ -81,6 +104,13 @@ export class MemberService {
 
   async byIds(ids: readonly string[]): Promise<Member[]> {
     return query<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  /** cardNumber as a till sends it (spaces and dashes ignored); a number failing its check digit is refused naming cardNumber. */
+  async byCard(cardNumberInput: string): Promise<Member | null> {
+    const cardNumber = normalizeCardNumber(requireText(cardNumberInput, 'cardNumber'));
+    if (cardNumber === null) throw badInput('cardNumber', 'a card number is 16 digits and this one fails its check digit: check it was typed right');
+    return (await queryOne<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE card_number = $1`, [cardNumber])) ?? null;
   }
 
   async byEmail(email: string): Promise<Member | null> {

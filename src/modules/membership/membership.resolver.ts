@@ -2,17 +2,18 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'ty
 import type { Context } from '../../graphql/context';
 import { Money } from '../../graphql/money.type';
 import { formatAmount } from '../../money/decimal';
-import { canSeePaymentRef, requireAdmin, requireCaller } from '../auth/policy';
+import { Capability, canSeePaymentRef, requireCaller, requireStaff } from '../auth/policy';
+import { auditActorOf } from '../audit/audit-trail';
 import { ListSize } from '../../graphql/list-size';
 import { Member } from '../member/member.entity';
 import { Membership, MembershipPlan, MembershipPlanInput, MembershipStatus } from './membership.types';
 
 @Resolver(() => Membership)
 export class MembershipResolver {
-  @Mutation(() => MembershipPlan, { description: 'Admin: a paid membership plan' })
+  @Mutation(() => MembershipPlan, { description: 'Staff (PROGRAM_MANAGER): a paid membership plan' })
   createMembershipPlan(@Arg('input', () => MembershipPlanInput) input: MembershipPlanInput, @Ctx() ctx: Context) {
-    requireAdmin(ctx.viewer);
-    return ctx.services.memberships.createPlan(input);
+    const staff = requireStaff(ctx.viewer, Capability.MANAGE_CATALOG);
+    return ctx.services.memberships.createPlan(input, auditActorOf(staff));
   }
 
   @Query(() => [MembershipPlan], { description: 'Plans on offer (public)' })

@@ -10,7 +10,7 @@ import { Db, query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import type { Caller } from '../auth/viewer';
 import { callerScope } from '../auth/viewer';
-import { requireActivePartnerOrAdmin, requireLinkedPartner } from '../auth/policy';
+import { Capability, requireActivePartnerOrStaff, requireLinkedPartner } from '../auth/policy';
 import { isLinked } from '../linking/partner-link.service';
 import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
 import { lockWallet } from '../ledger/wallet';
@@ -72,7 +72,7 @@ export class MembershipService {
 
   /** Starts a membership, or renews the same plan for one more period from the end of the current one. */
   async start(caller: Caller, input: StartMembership): Promise<Membership> {
-    const manager = requireActivePartnerOrAdmin(caller);
+    const manager = requireActivePartnerOrStaff(caller, Capability.SERVE_MEMBERS);
     const memberId = requireId(input.memberId, 'input.memberId');
     const planId = requireId(input.planId, 'input.planId');
     const key = validKey(input.idempotencyKey);
@@ -120,7 +120,7 @@ export class MembershipService {
   async cancel(caller: Caller, memberIdInput: string): Promise<Membership> {
     const memberId = requireId(memberIdInput, 'memberId');
     if (caller.kind === 'member' && caller.memberId !== memberId) throw forbidden('A member may only cancel its own membership');
-    if (caller.kind === 'partner') requireActivePartnerOrAdmin(caller);
+    if (caller.kind !== 'member') requireActivePartnerOrStaff(caller, Capability.SERVE_MEMBERS);
     // Ending a member's membership is acting for it: a partner key only for a member linked to it.
     await requireLinkedPartner(caller, memberId, (mid, pid) => isLinked(this.db, mid, pid));
     const cancelled = await queryOne<Membership>(

@@ -3,7 +3,8 @@ import type { Context } from '../../graphql/context';
 import { Connection, PageArgs } from '../../graphql/connection';
 import { isId } from '../../errors/ids';
 import { badInput } from '../../errors/domain-error';
-import { requireAdmin } from '../auth/policy';
+import { Capability, requireStaff } from '../auth/policy';
+import { auditActorOf } from '../audit/audit-trail';
 import { Partner, PartnerStatus } from './partner.entity';
 
 @InputType()
@@ -33,15 +34,15 @@ export class PartnerResolver {
     return ctx.loaders.partner.load(id.toLowerCase());
   }
 
-  @Mutation(() => Partner, { description: 'Admin: onboard a partner brand' })
+  @Mutation(() => Partner, { description: 'Staff (PROGRAM_MANAGER): onboard a partner brand' })
   createPartner(@Arg('input', () => CreatePartnerInput) input: CreatePartnerInput, @Ctx() ctx: Context) {
-    requireAdmin(ctx.viewer);
-    return ctx.services.partners.create(input, { kind: 'ADMIN' });
+    const staff = requireStaff(ctx.viewer, Capability.MANAGE_PARTNERS);
+    return ctx.services.partners.create(input, auditActorOf(staff));
   }
 
-  @Mutation(() => Partner, { description: 'Admin: suspend (no earning, no redeeming) or reactivate a partner' })
+  @Mutation(() => Partner, { description: 'Staff (PROGRAM_MANAGER): suspend (no earning, no redeeming) or reactivate a partner' })
   setPartnerStatus(@Arg('partnerId', () => ID) partnerId: string, @Arg('status', () => PartnerStatus) status: PartnerStatus, @Ctx() ctx: Context) {
-    requireAdmin(ctx.viewer);
-    return ctx.services.partners.setStatus(partnerId, status, { kind: 'ADMIN' });
+    const staff = requireStaff(ctx.viewer, Capability.MANAGE_PARTNERS);
+    return ctx.services.partners.setStatus(partnerId, status, auditActorOf(staff));
   }
 }

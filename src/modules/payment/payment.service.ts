@@ -10,7 +10,7 @@ import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction, pgConstraint } from '../../db/transaction';
 import { Exact, currencyDigits } from '../../money/decimal';
-import { actingPartnerId, requireLinkedPartner } from '../auth/policy';
+import { Capability, actingPartnerId, requireLinkedPartner } from '../auth/policy';
 import { Caller, callerScope } from '../auth/viewer';
 import { isLinked } from '../linking/partner-link.service';
 import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
@@ -37,7 +37,7 @@ interface TillPartner {
 
 /** Every check that needs no database; the request's idempotency fingerprint. */
 function validPayment(caller: Caller, input: PayWithPointsInput) {
-  const partnerId = requireId(actingPartnerId(caller, input.partnerId), 'input.partnerId');
+  const partnerId = requireId(actingPartnerId(caller, Capability.SERVE_MEMBERS, input.partnerId), 'input.partnerId');
   const memberId = requireId(input.memberId, 'input.memberId');
   const key = validKey(input.idempotencyKey);
   const points = input.points;

@@ -12,7 +12,7 @@ import type { Caller } from '../auth/viewer';
 import { actingPartnerId } from '../auth/policy';
 import { REDEMPTION_EXPIRY_SQL, newRedemptionCode } from '../redemption/redemption-code';
 import { AuditAction, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
-import { requireActivePartnerOrAdmin } from '../auth/policy';
+import { Capability, requireActivePartnerOrStaff } from '../auth/policy';
 import { withTransaction } from '../../db/transaction';
 import type { PostedEarn } from '../earning/earn-plugin';
 import { post } from '../ledger/journal';
@@ -33,7 +33,7 @@ export class PunchCardService {
   constructor(private readonly db: Pool) {}
 
   async create(caller: Caller, input: PunchCardInput): Promise<PunchCard> {
-    const partnerId = requireId(actingPartnerId(caller, input.partnerId), 'input.partnerId');
+    const partnerId = requireId(actingPartnerId(caller, Capability.MANAGE_CATALOG, input.partnerId), 'input.partnerId');
     const rewardId = requireId(input.rewardId, 'input.rewardId');
     const name = requireText(input.name.trim(), 'input.name');
     if (name.length < 1 || name.length > 255) throw badInput('input.name', 'must be 1 to 255 characters');
@@ -58,7 +58,7 @@ export class PunchCardService {
         [partnerId, name, input.punchesRequired, rewardId, minSpend.toString()],
       ))!;
       await recordAudit(m, {
-        actor: auditActorOf(requireActivePartnerOrAdmin(caller)),
+        actor: auditActorOf(requireActivePartnerOrStaff(caller, Capability.MANAGE_CATALOG)),
         action: AuditAction.PUNCH_CARD_CREATED,
         targetType: AuditTargetType.PUNCH_CARD,
         targetId: card.id,

@@ -8,7 +8,7 @@ import { badInput, notFound } from '../../errors/domain-error';
 import { queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { publish } from '../../db/outbox';
-import { canHonourRedemption, requireActivePartnerOrAdmin } from '../auth/policy';
+import { Capability, canHonourRedemption, requireActivePartnerOrStaff } from '../auth/policy';
 import { Caller, Viewer, callerScope } from '../auth/viewer';
 import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
 import { normalizeRedemptionCode } from './redemption-code';
@@ -29,7 +29,7 @@ const BY_CODE = `SELECT ${REDEMPTION_COLUMNS} FROM redemption WHERE replace(code
 export class RedemptionTillService {
   constructor(private readonly db: Pool) {}
 
-  /** The redemption behind a code, for its reward's partner or an admin; null for anyone else. */
+  /** The redemption behind a code, for its reward's partner or staff; null for anyone else. */
   async byCode(viewer: Viewer, code: string): Promise<Redemption | null> {
     const found = await queryOne<Redemption>(this.db, BY_CODE, [validCode(code)]);
     return found && canHonourRedemption(viewer, found.partnerId) ? found : null;
@@ -37,7 +37,7 @@ export class RedemptionTillService {
 
   /** Use a code once: ACTIVE → FULFILLED, announced as REDEMPTION_FULFILLED. */
   async fulfil(caller: Caller, code: string, idempotencyKey: string): Promise<Redemption> {
-    requireActivePartnerOrAdmin(caller);
+    requireActivePartnerOrStaff(caller, Capability.SERVE_MEMBERS);
     const key = validKey(idempotencyKey, 'idempotencyKey');
     const codeKey = validCode(code);
     const hash = requestHash('fulfillRedemption', { code: codeKey });

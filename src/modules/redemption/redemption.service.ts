@@ -8,7 +8,7 @@ import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { Page } from '../../db/pagination';
 import { memberHistoryPage } from '../../db/member-history';
-import { requireLinkedPartner } from '../auth/policy';
+import { Capability, requireLinkedPartner, requireStaff } from '../auth/policy';
 import { Caller, callerScope } from '../auth/viewer';
 import { isLinked } from '../linking/partner-link.service';
 import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
@@ -53,6 +53,7 @@ export class RedemptionService {
     }
     if (caller.kind === 'member' && caller.memberId !== memberId) throw forbidden('A member may only redeem for itself', 'input.memberId');
     if (caller.kind === 'partner' && caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended');
+    if (caller.kind === 'staff') requireStaff(caller, Capability.SERVE_MEMBERS);
     // Spending a member's points is acting for it: a partner key only for a member linked to it.
     await requireLinkedPartner(caller, memberId, (mid, pid) => isLinked(this.db, mid, pid), 'input.memberId');
     const hash = requestHash('redeemReward', { memberId, rewardId, quantity });

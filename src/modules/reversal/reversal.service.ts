@@ -10,6 +10,7 @@ import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { Caller, callerScope } from '../auth/viewer';
+import { Capability, requireStaff } from '../auth/policy';
 import { clawBackReferralBonus } from '../lifecycle/referral';
 import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
 import { Posting, post } from '../ledger/journal';
@@ -58,7 +59,8 @@ export class ReversalService {
     if (points !== null) assertPointsWithinTransactionLimit(points, 'input.points', 'this reversal');
     const reason = requireText(input.reason?.trim() ?? '', 'input.reason') || null;
     if (reason && reason.length > MAX_REASON_LENGTH) throw badInput('input.reason', `at most ${MAX_REASON_LENGTH} characters`);
-    if (caller.kind === 'member') throw forbidden('Only the partner that made a transaction, or an admin, may reverse it');
+    if (caller.kind === 'member') throw forbidden('Only the partner that made a transaction, or support staff, may reverse it');
+    if (caller.kind === 'staff') requireStaff(caller, Capability.SERVE_MEMBERS);
     if (caller.kind === 'partner' && caller.suspended) throw new DomainError(ErrorCode.PARTNER_SUSPENDED, 'This partner is suspended');
     const hash = requestHash('reverseTransaction', { transactionId, points, reason });
 

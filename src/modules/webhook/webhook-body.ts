@@ -6,6 +6,8 @@ import type { Db } from '../../db/sql';
 import { queryOne } from '../../db/sql';
 import type { WebhookEventType } from '../../db/webhook-events';
 import { formatAmount } from '../../money/decimal';
+import { membersVisibleToPartner } from '../privacy/visibility';
+import { maskDisplayName, maskEmail } from '../privacy/personal-data';
 
 export interface WebhookEventSource {
   eventId: number;
@@ -40,7 +42,12 @@ async function transactionData(db: Db, transactionId: unknown) {
   return { ...rest, purchase };
 }
 
-async function dataOf(db: Db, e: WebhookEventSource): Promise<Record<string, unknown>> {
+/**
+ * recipientPartnerId: the endpoint's partner (null: the coalition's, which sees everything). A
+ * partner gets a member's personal fields as the API would show them to it: masked unless the
+ * member enrolled there or consented (README "Privacy").
+ */
+async function dataOf(db: Db, e: WebhookEventSource, recipientPartnerId: string | null): Promise<Record<string, unknown>> {
   const p = e.payload;
   switch (e.eventType) {
     case 'POINTS_EARNED':
@@ -63,13 +70,16 @@ async function dataOf(db: Db, e: WebhookEventSource): Promise<Record<string, unk
       return { memberId: e.memberId, from: tiers?.from ?? null, to: tiers?.to ?? null, at: e.createdAt };
     }
     case 'MEMBER_ENROLLED': {
-      const member = await queryOne(
+      const member = await queryOne<{ id: string; email: string; displayName: string }>(
         db,
         `SELECT m.id, m.email, m.display_name AS "displayName", m.enrolled_at AS "enrolledAt",
                 json_build_object('id', t.id, 'name', t.name) AS tier
            FROM member m JOIN tier t ON t.id = m.tier_id WHERE m.id = $1`,
         [e.memberId],
       );
+      if (member && recipientPartnerId !== null && !(await membersVisibleToPartner(db, recipientPartnerId, [member.id])).has(member.id)) {
+        Object.assign(member, { email: maskEmail(member.email), displayName: maskDisplayName(member.displayName) });
+      }
       return { member: member ?? { id: e.memberId }, enrolledByPartnerId: p.enrolledByPartnerId ?? null };
     }
     case 'EXCHANGE_RATE_CHANGED': {
@@ -93,6 +103,6 @@ async function dataOf(db: Db, e: WebhookEventSource): Promise<Record<string, unk
   }
 }
 
-export async function webhookBody(db: Db, e: WebhookEventSource): Promise<WebhookBody> {
-  return { id: String(e.eventId), type: e.eventType, timestamp: e.createdAt.toISOString(), data: await dataOf(db, e) };
+export async function webhookBody(db: Db, e: WebhookEventSource, recipientPartnerId: string | null): Promise<WebhookBody> {
+  return { id: String(e.eventId), type: e.eventType, timestamp: e.createdAt.toISOString(), data: await dataOf(db, e, recipientPartnerId) };
 }

@@ -28,6 +28,8 @@ interface Claimed {
   roundAttempts: number;
   createdAt: Date;
   endpointId: string;
+  /** The endpoint's partner (null: the coalition's): what it may see of a member's personal data. */
+  endpointPartnerId: string | null;
   url: string;
   secret: Buffer;
 }
@@ -138,7 +140,7 @@ export class WebhookDispatcher {
          FROM due, webhook_endpoint w
         WHERE d.id = due.id AND w.id = d.endpoint_id
        RETURNING d.id, d.event_id AS "eventId", d.event_type AS "eventType", d.member_id AS "memberId", d.payload, d.body_ready AS "bodyReady",
-                 d.attempts, d.round_attempts AS "roundAttempts", d.created_at AS "createdAt", w.id AS "endpointId", w.url, w.secret`,
+                 d.attempts, d.round_attempts AS "roundAttempts", d.created_at AS "createdAt", w.id AS "endpointId", w.partner_id AS "endpointPartnerId", w.url, w.secret`,
       [limit, leaseSeconds],
     );
     await Promise.all(claimed.map((d) => this.attempt(d)));
@@ -149,7 +151,7 @@ export class WebhookDispatcher {
     try {
       let payload = d.payload;
       if (!d.bodyReady) {
-        payload = (await webhookBody(this.db, d)) as unknown as Record<string, unknown>;
+        payload = (await webhookBody(this.db, d, d.endpointPartnerId)) as unknown as Record<string, unknown>;
         // Kept before sending, so a retry or redelivery sends this very body.
         const kept = await queryOne<{ payload: Record<string, unknown> }>(
           this.db,

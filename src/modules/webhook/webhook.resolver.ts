@@ -5,7 +5,7 @@ import { ListSize } from '../../graphql/list-size';
 import { requireId } from '../../errors/ids';
 import { notFound } from '../../errors/domain-error';
 import { auditActorOf } from '../audit/audit-trail';
-import { requireWebhookEndpointAccess, requirePartnerOrAdmin, webhookEndpointOwner, webhookEndpointsScope } from '../auth/policy';
+import { Capability, requirePartnerOrStaff, requireWebhookEndpointAccess, webhookEndpointOwner, webhookEndpointsScope } from '../auth/policy';
 import { Partner } from '../partner/partner.entity';
 import { CreateWebhookEndpointInput, CreatedWebhookEndpoint, WebhookDelivery, WebhookDeliveryConnection, WebhookEndpoint } from './webhook.types';
 import { MAX_ENDPOINTS_PER_OWNER } from './webhook.service';
@@ -13,7 +13,7 @@ import { MAX_ENDPOINTS_PER_OWNER } from './webhook.service';
 @Resolver(() => WebhookEndpoint)
 export class WebhookEndpointResolver {
   @Query(() => [WebhookEndpoint], {
-    description: "A partner: its own endpoints. An admin: the named partner's, or every endpoint (the coalition's included) when partnerId is omitted",
+    description: "A partner: its own endpoints. Staff: the named partner's, or every endpoint (the coalition's included) when partnerId is omitted",
   })
   // Each owner holds at most MAX_ENDPOINTS_PER_OWNER, but an admin's unfiltered list spans partners.
   @ListSize({ measured: true })
@@ -22,9 +22,9 @@ export class WebhookEndpointResolver {
     return ctx.services.webhooks.list(webhookEndpointsScope(ctx.viewer, partnerId));
   }
 
-  @Query(() => WebhookDeliveryConnection, { description: "An endpoint's deliveries, newest first: its partner, or an admin" })
+  @Query(() => WebhookDeliveryConnection, { description: "An endpoint's deliveries, newest first: its partner, or staff" })
   async webhookDeliveries(@Arg('endpointId', () => ID) endpointIdInput: string, @Args(() => PageArgs) { first, after }: PageArgs, @Ctx() ctx: Context) {
-    requirePartnerOrAdmin(ctx.viewer);
+    requirePartnerOrStaff(ctx.viewer, Capability.READ_PROGRAM);
     const endpointId = requireId(endpointIdInput, 'endpointId');
     const endpoint = await ctx.services.webhooks.byId(endpointId);
     if (!endpoint) throw notFound('endpointId', 'webhook endpoint');
@@ -34,7 +34,7 @@ export class WebhookEndpointResolver {
 
   @Mutation(() => CreatedWebhookEndpoint, {
     description:
-      'A partner for itself; an admin for any partner or, without partnerId, for the coalition (every event). ' +
+      'A partner for itself; staff (PROGRAM_MANAGER) for any partner or, without partnerId, for the coalition (every event). ' +
       `At most ${MAX_ENDPOINTS_PER_OWNER} per partner. The signing secret is in the answer, once`,
   })
   createWebhookEndpoint(
@@ -43,7 +43,7 @@ export class WebhookEndpointResolver {
   ): Promise<CreatedWebhookEndpoint> {
     const partnerInput = input.partnerId ? requireId(input.partnerId, 'input.partnerId') : null;
     const owner = webhookEndpointOwner(ctx.viewer, partnerInput);
-    const caller = requirePartnerOrAdmin(ctx.viewer);
+    const caller = requirePartnerOrStaff(ctx.viewer, Capability.MANAGE_WEBHOOKS);
     return ctx.services.webhooks.create(owner, input.url, input.events, auditActorOf(caller));
   }
 
@@ -55,17 +55,17 @@ export class WebhookEndpointResolver {
     @Arg('active', () => Boolean) active: boolean,
     @Ctx() ctx: Context,
   ): Promise<WebhookEndpoint> {
-    const caller = requirePartnerOrAdmin(ctx.viewer);
+    const caller = requirePartnerOrStaff(ctx.viewer, Capability.MANAGE_WEBHOOKS);
     const id = requireId(idInput, 'id');
     const endpoint = await ctx.services.webhooks.byId(id);
     if (!endpoint) throw notFound('id', 'webhook endpoint');
     requireWebhookEndpointAccess(ctx.viewer, endpoint, 'id', true);
-    return ctx.services.webhooks.setActive(id, active, auditActorOf(caller), caller.kind === 'admin' ? 'an admin' : 'the partner');
+    return ctx.services.webhooks.setActive(id, active, auditActorOf(caller), caller.kind === 'staff' ? 'the staff' : 'the partner');
   }
 
   @Mutation(() => WebhookDelivery, { description: 'Send a delivery again, soon, with the same webhook-id and body (receivers dedupe by webhook-id)' })
   async redeliverWebhook(@Arg('deliveryId', () => ID) deliveryIdInput: string, @Ctx() ctx: Context): Promise<WebhookDelivery> {
-    requirePartnerOrAdmin(ctx.viewer);
+    requirePartnerOrStaff(ctx.viewer, Capability.MANAGE_WEBHOOKS);
     if (!/^\d{1,18}$/.test(deliveryIdInput)) throw notFound('deliveryId', 'webhook delivery');
     const owner = await ctx.services.webhooks.deliveryOwner(deliveryIdInput);
     if (!owner) throw notFound('deliveryId', 'webhook delivery');
