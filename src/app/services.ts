@@ -26,6 +26,9 @@ import { onEventsCommitted } from '../db/transaction';
 import { poolUrl } from '../db/data-source';
 import { LedgerService } from '../modules/ledger/ledger.service';
 import { MemberService } from '../modules/member/member.service';
+import { ErasedEmails, loadErasureSecret } from '../modules/member/erased-email';
+import { PointsServicingService } from '../modules/servicing/points-servicing.service';
+import { MemberAccountService } from '../modules/servicing/member-account.service';
 import { PartnerService } from '../modules/partner/partner.service';
 import { TierService } from '../modules/tier/tier.service';
 import { AuditService } from '../modules/audit-log/audit-log.service';
@@ -48,6 +51,10 @@ export interface Services {
   rates: ExchangeRateService;
   tiers: TierService;
   members: MemberService;
+  /** Adjustments, transfers and merges (member servicing). */
+  pointsServicing: PointsServicingService;
+  /** A member's profile, status, export and erasure. */
+  memberAccounts: MemberAccountService;
   ledger: LedgerService;
   earn: EarnService;
   /** The one earn path: the group-commit writer every earn goes through. */
@@ -95,6 +102,8 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
   const earnWriter = new EarnBatchWriter(db, coalition, earnPlugins, { writers: config.earnBatchWriters, maxBatch: config.earnBatchSize }, logger);
   const earn = new EarnService(earnWriter);
   const memberTokens = new MemberTokenService(await loadTokenSecret(db, config.tokenSecret), config.memberTokenTtlSeconds);
+  const erasedEmails = new ErasedEmails(await loadErasureSecret(db, config.erasureHashSecret));
+  const members = new MemberService(db, erasedEmails);
   return {
     db,
     relay,
@@ -102,7 +111,9 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     partners: new PartnerService(db),
     rates: new ExchangeRateService(db),
     tiers: new TierService(db),
-    members: new MemberService(db),
+    members,
+    pointsServicing: new PointsServicingService(db, coalition),
+    memberAccounts: new MemberAccountService(db, erasedEmails),
     ledger,
     earn,
     earnWriter,
@@ -123,7 +134,7 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     links: new PartnerLinkService(db),
     webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.endpointsChanged()),
     webhookDispatcher,
-    authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens),
+    authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens, (id) => members.statusOf(id)),
     audit: new AuditService(db),
     rateLimits: new RateLimitService(poolUrl(db), config.rateLimits, logger),
   };

@@ -16,6 +16,7 @@ import { LedgerKernel1764000800000 } from '../../migrations/1764000800000-Ledger
 import { TransactionTypes1764000850000 } from '../../migrations/1764000850000-TransactionTypes';
 import { Webhooks1764000900000 } from '../../migrations/1764000900000-Webhooks';
 import { TillAndPayments1764000910000 } from '../../migrations/1764000910000-TillAndPayments';
+import { MemberServicing1764000950000 } from '../../migrations/1764000950000-MemberServicing';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -39,6 +40,7 @@ export const migrations = [
   TransactionTypes1764000850000,
   Webhooks1764000900000,
   TillAndPayments1764000910000,
+  MemberServicing1764000950000,
 ];
 
 /** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */

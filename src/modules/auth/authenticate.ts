@@ -16,6 +16,8 @@ export class Authenticator {
     private readonly adminToken: string,
     private readonly apiKeys: ApiKeyService,
     private readonly memberTokens: MemberTokenService,
+    /** The member's status (null: no such member): a merged or erased member's tokens stop working. */
+    private readonly memberStatus: (memberId: string) => Promise<string | null> = async () => null,
   ) {}
 
   async authenticate(authorization: string | undefined | null): Promise<Viewer> {
@@ -32,6 +34,7 @@ export class Authenticator {
     }
     const claims = this.memberTokens.verify(token);
     if (!claims) throw unauthenticated(TOKEN_ENDED);
+    await this.requireOpenMember(claims.memberId);
     return { kind: 'member', memberId: claims.memberId, issuedByPartnerId: claims.issuedByPartnerId, expiresAt: claims.expiresAt };
   }
 
@@ -43,10 +46,17 @@ export class Authenticator {
    */
   async current(viewer: Viewer): Promise<Viewer> {
     if (viewer.kind === 'member' && viewer.expiresAt.getTime() <= Date.now()) throw unauthenticated(TOKEN_ENDED);
+    if (viewer.kind === 'member') await this.requireOpenMember(viewer.memberId);
     if (viewer.kind !== 'partner') return viewer;
     const owner = await this.apiKeys.activeOwner(viewer.apiKeyId);
     if (!owner) throw unauthenticated(KEY_ENDED);
     return partnerViewer(owner);
+  }
+
+  /** A token signed for a member that was merged into another or erased proves nothing any more (one primary-key read). */
+  private async requireOpenMember(memberId: string): Promise<void> {
+    const status = await this.memberStatus(memberId);
+    if (status === 'MERGED' || status === 'ERASED') throw unauthenticated(TOKEN_ENDED);
   }
 }
 

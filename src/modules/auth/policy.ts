@@ -177,3 +177,37 @@ export function requireWebhookEndpointAccess(viewer: Viewer, endpoint: { partner
   if (caller.kind === 'partner' && endpoint.partnerId !== caller.partnerId)
     throw forbidden(`${field}: a partner manages only its own webhook endpoints`, field);
 }
+
+// ---- Member servicing (issue 17). Each permission is one named function; staff roles (SUPPORT,
+// AUDITOR, …) are mapped onto them where staff accounts land. Until then: admins, and the member
+// itself where the issue says so.
+
+/** blockMember, unblockMember, mergeMembers: the operator's staff. */
+export function requireMemberServicing(viewer: Viewer): void {
+  if (requireCaller(viewer).kind !== 'admin') throw forbidden('Only coalition staff may service members (block, unblock, merge)');
+}
+
+/**
+ * adjustPoints: the operator's staff. `capped`: the caller's adjustments are limited to the
+ * program's supportAdjustmentLimit per adjustment (support staff); the admin token is not.
+ */
+export function requirePointsAdjustment(viewer: Viewer): { capped: boolean } {
+  if (requireCaller(viewer).kind !== 'admin') throw forbidden('Only coalition staff may adjust points');
+  return { capped: false };
+}
+
+/** updateMember, eraseMember, exportMemberData: the member itself (its own token) or staff. Not partners. */
+export function requireMemberOrStaff(viewer: Viewer, memberId: string, field = 'memberId'): Caller {
+  const caller = requireCaller(viewer);
+  if (caller.kind === 'admin') return caller;
+  if (caller.kind === 'member' && caller.memberId === memberId) return caller;
+  throw forbidden(
+    caller.kind === 'member' ? `${field}: a member may only act on itself` : `${field}: only the member itself or coalition staff may do this`,
+    field,
+  );
+}
+
+/** transferPoints: the sending member (its own token), or staff acting on its request. */
+export function requireTransferSender(viewer: Viewer, fromMemberId: string): Caller {
+  return requireMemberOrStaff(viewer, fromMemberId, 'input.fromMemberId');
+}
