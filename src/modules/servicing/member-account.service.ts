@@ -214,18 +214,26 @@ export class MemberAccountService {
 }
 
 /**
- * Stored payloads keep no copy of the erased member's email or name: the outbox and webhook
- * deliveries (their bodies once sent) are rewritten where they contain either, as JSON text (so
- * an escaped form matches too). The email is unique, so every row is searched for it; a name is
- * not, so only the member's own rows lose it.
+ * Stored payloads keep no copy of the erased member's personal data: in the outbox and webhook
+ * deliveries (their bodies once sent), the member's own rows lose every email, displayName and
+ * birthDate value (also ones it has since changed, which no longer match the member row), and
+ * every row loses the current email and, in the member's rows, the current name wherever quoted.
+ * Rewritten as JSON text, so escaped forms match too. The email is unique, so every row is searched
+ * for it; a name is not, so only the member's own rows lose it.
  */
 async function scrubPayloads(m: Tx, memberId: string, member: Member): Promise<void> {
-  const needles = [
-    { text: JSON.stringify(member.email).slice(1, -1), anyRow: true },
-    { text: JSON.stringify(member.displayName).slice(1, -1), anyRow: false },
-  ];
+  const quoted = (text: string) => JSON.stringify(text).slice(1, -1);
   for (const table of ['outbox_event', 'webhook_delivery']) {
-    for (const n of needles) {
+    await query(
+      m,
+      `UPDATE ${table} SET payload = regexp_replace(payload::text, '"(email|displayName|birthDate)": "(?:[^"\\\\]|\\\\.)*"', '"\\1": "${SCRUBBED}"', 'g')::jsonb
+        WHERE member_id = $1 AND payload::text ~ '"(email|displayName|birthDate)": "'`,
+      [memberId],
+    );
+    for (const n of [
+      { text: quoted(member.email), anyRow: true },
+      { text: quoted(member.displayName), anyRow: false },
+    ]) {
       await query(
         m,
         `UPDATE ${table} SET payload = replace(payload::text, $1, $2)::jsonb
