@@ -39,9 +39,12 @@ export function contextFor(services: Services, viewer: Viewer, limits: QueryLimi
 }
 
 export async function createContext(services: Services, authorization: string | undefined | null, limits: QueryLimits): Promise<Context> {
-  const viewer = await services.authenticator.authenticate(authorization).catch((err: unknown) => {
+  const { viewer, member } = await services.authenticator.identify(authorization).catch((err: unknown) => {
     // An API key cannot be checked while the database is away: a retryable 503, not a 500.
     throw isConnectionError(err) ? serviceUnavailable() : err;
   });
-  return contextFor(services, viewer, limits);
+  const loaders = createLoaders(services);
+  // The member row a member token was checked against serves this operation's member reads.
+  if (member) loaders.member.prime(member.id, member);
+  return contextFor(services, viewer, limits, loaders);
 }

@@ -26,6 +26,7 @@ import { onEventsCommitted } from '../db/transaction';
 import { poolUrl } from '../db/data-source';
 import { LedgerService } from '../modules/ledger/ledger.service';
 import { MemberService } from '../modules/member/member.service';
+import type { Member } from '../modules/member/member.entity';
 import { ErasedEmails, loadErasureSecret } from '../modules/member/erased-email';
 import { PointsServicingService } from '../modules/servicing/points-servicing.service';
 import { MemberAccountService } from '../modules/servicing/member-account.service';
@@ -69,7 +70,7 @@ export interface Services {
   settlement: SettlementService;
   apiKeys: ApiKeyService;
   memberTokens: MemberTokenService;
-  authenticator: Authenticator;
+  authenticator: Authenticator<Member>;
   audit: AuditService;
   rateLimits: RateLimitService;
   coalition: CoalitionIssuer;
@@ -134,7 +135,7 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     links: new PartnerLinkService(db),
     webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.endpointsChanged()),
     webhookDispatcher,
-    authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens, (id) => members.statusOf(id)),
+    authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens, (id) => members.byId(id)),
     audit: new AuditService(db),
     rateLimits: new RateLimitService(poolUrl(db), config.rateLimits, logger),
   };

@@ -77,9 +77,10 @@ export class MemberService {
     return query<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
-  async statusOf(memberId: string): Promise<string | null> {
+  /** null for an id that is no member's (also one that is not a UUID: a token's subject is never trusted blindly). */
+  async byId(memberId: string): Promise<Member | null> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(memberId)) return null;
-    return (await queryOne<{ status: string }>(this.db, `SELECT status FROM member WHERE id = $1`, [memberId]))?.status ?? null;
+    return (await queryOne<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE id = $1`, [memberId])) ?? null;
   }
 
   async byEmail(email: string): Promise<Member | null> {
