@@ -54,6 +54,8 @@ export interface Config {
   readonly adminTokenGenerated: boolean;
   /** null: the secret is generated once and kept in the database (shared by every instance). */
   readonly tokenSecret: string | null;
+  /** The HMAC key of erased members' email hashes; null: generated once and kept in the database, like tokenSecret. */
+  readonly erasureHashSecret: string | null;
   readonly memberTokenTtlSeconds: number;
   /** How long a staff token from staffLogin works. */
   readonly staffTokenTtlSeconds: number;
@@ -155,6 +157,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (tokenSecret !== null && tokenSecret.length < 32) {
     throw new ConfigError('TOKEN_SECRET must be at least 32 characters');
   }
+  const erasureHashSecret = env.ERASURE_HASH_SECRET ? env.ERASURE_HASH_SECRET : null;
+  if (erasureHashSecret !== null && erasureHashSecret.length < 32) {
+    throw new ConfigError('ERASURE_HASH_SECRET must be at least 32 characters');
+  }
   const databaseUrl = env.DATABASE_URL ? env.DATABASE_URL : null;
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL');
@@ -171,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken: adminTokenRaw || `adm_${randomBytes(24).toString('base64url')}`,
     adminTokenGenerated: !adminTokenRaw,
     tokenSecret,
+    erasureHashSecret,
     memberTokenTtlSeconds: integer(env, 'MEMBER_TOKEN_TTL_SECONDS', 24 * 3600, 60, 90 * 24 * 3600),
     // A working day: staff sign in again each morning; a lost token is worth little for long.
     staffTokenTtlSeconds: integer(env, 'STAFF_TOKEN_TTL_SECONDS', 8 * 3600, 60, 7 * 24 * 3600),

@@ -80,6 +80,14 @@ import {
   RedemptionByCodeDocument,
   FulfillRedemptionDocument,
   PayWithPointsDocument,
+  AdjustPointsDocument,
+  BlockMemberDocument,
+  EraseMemberDocument,
+  ExportMemberDataDocument,
+  MergeMembersDocument,
+  TransferPointsDocument,
+  UnblockMemberDocument,
+  UpdateMemberDocument,
 } from './generated/graphql';
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
 import {
@@ -216,6 +224,7 @@ async function snapshot() {
            (SELECT count(*) || '/' || count(reversed_by_transaction) FROM points_payment) AS payments,
            (SELECT count(*) FROM exchange_rate)::int AS rates,
            (SELECT count(*) FROM member)::int AS members,
+           (SELECT string_agg(concat_ws(':', id, status, email, display_name, birth_date), ',' ORDER BY id) FROM member) AS member_profiles,
            (SELECT count(*) FROM account)::int AS accounts,
            (SELECT count(*) FROM ledger_transaction)::int AS transactions,
            (SELECT count(*) FROM ledger_entry)::int AS entries,
@@ -1272,7 +1281,91 @@ const CELLS: Cell[] = [
     check: (d, c) => expect(d.createChallenge.partner?.id ?? null).toBe({ admin: null, partnerA: w.a.id, partnerB: w.b.id }[c as string]),
   },
   ...staffAndPrivacyCells(),
+  // ---- member servicing: SUPPORT staff and OWNER, the member itself where the issue says (exportMemberData: AUDITOR reads too)
+  // Each call acts on fresh members (prepare), so the shared world is untouched; "member" calls with the fresh member's own token.
+  {
+    name: 'mutation adjustPoints',
+    field: 'adjustPoints',
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, F, F, OK, F),
+    prepare: freshMembers,
+    send: (t, c) =>
+      gw.gql(AdjustPointsDocument, { input: { memberId: fresh.id, points: 5, reason: 'goodwill', idempotencyKey: uniq('adjust') } }, asFresh(t, c)),
+    check: (d) => expect(d.adjustPoints).toMatchObject({ type: 'ADJUSTMENT', points: 5, balanceAfter: 15 }),
+  },
+  {
+    name: 'mutation transferPoints (the sending member)',
+    field: 'transferPoints',
+    expect: row(U, OK, F, F, F, OK, F, /* staff */ OK, F, F, OK, F),
+    prepare: freshMembers,
+    send: (t, c) =>
+      gw.gql(
+        TransferPointsDocument,
+        { input: { fromMemberId: fresh.id, toMemberId: freshOther.id, points: 4, idempotencyKey: uniq('transfer') } },
+        asFresh(t, c),
+      ),
+    check: (d) => expect(d.transferPoints).toMatchObject({ type: 'TRANSFER', points: -4, balanceAfter: 6 }),
+  },
+  {
+    name: 'mutation mergeMembers',
+    field: 'mergeMembers',
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, F, F, OK, F),
+    prepare: freshMembers,
+    send: (t, c) => gw.gql(MergeMembersDocument, { source: fresh.id, target: freshOther.id, key: uniq('merge') }, asFresh(t, c)),
+    check: (d) => expect(d.mergeMembers).toMatchObject({ id: freshOther.id, balance: { available: 20 } }),
+  },
+  {
+    name: 'mutation updateMember (itself)',
+    field: 'updateMember',
+    expect: row(U, OK, F, F, F, OK, F, /* staff */ OK, F, F, OK, F),
+    prepare: freshMembers,
+    send: (t, c) => gw.gql(UpdateMemberDocument, { input: { memberId: fresh.id, displayName: 'Renamed Member' } }, asFresh(t, c)),
+    check: (d) => expect(d.updateMember).toMatchObject({ id: fresh.id, displayName: 'Renamed Member' }),
+  },
+  {
+    name: 'mutation blockMember',
+    field: 'blockMember',
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, F, F, OK, F),
+    prepare: freshMembers,
+    send: (t, c) => gw.gql(BlockMemberDocument, { memberId: fresh.id, reason: 'fraud check' }, asFresh(t, c)),
+    check: (d) => expect(d.blockMember).toMatchObject({ id: fresh.id, status: 'BLOCKED' }),
+  },
+  {
+    name: 'mutation unblockMember',
+    field: 'unblockMember',
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, F, F, OK, F),
+    prepare: async () => {
+      await freshMembers();
+      await gw.ok(BlockMemberDocument, { memberId: fresh.id, reason: 'fraud check' }, gw.adminToken);
+    },
+    send: (t, c) => gw.gql(UnblockMemberDocument, { memberId: fresh.id }, asFresh(t, c)),
+    check: (d) => expect(d.unblockMember).toMatchObject({ id: fresh.id, status: 'ACTIVE' }),
+  },
+  {
+    name: 'mutation eraseMember (itself)',
+    field: 'eraseMember',
+    expect: row(U, OK, F, F, F, OK, F, /* staff */ OK, F, F, OK, F),
+    prepare: freshMembers,
+    send: (t, c) => gw.gql(EraseMemberDocument, { memberId: fresh.id, key: uniq('erase') }, asFresh(t, c)),
+    check: (d) => expect(d.eraseMember).toMatchObject({ id: fresh.id, status: 'ERASED', balance: { available: 0 } }),
+  },
+  {
+    name: 'query exportMemberData (itself)',
+    field: 'exportMemberData',
+    expect: row(U, OK, F, F, F, OK, F, /* staff */ OK, F, F, OK, OK),
+    prepare: freshMembers,
+    send: (t, c) => gw.gql(ExportMemberDataDocument, { memberId: fresh.id }, asFresh(t, c)),
+    check: (d) => expect(JSON.parse(d.exportMemberData).profile).toMatchObject({ id: fresh.id, email: fresh.email }),
+  },
 ];
+let fresh: TestMember;
+let freshOther: TestMember;
+/** Two members enrolled at A with 10 points each: the subjects of the servicing cells. */
+async function freshMembers(): Promise<void> {
+  [fresh, freshOther] = await Promise.all([newMember(gw, w.a), newMember(gw, w.a)]);
+  await Promise.all([earn(gw, w.a, fresh, '10.00'), earn(gw, w.a, freshOther, '10.00')]);
+}
+/** "member" is the subject itself (its own token); everyone else calls as themselves. */
+const asFresh = (token: string | null, caller: CallerName | BadToken) => (caller === 'member' ? fresh.token : token);
 let lastVictimKey = '';
 let linkee: TestMember;
 let linkCode = '';

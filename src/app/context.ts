@@ -53,9 +53,12 @@ export async function createContext(
   limits: QueryLimits,
   clientIp: string | null = null,
 ): Promise<Context> {
-  const viewer = await services.authenticator.authenticate(authorization).catch((err: unknown) => {
+  const { viewer, member } = await services.authenticator.identify(authorization).catch((err: unknown) => {
     // An API key cannot be checked while the database is away: a retryable 503, not a 500.
     throw isConnectionError(err) ? serviceUnavailable() : err;
   });
-  return contextFor(services, viewer, limits, undefined, clientIp);
+  const loaders = createLoaders(services, viewer);
+  // The member row a member token was checked against serves this operation's member reads.
+  if (member) loaders.member.prime(member.id, member);
+  return contextFor(services, viewer, limits, loaders, clientIp);
 }

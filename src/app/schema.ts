@@ -8,6 +8,7 @@ import { LedgerResolver } from '../modules/ledger/ledger.resolver';
 import { TransactionResolver } from '../modules/history/transaction.resolver';
 import { EarnResolver } from '../modules/earning/earn.resolver';
 import { MemberResolver } from '../modules/member/member.resolver';
+import { ServicingResolver } from '../modules/servicing/servicing.resolver';
 import { BalanceResolver } from '../modules/member/balance.resolver';
 import { PartnerResolver } from '../modules/partner/partner.resolver';
 import { TierResolver } from '../modules/tier/tier.resolver';
@@ -92,6 +93,7 @@ export const resolvers = [
   ConsentResolver,
   PartnerConsentResolver,
   StaffResolver,
+  ServicingResolver,
   WebhookEndpointResolver,
   WebhookDeliveryResolver,
 ] as const;

@@ -26,6 +26,10 @@ import { onEventsCommitted } from '../db/transaction';
 import { poolUrl } from '../db/data-source';
 import { LedgerService } from '../modules/ledger/ledger.service';
 import { MemberService } from '../modules/member/member.service';
+import type { Member } from '../modules/member/member.entity';
+import { ErasedEmails, loadErasureSecret } from '../modules/member/erased-email';
+import { PointsServicingService } from '../modules/servicing/points-servicing.service';
+import { MemberAccountService } from '../modules/servicing/member-account.service';
 import { PartnerService } from '../modules/partner/partner.service';
 import { TierService } from '../modules/tier/tier.service';
 import { AuditService } from '../modules/audit-log/audit-log.service';
@@ -51,6 +55,10 @@ export interface Services {
   rates: ExchangeRateService;
   tiers: TierService;
   members: MemberService;
+  /** Adjustments, transfers and merges (member servicing). */
+  pointsServicing: PointsServicingService;
+  /** A member's profile, status, export and erasure. */
+  memberAccounts: MemberAccountService;
   ledger: LedgerService;
   earn: EarnService;
   /** The one earn path: the group-commit writer every earn goes through. */
@@ -65,7 +73,7 @@ export interface Services {
   settlement: SettlementService;
   apiKeys: ApiKeyService;
   memberTokens: MemberTokenService;
-  authenticator: Authenticator;
+  authenticator: Authenticator<Member>;
   audit: AuditService;
   rateLimits: RateLimitService;
   coalition: CoalitionIssuer;
@@ -103,6 +111,8 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
   const memberTokens = new MemberTokenService(await loadTokenSecret(db, config.tokenSecret), config.memberTokenTtlSeconds);
   const staffSessions = new StaffSessionService(db, config.staffTokenTtlSeconds);
   const rateLimits = new RateLimitService(poolUrl(db), config.rateLimits, logger);
+  const erasedEmails = new ErasedEmails(await loadErasureSecret(db, config.erasureHashSecret));
+  const members = new MemberService(db, erasedEmails);
   return {
     db,
     relay,
@@ -110,7 +120,9 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     partners: new PartnerService(db),
     rates: new ExchangeRateService(db),
     tiers: new TierService(db),
-    members: new MemberService(db),
+    members,
+    pointsServicing: new PointsServicingService(db, coalition),
+    memberAccounts: new MemberAccountService(db, erasedEmails),
     ledger,
     earn,
     earnWriter,
@@ -134,7 +146,7 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     staff: new StaffService(db, staffSessions, rateLimits),
     webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.endpointsChanged()),
     webhookDispatcher,
-    authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens, staffSessions),
+    authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens, staffSessions, (id) => members.byId(id)),
     audit: new AuditService(db),
     rateLimits,
   };

@@ -17,6 +17,7 @@ import { TransactionTypes1764000850000 } from '../../migrations/1764000850000-Tr
 import { Webhooks1764000900000 } from '../../migrations/1764000900000-Webhooks';
 import { TillAndPayments1764000910000 } from '../../migrations/1764000910000-TillAndPayments';
 import { StaffAndPrivacy1764000920000 } from '../../migrations/1764000920000-StaffAndPrivacy';
+import { MemberServicing1764000950000 } from '../../migrations/1764000950000-MemberServicing';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -41,6 +42,7 @@ export const migrations = [
   Webhooks1764000900000,
   TillAndPayments1764000910000,
   StaffAndPrivacy1764000920000,
+  MemberServicing1764000950000,
 ];
 
 /** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */

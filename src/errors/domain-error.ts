@@ -32,6 +32,12 @@ export const ErrorCode = {
   INT_OVERFLOW: 'INT_OVERFLOW',
   /** redeliverWebhook on an endpoint that is switched off or was deactivated: switch it on first (setWebhookEndpointActive). */
   WEBHOOK_ENDPOINT_INACTIVE: 'WEBHOOK_ENDPOINT_INACTIVE',
+  /** The member is blocked (blockMember): its earns, redemptions, payments and transfers are refused; reads still work. */
+  MEMBER_BLOCKED: 'MEMBER_BLOCKED',
+  /** The member was merged into another (extensions.status MERGED) or erased (ERASED): nothing moves on it any more. */
+  MEMBER_CLOSED: 'MEMBER_CLOSED',
+  /** A transfer over the program's monthly limits (extensions.limit, extensions.used). */
+  TRANSFER_LIMIT_EXCEEDED: 'TRANSFER_LIMIT_EXCEEDED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

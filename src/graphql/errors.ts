@@ -29,6 +29,9 @@ const HTTP_STATUS: Record<ErrorCode, number | undefined> = {
   SERVICE_UNAVAILABLE: 503,
   INT_OVERFLOW: undefined,
   WEBHOOK_ENDPOINT_INACTIVE: undefined,
+  MEMBER_BLOCKED: undefined,
+  MEMBER_CLOSED: undefined,
+  TRANSFER_LIMIT_EXCEEDED: undefined,
 };
 
 export function domainToGraphQLError(err: DomainError): GraphQLError {

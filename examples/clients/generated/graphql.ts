@@ -15,10 +15,13 @@ export type TransactionType =
   | 'ADJUSTMENT'
   | 'BONUS'
   | 'EARN'
+  | 'ERASURE'
   | 'EXPIRY'
+  | 'MERGE'
   | 'PAYMENT'
   | 'REDEEM'
-  | 'REVERSAL';
+  | 'REVERSAL'
+  | 'TRANSFER';
 
 export type MemberDashboardQueryVariables = Exact<{
   memberId: string | number;

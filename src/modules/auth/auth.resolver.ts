@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { notFound } from '../../errors/domain-error';
+import { DomainError, ErrorCode, notFound } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import { auditActorOf } from '../audit/audit-trail';
 import { MAX_ROTATION_GRACE_SECONDS } from './api-key.service';
@@ -61,7 +61,12 @@ export class AuthResolver {
   async issueMemberToken(@Arg('memberId', () => ID) memberIdInput: string, @Ctx() ctx: Context): Promise<string> {
     const caller = requireActivePartnerOrStaff(ctx.viewer, Capability.SERVE_MEMBERS);
     const memberId = requireId(memberIdInput, 'memberId');
-    if (!(await ctx.loaders.member.load(memberId))) throw notFound('memberId', 'member');
+    const member = await ctx.loaders.member.load(memberId);
+    if (!member) throw notFound('memberId', 'member');
+    // A merged or erased member signs in no more (its old tokens are refused too, authenticate.ts).
+    if (member.status === 'MERGED' || member.status === 'ERASED') {
+      throw new DomainError(ErrorCode.MEMBER_CLOSED, `memberId: this member's account is closed (${member.status})`, 'memberId', { status: member.status });
+    }
     await requireLinkedPartner(caller, memberId, ctx.services.links.isLinked);
     return ctx.services.memberTokens.issue(memberId, partnerIdOf(caller)).token;
   }

@@ -12,15 +12,37 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
-export class Authenticator {
+/** What the authenticator reads of a token's member: its status, and whatever else the caller wants primed. */
+export interface TokenMember {
+  id: string;
+  status: string;
+}
+
+export class Authenticator<M extends TokenMember = TokenMember> {
   constructor(
     private readonly adminToken: string,
     private readonly apiKeys: ApiKeyService,
     private readonly memberTokens: MemberTokenService,
     private readonly staffSessions: StaffSessionService,
+    /** The token's member (null: no such member): a merged or erased member's tokens stop working. */
+    private readonly memberOf: (memberId: string) => Promise<M | null> = async () => null,
   ) {}
 
   async authenticate(authorization: string | undefined | null): Promise<Viewer> {
+    return (await this.identify(authorization)).viewer;
+  }
+
+  /**
+   * The viewer, and for a member token the member row read to check it (one primary-key read; the
+   * request's member loader is primed with it, so a member reading itself costs no more).
+   */
+  async identify(authorization: string | undefined | null): Promise<{ viewer: Viewer; member: M | null }> {
+    const viewer = await this.viewerOf(authorization);
+    if (viewer.kind !== 'member') return { viewer, member: null };
+    return { viewer, member: await this.requireOpenMember(viewer.memberId) };
+  }
+
+  private async viewerOf(authorization: string | undefined | null): Promise<Viewer> {
     if (authorization === undefined || authorization === null || authorization.trim() === '') return { kind: 'anonymous' };
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
@@ -55,10 +77,18 @@ export class Authenticator {
       if (!roles) throw unauthenticated(STAFF_SESSION_ENDED);
       return { ...viewer, roles };
     }
+    if (viewer.kind === 'member') await this.requireOpenMember(viewer.memberId);
     if (viewer.kind !== 'partner') return viewer;
     const owner = await this.apiKeys.activeOwner(viewer.apiKeyId);
     if (!owner) throw unauthenticated(KEY_ENDED);
     return partnerViewer(owner);
+  }
+
+  /** A token signed for a member that was merged into another or erased proves nothing any more (one primary-key read). */
+  private async requireOpenMember(memberId: string): Promise<M | null> {
+    const member = await this.memberOf(memberId);
+    if (member && (member.status === 'MERGED' || member.status === 'ERASED')) throw unauthenticated(TOKEN_ENDED);
+    return member;
   }
 }
 

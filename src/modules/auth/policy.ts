@@ -329,3 +329,40 @@ export function requireWebhookEndpointAccess(viewer: Viewer, endpoint: { partner
     throw forbidden(`${field}: a partner manages only its own webhook endpoints`, field);
   return caller;
 }
+
+// ---- Member servicing (issue 17): SUPPORT staff (and OWNER), and the member itself where the
+// issue says so. AUDITOR reads (exportMemberData) but changes nothing.
+
+/** blockMember, unblockMember, mergeMembers: staff serving members. */
+export function requireMemberServicing(viewer: Viewer): void {
+  requireStaff(viewer, Capability.SERVE_MEMBERS);
+}
+
+/**
+ * adjustPoints: staff serving members. `capped`: the caller's adjustments are limited to the
+ * program's supportAdjustmentLimit per adjustment (SUPPORT staff); OWNER (and the break-glass
+ * token) is not.
+ */
+export function requirePointsAdjustment(viewer: Viewer): { capped: boolean } {
+  const staff = requireStaff(viewer, Capability.SERVE_MEMBERS);
+  return { capped: !staff.roles.includes(StaffRole.OWNER) };
+}
+
+/**
+ * updateMember, eraseMember (SERVE_MEMBERS), exportMemberData (READ_PERSONAL_DATA): the member
+ * itself (its own token) or staff holding the capability. Not partners.
+ */
+export function requireMemberOrStaff(viewer: Viewer, memberId: string, field = 'memberId', capability = Capability.SERVE_MEMBERS): Caller {
+  const caller = requireCaller(viewer);
+  if (caller.kind === 'member' && caller.memberId === memberId) return caller;
+  if (caller.kind === 'staff') return requireStaff(caller, capability);
+  throw forbidden(
+    caller.kind === 'member' ? `${field}: a member may only act on itself` : `${field}: only the member itself or coalition staff may do this`,
+    field,
+  );
+}
+
+/** transferPoints: the sending member (its own token), or staff acting on its request. */
+export function requireTransferSender(viewer: Viewer, fromMemberId: string): Caller {
+  return requireMemberOrStaff(viewer, fromMemberId, 'input.fromMemberId');
+}

@@ -30,6 +30,7 @@ import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit'
 import { Posting, postMany } from '../ledger/journal';
 import { PointsTransaction, TRANSACTION_COLUMNS, TransactionType } from '../ledger/points-transaction.entity';
 import { Wallet, lockWallets, readWallets } from '../ledger/wallet';
+import { assertMemberMayMovePoints } from '../member/member-status';
 import { TierMove, moveTiers } from '../tier/tier-change';
 import {
   EARNING_PARTNER_COLUMNS,
@@ -321,6 +322,7 @@ export class EarnBatchWriter implements EarnWriter {
       const wallet = wallets.get(p.memberId);
       try {
         if (!wallet) throw notFound('input.memberId', 'member');
+        assertMemberMayMovePoints(wallet, 'input.memberId');
         const breakdown = this.calculate(p, partner, wallet, refs, now);
         const { points, byPartner, byCoalition, pending } = earnPostings(partner, wallet, breakdown);
         const counter = [{ accountId: partner.issuanceAccountId, amount: -byPartner }];

@@ -33,7 +33,14 @@ export type LotUse =
   /** Every lot of the member past its expiry at `asOf`, taken whole. */
   | { kind: 'expire'; asOf: Date }
   /** A refund inside the return window: each issuer's pending lot of `earnId` gives back its share. */
-  | { kind: 'cancelPending'; earnId: string; shares: LotIssue[] };
+  | { kind: 'cancelPending'; earnId: string; shares: LotIssue[] }
+  /**
+   * Points arriving from another wallet (a transfer, a merge): copies of the lots the posting
+   * `fromTransactionId` (posted earlier in the same postMany) took from the sender, each with
+   * its issuer, expiry, earn date and issuing transaction, so settlement, breakage and expiry
+   * treat them exactly as before the move. Debt is paid first, as for any credit.
+   */
+  | { kind: 'receive'; fromTransactionId: string };
 
 export interface Posting {
   /** Preassigned when the caller needs the id before the write (the batched earn). */
@@ -239,8 +246,8 @@ async function useLots(m: Tx, p: Posting, txId: string, points: number): Promise
       m,
       `UPDATE points_lot l SET pending = l.pending - s.points
          FROM unnest($2::uuid[], $3::bigint[]) AS s(partner_id, points)
-        WHERE l.earn_transaction_id = $1 AND l.partner_id = s.partner_id`,
-      [use.earnId, use.shares.map((s) => s.partnerId), use.shares.map((s) => s.points)],
+        WHERE l.earn_transaction_id = $1 AND l.partner_id = s.partner_id AND l.member_id = $4`,
+      [use.earnId, use.shares.map((s) => s.partnerId), use.shares.map((s) => s.points), memberId],
     );
     return;
   }
@@ -251,6 +258,23 @@ async function useLots(m: Tx, p: Posting, txId: string, points: number): Promise
        expired AS (UPDATE points_lot l SET remaining = 0 FROM due WHERE l.id = due.id RETURNING l.id, due.remaining AS points)
        INSERT INTO lot_consumption (transaction_id, lot_id, points) SELECT $3, id, points FROM expired`,
       [memberId, use.asOf, txId],
+    );
+    return;
+  }
+  if (use.kind === 'receive') {
+    // Every moved lot arrives whole (points); what lifts the balance above zero (`points`) is
+    // spendable, latest expiry first being the last to fill (oldest first, like an earn's lots).
+    await query(
+      m,
+      `WITH moved AS (
+         SELECT c.lot_id, c.points, l.partner_id, l.earn_transaction_id, l.earned_at, l.expires_at,
+                sum(c.points) OVER (ORDER BY l.expires_at ASC NULLS LAST, l.earned_at, l.id) AS running
+           FROM lot_consumption c JOIN points_lot l ON l.id = c.lot_id
+          WHERE c.transaction_id = $1 AND c.points > 0)
+       INSERT INTO points_lot (member_id, partner_id, earn_transaction_id, points, remaining, earned_at, expires_at, moved_from_lot)
+       SELECT $2, partner_id, earn_transaction_id, points, GREATEST(0, LEAST(points, $3::bigint - (running - points))), earned_at, expires_at, lot_id
+         FROM moved`,
+      [use.fromTransactionId, memberId, points],
     );
     return;
   }

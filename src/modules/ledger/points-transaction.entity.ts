@@ -9,6 +9,12 @@ export enum TransactionType {
   BONUS = 'BONUS',
   /** Points spent at a partner's till as money off the bill (payment module). */
   PAYMENT = 'PAYMENT',
+  /** Points one member gives another (servicing); the sender's and the receiver's side are one transaction each. */
+  TRANSFER = 'TRANSFER',
+  /** A duplicate account's points moving into the account it was merged into, each side its own transaction. */
+  MERGE = 'MERGE',
+  /** What an erased member had left, forfeited to the coalition's breakage. */
+  ERASURE = 'ERASURE',
 }
 registerEnumType(TransactionType, { name: 'TransactionType' });
 

@@ -20,6 +20,8 @@ export interface Wallet {
   tierId: string;
   tierRank: number;
   tierMultiplier: string;
+  /** The member's status (ACTIVE, BLOCKED, MERGED, ERASED), read under the lock: member/member-status.ts judges it. */
+  memberStatus: string;
 }
 
 /** Kept for the features that only read these fields; every Wallet is one. */
@@ -27,7 +29,7 @@ export type LockedWallet = Wallet;
 
 export const WALLET_COLUMNS = `a.id AS "accountId", a.member_id AS "memberId", a.balance, a.lifetime_earned AS "lifetimeEarned", a.pending,
        ${qualifyingPointsOf('a.member_id')} AS qualifying,
-       mb.tier_id AS "tierId", t.rank AS "tierRank", t.earn_multiplier::text AS "tierMultiplier"`;
+       mb.tier_id AS "tierId", t.rank AS "tierRank", t.earn_multiplier::text AS "tierMultiplier", mb.status AS "memberStatus"`;
 const WALLET_FROM = `account a JOIN member mb ON mb.id = a.member_id JOIN tier t ON t.id = mb.tier_id`;
 
 // One wallet object per member and transaction: whoever locks a wallet the transaction already
@@ -78,6 +80,6 @@ export async function openWallet(m: Tx, memberId: string): Promise<void> {
   await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) VALUES ('MEMBER', $1, 0, 0, 0)`, [memberId]);
 }
 
-export async function coalitionAccountId(m: Tx, kind: 'COALITION_REDEMPTION' | 'COALITION_BREAKAGE'): Promise<string> {
+export async function coalitionAccountId(m: Tx, kind: 'COALITION_REDEMPTION' | 'COALITION_BREAKAGE' | 'COALITION_TRANSFER'): Promise<string> {
   return (await queryOne<{ id: string }>(m, `SELECT id FROM account WHERE kind = $1`, [kind]))!.id;
 }

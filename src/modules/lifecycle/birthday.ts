@@ -42,7 +42,8 @@ export async function grantBirthdayBonuses(db: Pool, coalition: CoalitionIssuer,
       db,
       `WITH due AS (
          SELECT m.id, m.enrolled_by_partner FROM member m
-          WHERE m.birth_date IS NOT NULL AND to_char(m.birth_date, 'MM-DD') = ANY($1::text[])),
+          -- Only members whose points may move: not blocked, merged or erased (member/member-status.ts).
+          WHERE m.birth_date IS NOT NULL AND to_char(m.birth_date, 'MM-DD') = ANY($1::text[]) AND m.status = 'ACTIVE'),
        gifts AS (
          SELECT due.id AS member_id, NULL::uuid AS partner_id, NULL::uuid AS account_id, $3::bigint AS points FROM due WHERE $3::bigint > 0
          UNION ALL

@@ -16,7 +16,8 @@ import { ProgramSettings, ProgramSettingsInput } from './program-settings.types'
 const COLUMNS = `points_expire_after_months AS "pointsExpireAfterMonths", extend_expiry_on_activity AS "extendExpiryOnActivity",
   birthday_bonus_points AS "birthdayBonusPoints", referral_bonus_points AS "referralBonusPoints",
   referral_minimum_points AS "referralMinimumPoints", max_points_payment_share::text AS "maxPointsPaymentShare",
-  min_points_per_payment AS "minPointsPerPayment", updated_at AS "updatedAt"`;
+  min_points_per_payment AS "minPointsPerPayment", transfers_per_month AS "transfersPerMonth",
+  transfer_points_per_month AS "transferPointsPerMonth", support_adjustment_limit AS "supportAdjustmentLimit", updated_at AS "updatedAt"`;
 
 const MAX_BONUS = 1_000_000;
 
@@ -33,6 +34,14 @@ function paymentShare(value: string | undefined): string | null {
   if (share.lte(0) || share.gt(1) || share.decimalPlaces() > 4)
     throw badInput('input.maxPointsPaymentShare', 'must be above 0 and at most 1, with at most 4 decimal places');
   return share.toString();
+}
+
+/** A points limit of the servicing settings: 0 to the largest single transaction. */
+function limit(value: number | undefined, field: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_POINTS_PER_TRANSACTION)
+    throw badInput(field, `must be a whole number from 0 to ${MAX_POINTS_PER_TRANSACTION}`);
+  return value;
 }
 
 export class ProgramSettingsService {
@@ -59,6 +68,10 @@ export class ProgramSettingsService {
     if (minPayment !== null && (!Number.isInteger(minPayment) || minPayment < 1 || minPayment > MAX_POINTS_PER_TRANSACTION)) {
       throw badInput('input.minPointsPerPayment', `must be a whole number from 1 to ${MAX_POINTS_PER_TRANSACTION}`);
     }
+    const transfers = bonus(input.transfersPerMonth, 'input.transfersPerMonth');
+    if (transfers !== null && transfers > 1000) throw badInput('input.transfersPerMonth', 'must be a whole number from 0 to 1000');
+    const transferPoints = limit(input.transferPointsPerMonth, 'input.transferPointsPerMonth');
+    const adjustmentLimit = limit(input.supportAdjustmentLimit, 'input.supportAdjustmentLimit');
     return withTransaction(this.db, async (m) => {
       const { updatedAt: _before, ...previous } = (await queryOne<ProgramSettings>(m, `SELECT ${COLUMNS} FROM program_settings FOR UPDATE`))!;
       const updated = (await queryOne<ProgramSettings>(
@@ -71,9 +84,24 @@ export class ProgramSettingsService {
            referral_minimum_points = coalesce($6, referral_minimum_points),
            max_points_payment_share = coalesce($7::numeric, max_points_payment_share),
            min_points_per_payment = coalesce($8, min_points_per_payment),
+           transfers_per_month = coalesce($9, transfers_per_month),
+           transfer_points_per_month = coalesce($10, transfer_points_per_month),
+           support_adjustment_limit = coalesce($11, support_adjustment_limit),
            updated_at = now()
          RETURNING ${COLUMNS}`,
-        [months !== undefined, months ?? null, input.extendExpiryOnActivity ?? null, birthday, referral, referralMinimum, share, minPayment],
+        [
+          months !== undefined,
+          months ?? null,
+          input.extendExpiryOnActivity ?? null,
+          birthday,
+          referral,
+          referralMinimum,
+          share,
+          minPayment,
+          transfers,
+          transferPoints,
+          adjustmentLimit,
+        ],
       ))!;
       const { updatedAt: _after, ...current } = updated;
       await recordAudit(m, {

@@ -33,6 +33,15 @@ export class ProgramSettings {
   @Field(() => Int, { description: 'The fewest points one payWithPoints may spend; default 1' })
   minPointsPerPayment!: number;
 
+  @Field(() => Int, { description: 'Transfers a member may send in a calendar month (UTC); default 2' })
+  transfersPerMonth!: number;
+
+  @Field(() => Int, { description: 'Points a member may transfer in a calendar month (UTC); default 5000' })
+  transferPointsPerMonth!: number;
+
+  @Field(() => Int, { description: 'The most points one adjustPoints by support staff may move (either way); default 10000' })
+  supportAdjustmentLimit!: number;
+
   @Field(() => Date)
   updatedAt!: Date;
 }
@@ -59,6 +68,15 @@ export class ProgramSettingsInput {
 
   @Field(() => Int, { nullable: true, description: '1 to 10000000' })
   minPointsPerPayment?: number;
+
+  @Field(() => Int, { nullable: true, description: '0 (no transfers) to 1000' })
+  transfersPerMonth?: number;
+
+  @Field(() => Int, { nullable: true, description: '0 to 10000000' })
+  transferPointsPerMonth?: number;
+
+  @Field(() => Int, { nullable: true, description: '0 to 10000000' })
+  supportAdjustmentLimit?: number;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Points expiring on one day' })

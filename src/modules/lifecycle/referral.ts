@@ -20,6 +20,7 @@ import type { Tx } from '../../db/sql';
 import { query, queryOne } from '../../db/sql';
 import { PointsSource } from '../earning/earning.types';
 import { lockWallet } from '../ledger/wallet';
+import { MemberStatus } from '../member/member.entity';
 import type { CoalitionIssuer } from '../partner/coalition';
 import { bonusGiven, clawBackBonus, creditBonus, recordBonus } from './bonus';
 
@@ -57,6 +58,8 @@ export async function grantReferralBonus(m: Tx, coalition: CoalitionIssuer, due:
   const own = await creditBonus(m, coalition, wallet, { source: PointsSource.REFERRAL, points, reason: 'referral: welcome bonus', pendingDays });
   await recordBonus(m, memberId, 'REFERRAL', memberId, own, earn.id);
   const referrerWallet = await lockWallet(m, referrerId, 'input.memberId');
+  // A referrer whose points may not move (blocked, merged, erased) gets no bonus; the referred member keeps its own.
+  if (referrerWallet.memberStatus !== MemberStatus.ACTIVE) return;
   const theirs = await creditBonus(m, coalition, referrerWallet, {
     source: PointsSource.REFERRAL,
     points,

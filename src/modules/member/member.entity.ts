@@ -1,4 +1,13 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+/** ACTIVE; BLOCKED (blockMember: nothing moves, reads work); MERGED into another member; ERASED (personal data gone). */
+export enum MemberStatus {
+  ACTIVE = 'ACTIVE',
+  BLOCKED = 'BLOCKED',
+  MERGED = 'MERGED',
+  ERASED = 'ERASED',
+}
+registerEnumType(MemberStatus, { name: 'MemberStatus' });
 
 @ObjectType({ simpleResolvers: true })
 export class Member {
@@ -29,10 +38,13 @@ export class Member {
 
   @Field(() => Date)
   enrolledAt!: Date;
+
+  @Field(() => MemberStatus)
+  status!: MemberStatus;
 }
 
 export const MEMBER_COLUMNS = `id, email, display_name AS "displayName", to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", card_number AS "cardNumber",
-  tier_id AS "tierId", enrolled_by_partner AS "enrolledByPartnerId", referral_code AS "referralCode", referred_by AS "referredById", enrolled_at AS "enrolledAt"`;
+  tier_id AS "tierId", enrolled_by_partner AS "enrolledByPartnerId", referral_code AS "referralCode", referred_by AS "referredById", enrolled_at AS "enrolledAt", status`;
 
 /** What a member holds. available is the wallet's running balance (always = sum of entries). */
 @ObjectType({ simpleResolvers: true })

@@ -13,6 +13,8 @@ import { recordLink } from '../linking/partner-link.service';
 import { publish } from '../../db/outbox';
 import { MEMBER_COLUMNS, Balance, Member } from './member.entity';
 import { normalizeCardNumber } from './card-number';
+import { validBirthDate, validDisplayName, validEmail } from './member-fields';
+import { ErasedEmails } from './erased-email';
 
 export interface EnrollMember {
   email: string;
@@ -22,27 +24,16 @@ export interface EnrollMember {
   idempotencyKey?: string | null;
 }
 
-// Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the partner's job.
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
-
-function validBirthDate(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw badInput('input.birthDate', 'use YYYY-MM-DD');
-  const date = new Date(`${value}T00:00:00Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw badInput('input.birthDate', 'not a real date');
-  if (date.getTime() > Date.now()) throw badInput('input.birthDate', 'cannot be in the future');
-  if (date.getUTCFullYear() < 1900) throw badInput('input.birthDate', 'must be after 1900');
-  return value;
-}
-
 export class MemberService {
-  constructor(private readonly db: Pool) {}
+  constructor(
+    private readonly db: Pool,
+    private readonly erased: ErasedEmails,
+  ) {}
 
   /** `scope`: the caller's idempotency scope (callerScope), used when the input carries a key. */
   async enroll(input: EnrollMember, enrolledByPartnerId: string | null, scope = 'system'): Promise<Member> {
-    const email = requireText(input.email.trim(), 'input.email');
-    if (email.length > 254 || !EMAIL.test(email)) throw badInput('input.email', `"${email.slice(0, 64)}" is not a valid email address`);
-    const displayName = requireText(input.displayName.trim(), 'input.displayName');
-    if (displayName.length < 1 || displayName.length > 255) throw badInput('input.displayName', 'must be 1 to 255 characters');
+    const email = validEmail(input.email);
+    const displayName = validDisplayName(input.displayName);
     const birthDate = input.birthDate ? validBirthDate(input.birthDate) : null;
     // Codes are printed in upper case; accept them however they are typed (see lifecycle/referral.ts).
     const referralCode = input.referralCode ? requireText(input.referralCode.trim(), 'input.referralCode').toUpperCase() : null;
@@ -76,6 +67,9 @@ export class MemberService {
         if (key !== null) {
           const claim = await claimKey(m, scope, key, 'enrollMember', hash);
           if (claim.replay) return (await queryOne<Member>(m, `SELECT ${MEMBER_COLUMNS} FROM member WHERE id = $1`, [claim.resultId]))!;
+        }
+        if (await this.erased.wasErased(m, email)) {
+          throw badInput('input.email', 'this address belonged to a member who was erased at their request; it is not enrolled again');
         }
         const referrer = referralCode ? await queryOne<{ id: string }>(m, `SELECT id FROM member WHERE referral_code = $1`, [referralCode]) : null;
         if (referralCode && !referrer) throw badInput('input.referralCode', 'no member has this referral code');
@@ -111,6 +105,12 @@ export class MemberService {
     const cardNumber = normalizeCardNumber(requireText(cardNumberInput, 'cardNumber'));
     if (cardNumber === null) throw badInput('cardNumber', 'a card number is 16 digits and this one fails its check digit: check it was typed right');
     return (await queryOne<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE card_number = $1`, [cardNumber])) ?? null;
+  }
+
+  /** null for an id that is no member's (also one that is not a UUID: a token's subject is never trusted blindly). */
+  async byId(memberId: string): Promise<Member | null> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(memberId)) return null;
+    return (await queryOne<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE id = $1`, [memberId])) ?? null;
   }
 
   async byEmail(email: string): Promise<Member | null> {

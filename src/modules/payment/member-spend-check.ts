@@ -1,9 +1,9 @@
-// The one place payWithPoints asks whether the member may spend at all. Member blocking
-// (MEMBER_BLOCKED) is built in parallel; when it lands, this check calls it, and nothing else in
-// the payment path changes.
+// The one place payWithPoints asks whether the member may spend at all: the member guard every
+// points movement asks (member/member-status.ts), under the wallet lock it takes.
 import type { Tx } from '../../db/sql';
+import { lockMovableWallet } from '../member/member-status';
 
-/** Throws when the member may not spend points (blocked); writes nothing either way. */
-export async function assertMemberMaySpend(_m: Tx, _memberId: string, _field: string): Promise<void> {
-  // Intentionally empty until member blocking is merged (see the module comment).
+/** Throws when the member may not spend points (blocked, merged, erased); writes nothing either way. */
+export async function assertMemberMaySpend(m: Tx, memberId: string, field: string): Promise<void> {
+  await lockMovableWallet(m, memberId, field);
 }

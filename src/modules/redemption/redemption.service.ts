@@ -14,7 +14,8 @@ import { isLinked } from '../linking/partner-link.service';
 import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
 import { post } from '../ledger/journal';
 import { TransactionType } from '../ledger/points-transaction.entity';
-import { coalitionAccountId, lockWallet } from '../ledger/wallet';
+import { coalitionAccountId } from '../ledger/wallet';
+import { lockMovableWallet } from '../member/member-status';
 import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
 import { REDEMPTION_EXPIRY_SQL, newRedemptionCode } from './redemption-code';
 import { REDEMPTION_COLUMNS, Redemption } from './redemption.entity';
@@ -83,7 +84,7 @@ export class RedemptionService {
       if (!reward.active) throw badInput('input.rewardId', 'this reward is not available any more');
       if (!reward.rateId) throw new DomainError(ErrorCode.RATE_NOT_SET, "This reward's partner has no exchange rate in force", 'input.rewardId');
 
-      const wallet = await lockWallet(m, memberId);
+      const wallet = await lockMovableWallet(m, memberId, 'input.memberId');
       if (reward.minTierRank !== null && wallet.tierRank < reward.minTierRank) {
         throw new DomainError(ErrorCode.TIER_REQUIRED, `This reward is for ${reward.minTierName} members and above`, 'input.rewardId');
       }

@@ -14,6 +14,8 @@ const MAX_PERIOD_DAYS = 366;
 
 // Points honoured at a partner: reward redemptions and payments with points at its till, alike.
 const HONOURED = `('REDEEM', 'PAYMENT')`;
+// Points an issuer funds: purchases, bonuses and staff adjustments (coalition-funded unless they name a partner).
+const ISSUING = `('EARN', 'BONUS', 'ADJUSTMENT')`;
 
 function money(amount: string, currencyCode: string) {
   const digits = currencyDigits(currencyCode) ?? 2;
@@ -59,7 +61,7 @@ export class SettlementService {
               WHERE (a.partner_id = t.partner_id AND x.id = t.exchange_rate_id)
                  OR (a.partner_id <> t.partner_id AND x.partner_id = a.partner_id AND x.effective_from <= t.created_at AND x.created_at <= t.created_at)
               ORDER BY x.effective_from DESC, x.version DESC LIMIT 1) r ON true
-          WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type IN ('EARN', 'BONUS') OR o.type IN ('EARN', 'BONUS'))
+          WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type IN ${ISSUING} OR o.type IN ${ISSUING})
             AND ($3::uuid IS NULL OR a.partner_id = $3)),
        redeemed AS (
          SELECT t.partner_id, -t.points AS points, -t.points * r.burn_rate AS value
@@ -69,7 +71,7 @@ export class SettlementService {
           WHERE t.created_at >= $1 AND t.created_at < $2 AND (t.type IN ${HONOURED} OR o.type IN ${HONOURED})
             AND ($3::uuid IS NULL OR t.partner_id = $3)),
        expired AS (
-         -- Breakage: the issuer's points that lapsed unspent (EXPIRY transactions, by the lots they
+         -- Breakage: the issuer's points that lapsed unspent (EXPIRY, and an erased member's ERASURE, by the lots they
          -- took), valued as they were when issued: at the rate of the transaction that issued the
          -- lot (another issuer's — the coalition's — at its version in force then).
          SELECT l.partner_id, c.points, c.points * r.burn_rate AS value
@@ -82,7 +84,7 @@ export class SettlementService {
               WHERE (l.partner_id = et.partner_id AND x.id = et.exchange_rate_id)
                  OR (l.partner_id <> et.partner_id AND x.partner_id = l.partner_id AND x.effective_from <= et.created_at AND x.created_at <= et.created_at)
               ORDER BY x.effective_from DESC, x.version DESC LIMIT 1) r ON true
-          WHERE t.created_at >= $1 AND t.created_at < $2 AND t.type = 'EXPIRY'
+          WHERE t.created_at >= $1 AND t.created_at < $2 AND t.type IN ('EXPIRY', 'ERASURE')
             AND ($3::uuid IS NULL OR l.partner_id = $3))
        SELECT p.id AS "partnerId", p.currency_code AS "currencyCode",
               coalesce((SELECT sum(points) FROM issued i WHERE i.partner_id = p.id), 0)::bigint AS issued,
