@@ -89,6 +89,19 @@ export interface Config {
   readonly coalitionCurrency: string;
   readonly coalitionPointValue: string;
   readonly webhooks: WebhookSettings;
+  readonly imports: ImportSettings;
+}
+
+/** Member and earn files (modules/bulk). */
+export interface ImportSettings {
+  /** Data rows one file may have; a longer file fails as a whole, nothing written. */
+  readonly maxRows: number;
+  /** How far back an imported earn's occurredAt may lie, in days. */
+  readonly maxBackdateDays: number;
+  /** Rows applied per database transaction. */
+  readonly batchRows: number;
+  /** How often each instance looks for jobs to resume (a crashed instance's), in ms. */
+  readonly sweepIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -224,6 +237,12 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
       pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 1000, 10, 60_000),
       concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
+    }),
+    imports: Object.freeze({
+      maxRows: integer(env, 'IMPORT_MAX_ROWS', 1_000_000, 1, 100_000_000),
+      maxBackdateDays: integer(env, 'IMPORT_MAX_BACKDATE_DAYS', 7, 0, 3650),
+      batchRows: integer(env, 'IMPORT_BATCH_ROWS', 500, 1, 10_000),
+      sweepIntervalMs: integer(env, 'IMPORT_SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
     }),
   });
 }

@@ -12,7 +12,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { GraphQLError } from 'graphql';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { DomainError, ErrorCode } from './errors/domain-error';
+import { DomainError, ErrorCode, serviceUnavailable as serviceUnavailableError } from './errors/domain-error';
 import type { Context } from './graphql/context';
 import { createContext } from './app/context';
 import { domainToGraphQLError, makeFormatError } from './graphql/errors';
@@ -30,6 +30,7 @@ import { responseBudgetPlugin } from './graphql/response-budget';
 import { clientIp } from './modules/rate-limit/client-ip';
 import { BoundHttp, bindHttp, closeHttp, urlHost } from './listen';
 import { MAX_BODY_BYTES, bodyErrorsAsGraphQL } from './graphql/body-errors';
+import { bulkRoutes } from './modules/bulk/bulk.routes';
 
 export interface Gateway {
   url: string;
@@ -124,6 +125,7 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
               await live.dispose();
               await services.relay.stop();
               await services.webhookDispatcher.stop();
+              await services.imports.stop();
               await services.rateLimits.stop();
             },
           };
@@ -147,6 +149,18 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
     const ok = await databaseAnswers(db);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unavailable' });
   });
+  // Files over plain HTTP (imports, exports), authenticated as GraphQL is.
+  app.use(
+    bulkRoutes({
+      db,
+      settlementPeriods: services.settlementPeriods,
+      imports: services.imports,
+      authenticate: (authorization) =>
+        services.authenticator.authenticate(authorization).catch((err: unknown) => {
+          throw isConnectionError(err) ? serviceUnavailableError() : err;
+        }),
+    }),
+  );
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY_BYTES, verify: requireUtf8 }),
@@ -177,6 +191,7 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
 
   await services.relay.start();
   services.webhookDispatcher.start();
+  services.imports.start();
   // A scheduled run cut off by a lost database connection is retried by the next one: a warning.
   const jobFailed = (job: string) => (err: unknown) =>
     isConnectionError(err)

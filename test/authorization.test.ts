@@ -88,7 +88,14 @@ import {
   TransferPointsDocument,
   UnblockMemberDocument,
   UpdateMemberDocument,
+  CloseSettlementPeriodDocument,
+  SettlementStatementDocument,
+  SettlementStatementsDocument,
+  ImportJobDocument,
+  ImportJobsDocument,
+  ImportProgressDocument,
 } from './generated/graphql';
+import { csv, finished, upload } from './support/bulk';
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
 import {
   balanceOf,
@@ -177,6 +184,8 @@ interface World {
   reroled: TestStaff;
   endpointA: string; // A's webhook endpoint (POINTS_EARNED, to a port nobody listens on)
   deliveryA: string; // its delivery of txAtA
+  statement: string; // a closed settlement period (an hour, ending an hour ago)
+  importA: string; // a members import of A's, finished
   tokens: Record<CallerName | BadToken, string | null>;
 }
 let w: World;
@@ -237,6 +246,7 @@ async function snapshot() {
            (SELECT string_agg(id::text || ':' || active, ',' ORDER BY created_at, id) FROM webhook_endpoint) AS webhook_endpoints,
            (SELECT string_agg(id::text || ':' || status || ':' || round_attempts, ',' ORDER BY id) FROM webhook_delivery WHERE status <> 'PENDING') AS webhook_deliveries_done,
            (SELECT count(*) FROM webhook_delivery)::int AS webhook_deliveries,
+           (SELECT count(*) FROM settlement_statement)::int AS settlement_statements,
            (SELECT count(*) || '/' || count(used_at) FROM partner_link_code) AS link_codes,
            (SELECT coalesce(sum(balance), 0)::text || '/' || coalesce(sum(pending), 0)::text FROM account WHERE kind = 'MEMBER') AS balances,
            (SELECT coalesce(sum(remaining), 0)::text || '/' || coalesce(sum(pending), 0)::text FROM points_lot) AS lots_left`);
@@ -320,6 +330,19 @@ beforeAll(async () => {
   await gw.ok(StartMembershipDocument, { memberId: subscriber.id, planId: plan.createMembershipPlan.id, ref: 'pay-at-A', key: uniq('key') }, a.apiKey);
 
   await gw.ok(SetPartnerStatusDocument, { partnerId: suspended.id, status: 'SUSPENDED' }, gw.adminToken);
+  const imported = await upload(
+    gw,
+    '/imports/members',
+    csv(['email', 'displayName', 'externalId'], [[`${uniq('imp')}@example.com`, 'Imported', 'A-1']]),
+    a.apiKey,
+  );
+  await finished(gw, imported.body.importId!);
+  const hourAgo = Date.now() - 3_600_000;
+  const closed = await gw.ok(
+    CloseSettlementPeriodDocument,
+    { from: new Date(hourAgo - 3_600_000).toISOString(), to: new Date(hourAgo).toISOString(), key: uniq('close') },
+    gw.adminToken,
+  );
 
   // A second key of partner A, proven to work, then revoked by its prefix (lgk_<8 hex>_…).
   const { createPartnerApiKey: revokedKey } = await gw.ok(CreatePartnerApiKeyDocument, { partnerId: a.id }, gw.adminToken);
@@ -382,6 +405,8 @@ beforeAll(async () => {
     reroled,
     endpointA,
     deliveryA: deliveryA!.id,
+    statement: closed.closeSettlementPeriod.id,
+    importA: imported.body.importId!,
     tokens: {
       ...(Object.fromEntries(STAFF_CALLERS.map((c) => [c, staff[c as keyof World['staff']].token])) as Record<(typeof STAFF_CALLERS)[number], string>),
       deactivatedStaff: deactivated.token,
@@ -1079,6 +1104,62 @@ const CELLS: Cell[] = [
     },
   },
 
+  {
+    // Admins only. Each call closes from the end of the last closed period up to now.
+    name: 'mutation closeSettlementPeriod',
+    field: 'closeSettlementPeriod',
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, F, OK, F, F),
+    prepare: async () => {
+      const [last] = await gw.sql<{ to: Date }>(`SELECT max(period_to) AS "to" FROM settlement_statement`);
+      closeFrom = last!.to.toISOString();
+    },
+    send: (t) => gw.gql(CloseSettlementPeriodDocument, { from: closeFrom, to: new Date().toISOString(), key: uniq('close') }, t),
+    check: (d) => expect(d.closeSettlementPeriod.from).toBe(closeFrom),
+  },
+  {
+    name: 'query settlementStatements',
+    field: 'settlementStatements',
+    expect: row(U, OK, OK, OK, OK, F, F, /* staff */ OK, F, OK, F, OK),
+    send: (t) => gw.gql(SettlementStatementsDocument, { first: 100 }, t),
+    check: (d, c) => {
+      expect(d.settlementStatements.edges.map((e: any) => e.node.id)).toContain(w.statement);
+      const self = { partnerA: w.a.id, partnerB: w.b.id, suspended: w.suspended.id }[c as string];
+      if (self) for (const e of d.settlementStatements.edges) expect(e.node.lines.map((l: any) => l.partner.id)).toEqual([self]);
+    },
+  },
+  {
+    name: 'query settlementStatement(id)',
+    field: 'settlementStatement',
+    expect: row(U, OK, OK, OK, OK, F, F, /* staff */ OK, F, OK, F, OK),
+    send: (t) => gw.gql(SettlementStatementDocument, { id: w.statement }, t),
+    check: (d, c) => {
+      const lines = d.settlementStatement.lines.map((l: any) => l.partner.id);
+      if (c === 'admin') expect(lines).toEqual(expect.arrayContaining([w.a.id, w.b.id]));
+      else expect(lines).toEqual([{ partnerA: w.a.id, partnerB: w.b.id, suspended: w.suspended.id }[c as string]]);
+    },
+  },
+
+  // ---- imports: a partner's own jobs, every job for staff (READ_PROGRAM) ------- anon admin A   B   susp member other / owner pm fin sup aud
+  {
+    // Another partner's job does not exist for B (null), as a redemption code does not.
+    name: "query importJob (A's)",
+    field: 'importJob',
+    expect: row(U, OK, OK, OK, OK, F, F, /* staff */ OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(ImportJobDocument, { id: w.importA }, t),
+    check: (d, c) => expect(d.importJob?.id ?? null).toBe(c === 'admin' || c === 'partnerA' ? w.importA : null),
+  },
+  {
+    name: 'query importJobs',
+    field: 'importJobs',
+    expect: row(U, OK, OK, OK, OK, F, F, /* staff */ OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(ImportJobsDocument, { first: 100 }, t),
+    check: (d, c) => {
+      const ids = d.importJobs.edges.map((e: any) => e.node.id);
+      if (c === 'admin' || c === 'partnerA') expect(ids).toContain(w.importA);
+      else expect(ids).toEqual([]);
+    },
+  },
+
   // ---- keys and the audit trail: admins only ----------------------------------- anon admin A   B   susp member other / owner pm fin sup aud
   {
     name: 'query partnerApiKeys',
@@ -1367,6 +1448,7 @@ async function freshMembers(): Promise<void> {
 /** "member" is the subject itself (its own token); everyone else calls as themselves. */
 const asFresh = (token: string | null, caller: CallerName | BadToken) => (caller === 'member' ? fresh.token : token);
 let lastVictimKey = '';
+let closeFrom = '';
 let linkee: TestMember;
 let linkCode = '';
 let lastEarnAtA = '';
@@ -1441,6 +1523,15 @@ const SUB_CELLS: SubCell[] = [
       subscribe(liveClient(gw.wsUrl, c === 'member' ? w.privateMember.token : t), BalanceChangedPersonalDocument, { memberId: w.privateMember.id, after: '0' }),
     events: 1,
     check: (events, c, actual) => expectPrivateMember(events[0].balanceChanged.member, c, actual),
+  },
+  {
+    // A finished job: its state once, then the stream ends. Another partner's job does not exist for it.
+    name: "subscription importProgress (A's job)",
+    field: 'importProgress',
+    expect: row(U, OK, OK, NF, NF, F, F, /* staff */ OK, OK, OK, OK, OK),
+    open: (t) => subscribe(liveClient(gw.wsUrl, t), ImportProgressDocument, { id: w.importA }),
+    events: 1,
+    check: (events) => expect(events[0].importProgress).toMatchObject({ id: w.importA, status: 'SUCCEEDED', rowsDone: 1 }),
   },
   {
     name: 'subscription balanceChanged',

@@ -14,6 +14,7 @@ import { LoadResult, load } from './load';
 import { livePush } from './live-push';
 import { DASHBOARD, TRIVIAL } from './operations';
 import { pgbenchAvailable, pgbenchTpcb } from './pgbench';
+import { earnsImport, membersImport } from './imports';
 import { freePort } from '../../src/db/embedded-postgres';
 
 function whole(name: string, fallback: number): number {
@@ -45,6 +46,9 @@ async function main(): Promise<void> {
   const memberCount = whole('BENCH_MEMBERS', 10_000);
   const subscribers = Math.min(memberCount, whole('BENCH_SUBSCRIBERS', 10_000));
   const liveRate = whole('BENCH_LIVE_RATE', 200);
+  // Bulk steps: an earns file of this many rows (0 skips it) and a members file (likewise).
+  const earnFileRows = whole('BENCH_IMPORT_EARNS', 200_000);
+  const memberFileRows = whole('BENCH_IMPORT_MEMBERS', 1_000_000);
   const runId = randomBytes(3).toString('hex');
   const serverUrl = process.env.DATABASE_URL || null;
 
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
       RATE_LIMIT_MEMBER_WRITES: '100000000',
       // The live-push step opens its 10,000 subscribers from this one address.
       LIVE_MAX_SOCKETS_PER_IP: '0',
+      IMPORT_MAX_ROWS: String(Math.max(earnFileRows, memberFileRows, 1)),
     },
     undefined,
     process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean),
@@ -135,16 +140,31 @@ async function main(): Promise<void> {
     log(`live push: ${subscribers} graphql-ws subscribers, ${liveRate} earns/s for ${seconds} s`);
     const live = await livePush(gateway.url, gateway.pid!, coalition, { subscribers, earnsPerSecond: liveRate, seconds, runId });
 
+    const imports = [];
+    if (earnFileRows > 0) {
+      log(`earns import: a ${earnFileRows}-row CSV file at one partner`);
+      imports.push(await earnsImport(gateway.url, gateway.pid!, adminToken, coalition, earnFileRows, runId));
+    }
+    if (memberFileRows > 0) {
+      log(`members import: a ${memberFileRows}-row CSV file with opening points (server memory sampled every 200 ms)`);
+      imports.push(await membersImport(gateway.url, gateway.pid!, adminToken, coalition, memberFileRows, runId));
+    }
+    const earnFile = imports.find((i) => i.kind === 'EARNS');
+    const memberFile = imports.find((i) => i.kind === 'MEMBERS');
+
     const byLabel = (l: string) => http.find((r) => r.label === l)!;
     const earn32 = byLabel('earn c=32');
     const ratios = {
       earnTps32OverPgbench: pgbench ? earn32.rps / pgbench.tps : null,
       dashboardOverTrivial: byLabel('dashboard c=32').rps / byLabel('trivial c=32').rps,
+      importedEarnsOverPgbench: pgbench && earnFile ? earnFile.rowsPerSecond / pgbench.tps : null,
     };
     const targets = {
       earnAtLeastPgbench: ratios.earnTps32OverPgbench === null ? null : ratios.earnTps32OverPgbench >= 1,
       dashboardAtLeastHalfTrivial: ratios.dashboardOverTrivial >= 0.5,
       livePushP99Under100ms: live.p99Ms < 100 && live.delivered === live.earns,
+      importedEarnsAtLeast10xPgbench: ratios.importedEarnsOverPgbench === null ? null : ratios.importedEarnsOverPgbench >= 10,
+      membersImportMemoryUnder150Mb: memberFile ? memberFile.serverRssPeakMb - memberFile.serverRssBeforeMb < 150 : null,
     };
 
     console.log('');
@@ -164,12 +184,19 @@ async function main(): Promise<void> {
     console.log(
       `| live push, ${live.subscribers} subscribers | ${live.earnsPerSecond}/s | ${live.earns} | delivered ${live.delivered} | ${live.p50Ms.toFixed(1)} | ${live.p99Ms.toFixed(1)} | ${live.earns - live.delivered} |`,
     );
+    for (const i of imports) {
+      console.log(
+        `| ${i.kind.toLowerCase()} import, ${i.rows} rows | | ${i.rowsDone} done, ${i.rowsFailed} failed | ${i.rowsPerSecond.toFixed(0)} | upload ${i.uploadSeconds.toFixed(1)} s | apply ${i.applySeconds.toFixed(1)} s | RSS ${i.serverRssBeforeMb.toFixed(0)} → peak ${i.serverRssPeakMb.toFixed(0)} MiB |`,
+      );
+      if (i.firstErrors.length) console.log(`first refused rows of the ${i.kind.toLowerCase()} import: ${JSON.stringify(i.firstErrors)}`);
+    }
     console.log('');
     console.log(
       `memory per idle subscriber: ${(live.bytesPerSubscriber / 1024).toFixed(1)} KiB (server RSS ${live.serverRssBeforeMb.toFixed(0)} → ${live.serverRssAfterMb.toFixed(0)} MiB; ${live.connectSeconds.toFixed(1)} s to connect)`,
     );
     console.log(
-      `ratios: earn c=32 / pgbench = ${ratios.earnTps32OverPgbench?.toFixed(2) ?? 'n/a'}; dashboard / trivial = ${ratios.dashboardOverTrivial.toFixed(2)}`,
+      `ratios: earn c=32 / pgbench = ${ratios.earnTps32OverPgbench?.toFixed(2) ?? 'n/a'}; dashboard / trivial = ${ratios.dashboardOverTrivial.toFixed(2)}; ` +
+        `imported earns/s / pgbench = ${ratios.importedEarnsOverPgbench?.toFixed(2) ?? 'n/a'}`,
     );
     console.log(
       `targets: ${Object.entries(targets)
@@ -187,6 +214,7 @@ async function main(): Promise<void> {
         pgbench,
         http: http.map(({ firstFailure: _, ...r }) => r),
         live,
+        imports,
         ratios,
         targets,
       }),

@@ -16,6 +16,8 @@ import { MemberRedemptionsResolver, RedemptionResolver } from '../modules/redemp
 import { RedemptionTillResolver } from '../modules/redemption/redemption-till.resolver';
 import { PointsPaymentResolver } from '../modules/payment/payment.resolver';
 import { SettlementFlowResolver, SettlementResolver } from '../modules/settlement/settlement.resolver';
+import { ImportJobResolver } from '../modules/bulk/import.resolver';
+import { SettlementStatementResolver } from '../modules/settlement/settlement-statement.resolver';
 import { CatalogResolver, PartnerRewardsResolver } from '../modules/catalog/catalog.resolver';
 import { RewardResolver } from '../modules/catalog/reward.resolver';
 import { BalanceUpdateResolver, ExchangeRateLiveResolver, TierChangeResolver } from '../modules/live/live.resolver';
@@ -62,6 +64,8 @@ export const resolvers = [
   PointsPaymentResolver,
   SettlementResolver,
   SettlementFlowResolver,
+  SettlementStatementResolver,
+  ImportJobResolver,
   CatalogResolver,
   RewardResolver,
   PartnerRewardsResolver,

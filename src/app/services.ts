@@ -13,6 +13,7 @@ import { RedemptionTillService } from '../modules/redemption/redemption-till.ser
 import { PaymentService } from '../modules/payment/payment.service';
 import { ReversalService } from '../modules/reversal/reversal.service';
 import { SettlementService } from '../modules/settlement/settlement.service';
+import { SettlementPeriodService } from '../modules/settlement/settlement-period.service';
 import { CatalogService } from '../modules/catalog/catalog.service';
 import { ExchangeRateService } from '../modules/exchange-rate/exchange-rate.service';
 import { EarnService } from '../modules/earning/earn.service';
@@ -46,6 +47,10 @@ import { StaffSessionService } from '../modules/auth/staff-session.service';
 import { StaffService } from '../modules/staff/staff.service';
 import { WebhookService } from '../modules/webhook/webhook.service';
 import { WebhookDispatcher } from '../modules/webhook/webhook-dispatcher';
+import { ImportService } from '../modules/bulk/import-jobs';
+import { MembersBatch } from '../modules/bulk/members-batch';
+import { MembersImport } from '../modules/bulk/members-import';
+import { EarnsBatch } from '../modules/bulk/earns-batch';
 
 export interface Services {
   db: Pool;
@@ -71,6 +76,8 @@ export interface Services {
   payments: PaymentService;
   reversals: ReversalService;
   settlement: SettlementService;
+  /** Closed settlement periods and their statements. */
+  settlementPeriods: SettlementPeriodService;
   apiKeys: ApiKeyService;
   memberTokens: MemberTokenService;
   authenticator: Authenticator<Member>;
@@ -89,6 +96,8 @@ export interface Services {
   webhooks: WebhookService;
   /** Sends webhook deliveries (started and stopped with the server). */
   webhookDispatcher: WebhookDispatcher;
+  /** Members and earns files: receiving, applying, resuming (started and stopped with the server). */
+  imports: ImportService;
 }
 
 export async function createServices(db: Pool, config: Config, logger: Logger): Promise<Services> {
@@ -108,11 +117,21 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
   const earnPlugins = [earnRulesEarnPlugin, membershipEarnPlugin, punchCardEarnPlugin, referralEarnPlugin(coalition), challengeEarnPlugin(coalition)];
   const earnWriter = new EarnBatchWriter(db, coalition, earnPlugins, { writers: config.earnBatchWriters, maxBatch: config.earnBatchSize }, logger);
   const earn = new EarnService(earnWriter);
+  const settlement = new SettlementService(db);
+  const erasedEmails = new ErasedEmails(await loadErasureSecret(db, config.erasureHashSecret));
+  const members = new MemberService(db, erasedEmails);
+  const imports = new ImportService(
+    db,
+    config.imports,
+    {
+      MEMBERS: new MembersBatch(db, new MembersImport(members), logger),
+      EARNS: new EarnsBatch(db, earn, earnWriter, config.imports),
+    },
+    logger,
+  );
   const memberTokens = new MemberTokenService(await loadTokenSecret(db, config.tokenSecret), config.memberTokenTtlSeconds);
   const staffSessions = new StaffSessionService(db, config.staffTokenTtlSeconds);
   const rateLimits = new RateLimitService(poolUrl(db), config.rateLimits, logger);
-  const erasedEmails = new ErasedEmails(await loadErasureSecret(db, config.erasureHashSecret));
-  const members = new MemberService(db, erasedEmails);
   return {
     db,
     relay,
@@ -131,7 +150,8 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     redemptionTill: new RedemptionTillService(db),
     payments: new PaymentService(db),
     reversals: new ReversalService(db, ledger),
-    settlement: new SettlementService(db),
+    settlement,
+    settlementPeriods: new SettlementPeriodService(db, settlement),
     apiKeys,
     memberTokens,
     coalition,
@@ -146,6 +166,7 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     staff: new StaffService(db, staffSessions, rateLimits),
     webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.endpointsChanged()),
     webhookDispatcher,
+    imports,
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens, staffSessions, (id) => members.byId(id)),
     audit: new AuditService(db),
     rateLimits,

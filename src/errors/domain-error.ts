@@ -38,6 +38,12 @@ export const ErrorCode = {
   MEMBER_CLOSED: 'MEMBER_CLOSED',
   /** A transfer over the program's monthly limits (extensions.limit, extensions.used). */
   TRANSFER_LIMIT_EXCEEDED: 'TRANSFER_LIMIT_EXCEEDED',
+  /** closeSettlementPeriod: the period overlaps a closed one (extensions.statementId, its from and to). */
+  PERIOD_OVERLAPS: 'PERIOD_OVERLAPS',
+  /** closeSettlementPeriod: closed periods must follow each other without gaps; extensions.missingFrom / missingTo name the range to close first. */
+  PERIOD_GAP: 'PERIOD_GAP',
+  /** An import file that cannot be read as a whole (not CSV/NDJSON, a required column missing, too many rows): nothing of it was written. */
+  IMPORT_FILE_INVALID: 'IMPORT_FILE_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

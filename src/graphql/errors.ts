@@ -32,6 +32,9 @@ const HTTP_STATUS: Record<ErrorCode, number | undefined> = {
   MEMBER_BLOCKED: undefined,
   MEMBER_CLOSED: undefined,
   TRANSFER_LIMIT_EXCEEDED: undefined,
+  PERIOD_OVERLAPS: undefined,
+  PERIOD_GAP: undefined,
+  IMPORT_FILE_INVALID: undefined,
 };
 
 export function domainToGraphQLError(err: DomainError): GraphQLError {

@@ -18,6 +18,7 @@ export type TransactionType =
   | 'ERASURE'
   | 'EXPIRY'
   | 'MERGE'
+  | 'MIGRATION'
   | 'PAYMENT'
   | 'REDEEM'
   | 'REVERSAL'

@@ -35,6 +35,7 @@ export enum AuditAction {
   MEMBER_UNBLOCKED = 'MEMBER_UNBLOCKED',
   MEMBER_MERGED = 'MEMBER_MERGED',
   MEMBER_ERASED = 'MEMBER_ERASED',
+  SETTLEMENT_PERIOD_CLOSED = 'SETTLEMENT_PERIOD_CLOSED',
 }
 
 export enum AuditTargetType {
@@ -52,6 +53,7 @@ export enum AuditTargetType {
   /** Consents and member servicing: the values name what changed, never the member's personal data. */
   MEMBER = 'MEMBER',
   WEBHOOK_ENDPOINT = 'WEBHOOK_ENDPOINT',
+  SETTLEMENT_STATEMENT = 'SETTLEMENT_STATEMENT',
 }
 
 export const PROGRAM_SETTINGS_TARGET_ID = 'program';

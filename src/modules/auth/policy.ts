@@ -33,6 +33,10 @@ export enum Capability {
   MANAGE_WEBHOOKS = 'MANAGE_WEBHOOKS',
   /** Acting for members: enrol, earn or redeem on a partner's behalf, refunds, memberships, member tokens, consents. */
   SERVE_MEMBERS = 'SERVE_MEMBERS',
+  /** Closing a settlement period for good (closeSettlementPeriod): the month-end close. */
+  CLOSE_SETTLEMENT = 'CLOSE_SETTLEMENT',
+  /** Members and earns files uploaded on a partner's behalf (a joining partner's migration, end-of-day files). */
+  IMPORT_FILES = 'IMPORT_FILES',
 }
 
 const { PROGRAM_MANAGER, FINANCE, SUPPORT } = StaffRole;
@@ -52,6 +56,8 @@ const CAPABILITIES: Record<Capability, { read: boolean; roles: readonly StaffRol
   [Capability.MANAGE_SETTINGS]: { read: false, roles: [PROGRAM_MANAGER] },
   [Capability.MANAGE_WEBHOOKS]: { read: false, roles: [PROGRAM_MANAGER] },
   [Capability.SERVE_MEMBERS]: { read: false, roles: [SUPPORT] },
+  [Capability.CLOSE_SETTLEMENT]: { read: false, roles: [FINANCE] },
+  [Capability.IMPORT_FILES]: { read: false, roles: [PROGRAM_MANAGER] },
 };
 
 /** The roles holding a capability (README's staff roles table is this, printed). */
@@ -365,4 +371,31 @@ export function requireMemberOrStaff(viewer: Viewer, memberId: string, field = '
 /** transferPoints: the sending member (its own token), or staff acting on its request. */
 export function requireTransferSender(viewer: Viewer, fromMemberId: string): Caller {
   return requireMemberOrStaff(viewer, fromMemberId, 'input.fromMemberId');
+}
+
+/**
+ * Exports of transactions: a partner its own (naming another partner is refused); staff reading
+ * settlement (finance) all, or the partner they name. Returns the partner to narrow to, or null for all.
+ */
+export function exportPartnerScope(viewer: Viewer, partnerId: string | null): string | null {
+  const caller = requirePartnerOrStaff(viewer, Capability.READ_SETTLEMENT);
+  if (caller.kind === 'staff') return partnerId;
+  if (partnerId && partnerId !== caller.partnerId)
+    throw forbidden('partnerId: a partner exports only its own data; omit it or name your own partner', 'partnerId');
+  return caller.partnerId;
+}
+
+/** Imports write as the partner (members, opening points, earns): the same rule as any write for a partner. */
+export function importPartner(viewer: Viewer, partnerId: string | null): string {
+  return actingPartnerId(viewer, Capability.IMPORT_FILES, partnerId, 'partnerId');
+}
+
+/** Reading import jobs: a partner (its own), staff reading the program's configuration. */
+export function requireImportReader(viewer: Viewer): PartnerOrStaff {
+  return requirePartnerOrStaff(viewer, Capability.READ_PROGRAM);
+}
+
+/** An import job: its partner, and staff (READ_PROGRAM). For anyone else it does not exist. */
+export function canSeeImportJob(viewer: Viewer, jobPartnerId: string): boolean {
+  return staffCan(viewer, Capability.READ_PROGRAM) || (viewer.kind === 'partner' && viewer.partnerId === jobPartnerId);
 }

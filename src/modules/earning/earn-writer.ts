@@ -21,7 +21,7 @@
 import type { Pool } from '../../db/sql';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logger';
-import { DomainError, badInput, notFound } from '../../errors/domain-error';
+import { DomainError, ErrorCode, badInput, notFound } from '../../errors/domain-error';
 import { Tx, query, queryOne } from '../../db/sql';
 import { isConnectionError } from '../../db/connection-errors';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
@@ -260,6 +260,39 @@ export class EarnBatchWriter implements EarnWriter {
     return computeEarn(input);
   }
 
+  /**
+   * Earns reported after the fact (occurredAt) take the rate version that was in force then —
+   * effective and already created at that moment — instead of today's; one statement for all.
+   */
+  private async ratedAsOccurred<R extends { w: Waiting; partner: RatedPartner & Record<string, unknown> }>(
+    m: Tx,
+    ready: R[],
+    refuse: (w: Waiting, err: unknown) => void,
+  ): Promise<R[]> {
+    const late = ready.filter((r) => r.w.earn.occurredAt);
+    if (late.length === 0) return ready;
+    const rates = await query<{ i: number; id: string; earnRate: string; burnRate: string }>(
+      m,
+      `SELECT DISTINCT ON (k.i) k.i::int AS i, x.id, x.earn_rate::text AS "earnRate", x.burn_rate::text AS "burnRate"
+         FROM unnest($1::uuid[], $2::timestamptz[]) WITH ORDINALITY AS k(partner_id, at, i)
+         JOIN exchange_rate x ON x.partner_id = k.partner_id AND x.effective_from <= k.at AND x.created_at <= k.at
+        ORDER BY k.i, x.effective_from DESC, x.version DESC`,
+      [late.map((r) => r.w.earn.p.partnerId), late.map((r) => r.w.earn.occurredAt)],
+    );
+    const byIndex = new Map(rates.map((r) => [r.i, r]));
+    const refused = new Set<Waiting>();
+    late.forEach((r, n) => {
+      const rate = byIndex.get(n + 1);
+      if (!rate) {
+        refused.add(r.w);
+        refuse(r.w, new DomainError(ErrorCode.RATE_NOT_SET, 'occurredAt: the partner had no exchange rate in force then', 'input.occurredAt'));
+        return;
+      }
+      r.partner = { ...r.partner, rateId: rate.id, earnRate: rate.earnRate, burnRate: rate.burnRate };
+    });
+    return ready.filter((r) => !refused.has(r.w));
+  }
+
   /** The batch's writes; the answer for each earn (its transaction, or the error it alone gets). */
   private async write(m: Tx, batch: Waiting[]): Promise<Map<Waiting, PointsTransaction | DomainError>> {
     const answers = new Map<Waiting, PointsTransaction | DomainError>();
@@ -280,6 +313,8 @@ export class EarnBatchWriter implements EarnWriter {
         refuse(w, err);
       }
     }
+    if (ready.length === 0) return answers;
+    ready = await this.ratedAsOccurred(m, ready, refuse);
     if (ready.length === 0) return answers;
 
     // 2. Claim the keys, each with the id its transaction will have (so no second statement
@@ -323,7 +358,7 @@ export class EarnBatchWriter implements EarnWriter {
       try {
         if (!wallet) throw notFound('input.memberId', 'member');
         assertMemberMayMovePoints(wallet, 'input.memberId');
-        const breakdown = this.calculate(p, partner, wallet, refs, now);
+        const breakdown = this.calculate(p, partner, wallet, refs, w.earn.occurredAt ?? now);
         const { points, byPartner, byCoalition, pending } = earnPostings(partner, wallet, breakdown);
         const counter = [{ accountId: partner.issuanceAccountId, amount: -byPartner }];
         if (byCoalition !== 0) counter.push({ accountId: this.coalition.issuanceAccountId, amount: -byCoalition });

@@ -66,6 +66,11 @@ export interface PreparedEarn {
   key: string;
   externalRef: string;
   hash: string;
+  /**
+   * When the purchase was made, for a purchase reported after the fact (an earns file): it earns
+   * at the rate version in force then, and time-bound earn rules judge it by then. Absent: now.
+   */
+  occurredAt?: Date | null;
 }
 
 /** The one earn path (earn-writer.ts): writes prepared earns, previews purchases. */

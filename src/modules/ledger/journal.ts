@@ -59,7 +59,13 @@ export interface Posting {
   /** Points that count towards tier status (purchases and their refunds only). */
   qualifyingPoints?: number;
   /** New lots for a credit, with the expiry and return window they get. */
-  issue?: { lots: LotIssue[]; expireAfterMonths: number | null; pendingDays: number };
+  issue?: {
+    lots: LotIssue[];
+    expireAfterMonths: number | null;
+    pendingDays: number;
+    /** A fixed expiry instead of expireAfterMonths (opening balances a joining partner brings, with the expiry they had there). */
+    expiresAt?: Date | null;
+  };
   use?: LotUse;
   /** Activity that moves the member's unexpired lots to at least now + this many months. */
   extendExpiryMonths?: number | null;
@@ -104,7 +110,7 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
   if (postings.length === 0) return [];
   const txIds: string[] = [];
   const entries: [string, string, number][] = [];
-  const lots: [string, string, string, number, number, number | null, number, number][] = [];
+  const lots: [string, string, string, number, number, number | null, number, number, Date | null][] = [];
   const extend: [string, number][] = [];
   const buckets: [string, number][] = [];
   const events: NewOutboxEvent[] = [];
@@ -128,7 +134,17 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
         if (lot.points <= 0) continue;
         const remaining = Math.min(lot.points, surplus);
         surplus -= remaining;
-        lots.push([w.memberId, lot.partnerId, id, lot.points, remaining, p.issue.expireAfterMonths, pending ? lot.points : 0, p.issue.pendingDays]);
+        lots.push([
+          w.memberId,
+          lot.partnerId,
+          id,
+          lot.points,
+          remaining,
+          p.issue.expireAfterMonths,
+          pending ? lot.points : 0,
+          p.issue.pendingDays,
+          p.issue.expiresAt ?? null,
+        ]);
       }
     }
     if (p.extendExpiryMonths) extend.push([w.memberId, p.extendExpiryMonths]);
@@ -175,10 +191,10 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
           AND l.expires_at > now() AND l.expires_at < now() + make_interval(months => e.months)),
      lots AS (
        INSERT INTO points_lot (member_id, partner_id, earn_transaction_id, points, remaining, earned_at, expires_at, pending, pending_until)
-       SELECT member_id, partner_id, tx_id, points, remaining, now(), now() + make_interval(months => months), pending,
+       SELECT member_id, partner_id, tx_id, points, remaining, now(), coalesce(expires_at, now() + make_interval(months => months)), pending,
               CASE WHEN pending_days > 0 THEN now() + make_interval(days => pending_days) END
-         FROM unnest($22::uuid[], $23::uuid[], $24::uuid[], $25::bigint[], $26::bigint[], $27::int[], $28::bigint[], $29::int[])
-           AS l(member_id, partner_id, tx_id, points, remaining, months, pending, pending_days)),
+         FROM unnest($22::uuid[], $23::uuid[], $24::uuid[], $25::bigint[], $26::bigint[], $27::int[], $28::bigint[], $29::int[], $36::timestamptz[])
+           AS l(member_id, partner_id, tx_id, points, remaining, months, pending, pending_days, expires_at)),
      wallets AS (
        UPDATE account a SET balance = w.balance, lifetime_earned = w.lifetime, pending = w.pending
          FROM unnest($30::uuid[], $31::bigint[], $32::bigint[], $33::bigint[]) AS w(id, balance, lifetime, pending) WHERE a.id = w.id),
@@ -187,7 +203,7 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
        SELECT member_id, (now() AT TIME ZONE 'UTC')::date, sum(points) FROM unnest($34::uuid[], $35::bigint[]) AS q(member_id, points)
         GROUP BY member_id
        ON CONFLICT (member_id, day) DO UPDATE SET points = qualifying_points_day.points + EXCLUDED.points),
-     ${outboxCtes(36)}
+     ${outboxCtes(37)}
      SELECT ${TRANSACTION_COLUMNS} FROM tx`,
     [
       txIds,
@@ -225,6 +241,7 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
       finalWallets.map((w) => w.pending),
       col(buckets, 0),
       col(buckets, 1),
+      col(lots, 8),
       ...outboxInsertParams(m, events),
     ],
   );

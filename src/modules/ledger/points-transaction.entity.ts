@@ -15,6 +15,8 @@ export enum TransactionType {
   MERGE = 'MERGE',
   /** What an erased member had left, forfeited to the coalition's breakage. */
   ERASURE = 'ERASURE',
+  /** Opening points a joining partner brings for its members (members import), issued by that partner. */
+  MIGRATION = 'MIGRATION',
 }
 registerEnumType(TransactionType, { name: 'TransactionType' });
 

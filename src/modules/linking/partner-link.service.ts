@@ -18,7 +18,7 @@ export const LINK_CODE_TTL_SECONDS = 600;
 /** Unused, unexpired codes one member may hold at a time. */
 export const MAX_OPEN_LINK_CODES = 5;
 
-export type LinkVia = 'ENROLMENT' | 'CODE' | 'SEED';
+export type LinkVia = 'ENROLMENT' | 'CODE' | 'SEED' | 'IMPORT';
 
 export interface PartnerLinkCode {
   code: string;
@@ -49,12 +49,13 @@ export async function isLinked(db: Db, memberId: string, partnerId: string): Pro
 
 /**
  * Records a link (no-op when it exists), in the caller's transaction. A link the member made with
- * its code (or the demo's) is consent to share its personal data too; the enrolling partner needs
- * none (it sees what the member gave it).
+ * its code (or the demo's) is consent to share its personal data too. The enrolling partner needs
+ * none (it sees what the member gave it), and a joining partner's members file linking an existing
+ * coalition member (IMPORT) is no consent: the member never agreed to anything at the coalition.
  */
 export async function recordLink(m: Db, memberId: string, partnerId: string, via: LinkVia): Promise<void> {
   await query(m, `INSERT INTO member_partner_link (member_id, partner_id, via) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [memberId, partnerId, via]);
-  if (via !== 'ENROLMENT') await recordConsent(m, memberId, partnerId, via);
+  if (via === 'CODE' || via === 'SEED') await recordConsent(m, memberId, partnerId, via);
 }
 
 export class PartnerLinkService {

@@ -1,4 +1,4 @@
-import type { Pool } from '../../db/sql';
+import type { Pool, Tx } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
 import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
@@ -30,8 +30,11 @@ export class MemberService {
     private readonly erased: ErasedEmails,
   ) {}
 
-  /** `scope`: the caller's idempotency scope (callerScope), used when the input carries a key. */
-  async enroll(input: EnrollMember, enrolledByPartnerId: string | null, scope = 'system'): Promise<Member> {
+  /**
+   * `scope`: the caller's idempotency scope (callerScope), used when the input carries a key.
+   * `outer`: a transaction to enrol in (a members import's batch); its checks all come first.
+   */
+  async enroll(input: EnrollMember, enrolledByPartnerId: string | null, scope = 'system', outer?: Tx): Promise<Member> {
     const email = validEmail(input.email);
     const displayName = validDisplayName(input.displayName);
     const birthDate = input.birthDate ? validBirthDate(input.birthDate) : null;
@@ -44,9 +47,9 @@ export class MemberService {
     // the insert fails on member_card_number and the enrolment draws again.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.insertMember(email, displayName, birthDate, referralCode, enrolledByPartnerId, key, scope, hash);
+        return await this.insertMember(email, displayName, birthDate, referralCode, enrolledByPartnerId, key, scope, hash, outer);
       } catch (err) {
-        if (attempt < 5 && pgErrorCode(err) === '23505' && pgConstraint(err) === 'member_card_number') continue;
+        if (!outer && attempt < 5 && pgErrorCode(err) === '23505' && pgConstraint(err) === 'member_card_number') continue;
         throw err;
       }
     }
@@ -61,33 +64,38 @@ export class MemberService {
     key: string | null,
     scope: string,
     hash: string,
+    outer?: Tx,
   ): Promise<Member> {
     try {
-      return await withTransaction(this.db, async (m) => {
-        if (key !== null) {
-          const claim = await claimKey(m, scope, key, 'enrollMember', hash);
-          if (claim.replay) return (await queryOne<Member>(m, `SELECT ${MEMBER_COLUMNS} FROM member WHERE id = $1`, [claim.resultId]))!;
-        }
-        if (await this.erased.wasErased(m, email)) {
-          throw badInput('input.email', 'this address belonged to a member who was erased at their request; it is not enrolled again');
-        }
-        const referrer = referralCode ? await queryOne<{ id: string }>(m, `SELECT id FROM member WHERE referral_code = $1`, [referralCode]) : null;
-        if (referralCode && !referrer) throw badInput('input.referralCode', 'no member has this referral code');
-        const member = (await queryOne<Member>(
-          m,
-          `INSERT INTO member (email, display_name, birth_date, tier_id, enrolled_by_partner, referred_by)
+      return await withTransaction(
+        this.db,
+        async (m) => {
+          if (key !== null) {
+            const claim = await claimKey(m, scope, key, 'enrollMember', hash);
+            if (claim.replay) return (await queryOne<Member>(m, `SELECT ${MEMBER_COLUMNS} FROM member WHERE id = $1`, [claim.resultId]))!;
+          }
+          if (await this.erased.wasErased(m, email)) {
+            throw badInput('input.email', 'this address belonged to a member who was erased at their request; it is not enrolled again');
+          }
+          const referrer = referralCode ? await queryOne<{ id: string }>(m, `SELECT id FROM member WHERE referral_code = $1`, [referralCode]) : null;
+          if (referralCode && !referrer) throw badInput('input.referralCode', 'no member has this referral code');
+          const member = (await queryOne<Member>(
+            m,
+            `INSERT INTO member (email, display_name, birth_date, tier_id, enrolled_by_partner, referred_by)
            VALUES ($1, $2, $3, (SELECT id FROM tier ORDER BY rank LIMIT 1), $4, $5)
            RETURNING ${MEMBER_COLUMNS}`,
-          [email, displayName, birthDate, enrolledByPartnerId, referrer?.id ?? null],
-        ))!;
-        await openWallet(m, member.id);
-        // The enrolling partner may act for its new member (issue it tokens) without a link code.
-        if (enrolledByPartnerId) await recordLink(m, member.id, enrolledByPartnerId, 'ENROLMENT');
-        // For webhooks (MEMBER_ENROLLED): the enrolling partner's endpoints and the coalition's.
-        await publish(m, { topic: 'MEMBER_ENROLLED', memberId: member.id, partnerId: enrolledByPartnerId, payload: { enrolledByPartnerId } });
-        if (key !== null) await recordResult(m, scope, key, member.id);
-        return member;
-      });
+            [email, displayName, birthDate, enrolledByPartnerId, referrer?.id ?? null],
+          ))!;
+          await openWallet(m, member.id);
+          // The enrolling partner may act for its new member (issue it tokens) without a link code.
+          if (enrolledByPartnerId) await recordLink(m, member.id, enrolledByPartnerId, 'ENROLMENT');
+          // For webhooks (MEMBER_ENROLLED): the enrolling partner's endpoints and the coalition's.
+          await publish(m, { topic: 'MEMBER_ENROLLED', memberId: member.id, partnerId: enrolledByPartnerId, payload: { enrolledByPartnerId } });
+          if (key !== null) await recordResult(m, scope, key, member.id);
+          return member;
+        },
+        outer,
+      );
     } catch (err) {
       if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'member_email') {
         throw badInput('input.email', 'a member with this email is already enrolled (find it with memberByEmail)');

@@ -3,7 +3,7 @@
 // reversals count against the partner and rate of the transaction they reverse, in the period
 // the reversal happens. Sums are exact; each money total is rounded once, half-even, to the
 // currency's minor unit.
-import type { Pool } from '../../db/sql';
+import type { Db, Pool } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
 import { query } from '../../db/sql';
 import { Exact } from '../../money/decimal';
@@ -14,8 +14,10 @@ const MAX_PERIOD_DAYS = 366;
 
 // Points honoured at a partner: reward redemptions and payments with points at its till, alike.
 const HONOURED = `('REDEEM', 'PAYMENT')`;
-// Points an issuer funds: purchases, bonuses and staff adjustments (coalition-funded unless they name a partner).
-const ISSUING = `('EARN', 'BONUS', 'ADJUSTMENT')`;
+// Points an issuer funds and pays the coalition for: purchases, bonuses, staff adjustments
+// (coalition-funded unless they name a partner) and the opening balances a partner brings when it
+// joins (MIGRATION, valued at its burn rate in force at the import).
+const ISSUING = `('EARN', 'BONUS', 'ADJUSTMENT', 'MIGRATION')`;
 
 function money(amount: string, currencyCode: string) {
   const digits = currencyDigits(currencyCode) ?? 2;
@@ -34,7 +36,7 @@ export class SettlementService {
    * Lines for the given partners (null: every partner, then the coalition's own line for the
    * points it funded), zero lines included. A reversal counts with what it reverses.
    */
-  async lines(from: Date, to: Date, partnerId: string | null): Promise<SettlementLine[]> {
+  async lines(from: Date, to: Date, partnerId: string | null, on: Db = this.db): Promise<SettlementLine[]> {
     validPeriod(from, to);
     const rows = await query<{
       partnerId: string;
@@ -46,7 +48,7 @@ export class SettlementService {
       expired: number;
       expiredValue: string;
     }>(
-      this.db,
+      on,
       `WITH issued AS (
          -- Issuance is read from the issuers' accounts: a purchase's coalition-funded points are
          -- the coalition's, not the partner's. The partner's points are valued at the rate version
@@ -115,10 +117,10 @@ export class SettlementService {
   }
 
   /** Issued-at → redeemed-at flows, from the lots each redemption consumed. */
-  async matrix(from: Date, to: Date, partnerId: string | null): Promise<SettlementFlow[]> {
+  async matrix(from: Date, to: Date, partnerId: string | null, on: Db = this.db): Promise<SettlementFlow[]> {
     validPeriod(from, to);
     const rows = await query<{ issuerId: string | null; redeemerId: string; currencyCode: string; points: number; value: string }>(
-      this.db,
+      on,
       `SELECT l.partner_id AS "issuerId", t.partner_id AS "redeemerId", p.currency_code AS "currencyCode",
               sum(c.points)::bigint AS points, sum(c.points * r.burn_rate)::text AS value
          FROM lot_consumption c
