@@ -241,7 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
     imports: Object.freeze({
       maxRows: integer(env, 'IMPORT_MAX_ROWS', 1_000_000, 1, 100_000_000),
       maxBackdateDays: integer(env, 'IMPORT_MAX_BACKDATE_DAYS', 7, 0, 3650),
-      batchRows: integer(env, 'IMPORT_BATCH_ROWS', 500, 1, 10_000),
+      batchRows: integer(env, 'IMPORT_BATCH_ROWS', 1000, 1, 10_000),
       sweepIntervalMs: integer(env, 'IMPORT_SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
     }),
   });

@@ -1,14 +1,15 @@
 // A joining partner's members file over plain HTTP: new members enrolled, existing ones linked,
 // opening balances as MIGRATION postings in lots with the given expiry, owed in settlement.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImportJobsDocument, MemberByEmailDocument, MemberLotsDocument, SettlementDocument } from './generated/graphql';
+import { EraseMemberDocument, ImportJobsDocument, MemberByEmailDocument, MemberLotsDocument, SettlementDocument } from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
-import { newMember, newPartner, TestPartner, uniq } from './support/factories';
+import { ledgerViolations, newMember, newPartner, TestPartner, uniq } from './support/factories';
 import { csv, finished, upload } from './support/bulk';
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway();
+  // Small batches, so a file spans several and rows meet earlier rows of their own batch and of others.
+  gw = await startTestGateway({ IMPORT_BATCH_ROWS: '50' });
 });
 afterAll(() => gw?.stop());
 
@@ -126,6 +127,46 @@ describe('members import', () => {
     expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1 });
     const { memberByEmail } = await gw.ok(MemberByEmailDocument, { email }, gw.adminToken);
     expect((await gw.ok(MemberLotsDocument, { id: memberByEmail!.id }, gw.adminToken)).member!.balance.available).toBe(42);
+  });
+
+  it('takes rows in file order within and across batches: an address twice is one member, a customer id twice is recorded once', async () => {
+    const tag = uniq('order');
+    const twice = `${tag}-twice@example.com`;
+    const rows: (string | number)[][] = Array.from({ length: 120 }, (_, i) => [`${tag}-${i}@example.com`, `Member ${i}`, '', `${tag}-${i}`, i + 1, '']);
+    rows[10] = [twice, 'Twice', '', `${tag}-t1`, 100, ''];
+    rows[11] = [twice.toUpperCase(), 'Twice Again', '', `${tag}-t2`, 50, '']; // the same batch, another customer id: linked, credited again
+    rows[70] = [twice, 'Twice Later', '', `${tag}-t3`, 25, '']; // a later batch
+    rows[12] = [`${tag}-dup@example.com`, 'Dup', '', `${tag}-t1`, 999, '']; // a customer id already in this batch
+    const job = await finished(gw, (await upload(gw, '/imports/members', csv(HEADER, rows), airline.apiKey)).body.importId!);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsTotal: 120, rowsDone: 119, rowsFailed: 1 });
+    expect(job.errors.edges.map((e) => [e.node.row, e.node.code, e.node.field])).toEqual([[13, 'ALREADY_RECORDED', 'externalId']]);
+    const { memberByEmail } = await gw.ok(MemberByEmailDocument, { email: twice }, gw.adminToken);
+    expect(await gw.sql(`SELECT display_name FROM member WHERE id = $1`, [memberByEmail!.id])).toEqual([{ display_name: 'Twice' }]);
+    const { member } = await gw.ok(MemberLotsDocument, { id: memberByEmail!.id }, gw.adminToken);
+    expect(member!.balance.available).toBe(175);
+    expect(await gw.sql(`SELECT count(*)::int AS n FROM partner_member_ref WHERE member_id = $1`, [memberByEmail!.id])).toEqual([{ n: 3 }]);
+    expect(await gw.sql(`SELECT count(*)::int AS n FROM member WHERE lower(email) LIKE $1`, [`${tag}-%`])).toEqual([{ n: 117 }]);
+    const { member: last } = await gw.ok(
+      MemberLotsDocument,
+      { id: (await gw.ok(MemberByEmailDocument, { email: `${tag}-119@example.com` }, gw.adminToken)).memberByEmail!.id },
+      gw.adminToken,
+    );
+    expect(last!.balance.available).toBe(120);
+    expect(await ledgerViolations(gw)).toEqual([]);
+  });
+
+  it('does not enrol again the address of a member who was erased', async () => {
+    const cafe = await newPartner(gw);
+    const gone = await newMember(gw, cafe);
+    await gw.ok(EraseMemberDocument, { memberId: gone.id, key: uniq('erase') }, gw.adminToken);
+    const file = csv(HEADER, [
+      [gone.email, 'Back Again', '', uniq('E'), 10, ''],
+      [`${uniq('ok')}@example.com`, 'Fine', '', uniq('E'), 10, ''],
+    ]);
+    const job = await finished(gw, (await upload(gw, '/imports/members', file, airline.apiKey)).body.importId!);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsFailed: 1 });
+    expect(job.errors.edges.map((e) => [e.node.row, e.node.code, e.node.field])).toEqual([[1, 'BAD_USER_INPUT', 'email']]);
+    expect((await gw.ok(MemberByEmailDocument, { email: gone.email }, gw.adminToken)).memberByEmail).toBeNull();
   });
 
   it('lets a partner import only for itself; an admin names the partner', async () => {

@@ -10,7 +10,7 @@ import { query } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { DomainError, ErrorCode, badInput } from '../../errors/domain-error';
 import type { EarnService } from '../earning/earn.service';
-import type { EarnWriter } from '../earning/earn.service';
+import type { EarnWriter, PreparedEarn } from '../earning/earn.service';
 import type { PurchaseItem } from '../earning/points-calculator';
 import { Channel } from '../ledger/points-transaction.entity';
 import type { ImportSettings } from '../../config';
@@ -83,40 +83,39 @@ export class EarnsBatch implements BatchApplier {
     const errors: RowError[] = [];
     const refs = [...new Set(rows.map((r) => optionalText(r.data, 'member')).filter((x): x is string => x !== null && x.length <= 254))];
     const memberIds = await this.members(job.partnerId, refs);
-    const one = async (row: StagedRow) => {
-      try {
-        const raw = row.data;
-        const ref = text(raw, 'member', 254);
-        const memberId = memberIds.get(ref);
-        if (!memberId) throw new DomainError(ErrorCode.NOT_FOUND, 'no member with this id, email or customer id', 'member');
-        if (UUID.test(ref) && memberId !== ref.toLowerCase()) throw new DomainError(ErrorCode.NOT_FOUND, 'no member with this id', 'member');
-        const occurredAt = this.occurredAt(raw, now);
-        const channel = optionalText(raw, 'channel') ?? Channel.IN_STORE;
-        if (!Object.values(Channel).includes(channel as Channel)) throw badInput('channel', `one of ${Object.values(Channel).join(', ')}`);
-        // The upload was authorized for this partner; each row is then checked as the system would.
-        const prepared = this.earn.prepare(BREAK_GLASS, {
-          partnerId: job.partnerId,
-          memberId,
-          amount: text(raw, 'amount', 40),
-          currencyCode: text(raw, 'currencyCode', 3),
-          channel: channel as Channel,
-          externalRef: text(raw, 'externalRef', 255),
-          items: items(raw.items),
-          idempotencyKey: String(row.rowNo),
-        });
-        await this.writer.submit({ ...prepared, scope: `import:${job.id}`, occurredAt });
-      } catch (err) {
-        const receiptUsed = err instanceof DomainError && err.field === 'input.externalRef' && err.details?.originalTransactionId !== undefined;
-        const e = rowError(
-          row.rowNo,
-          receiptUsed ? new ImportRowFailure('ALREADY_RECORDED', 'externalRef', 'this receipt has already earned points; nothing new was credited') : err,
-        );
-        if (!e) throw err;
-        errors.push(e);
-      }
+    const refused = (row: StagedRow, err: unknown) => {
+      const receiptUsed = err instanceof DomainError && err.field === 'input.externalRef' && err.details?.originalTransactionId !== undefined;
+      const e = rowError(
+        row.rowNo,
+        receiptUsed ? new ImportRowFailure('ALREADY_RECORDED', 'externalRef', 'this receipt has already earned points; nothing new was credited') : err,
+      );
+      if (!e) throw err;
+      errors.push(e);
+    };
+    const prepare = (row: StagedRow): PreparedEarn => {
+      const raw = row.data;
+      const ref = text(raw, 'member', 254);
+      const memberId = memberIds.get(ref);
+      if (!memberId) throw new DomainError(ErrorCode.NOT_FOUND, 'no member with this id, email or customer id', 'member');
+      if (UUID.test(ref) && memberId !== ref.toLowerCase()) throw new DomainError(ErrorCode.NOT_FOUND, 'no member with this id', 'member');
+      const occurredAt = this.occurredAt(raw, now);
+      const channel = optionalText(raw, 'channel') ?? Channel.IN_STORE;
+      if (!Object.values(Channel).includes(channel as Channel)) throw badInput('channel', `one of ${Object.values(Channel).join(', ')}`);
+      // The upload was authorized for this partner; each row is then checked as the system would.
+      const prepared = this.earn.prepare(BREAK_GLASS, {
+        partnerId: job.partnerId,
+        memberId,
+        amount: text(raw, 'amount', 40),
+        currencyCode: text(raw, 'currencyCode', 3),
+        channel: channel as Channel,
+        externalRef: text(raw, 'externalRef', 255),
+        items: items(raw.items),
+        idempotencyKey: String(row.rowNo),
+      });
+      return { ...prepared, scope: `import:${job.id}`, occurredAt };
     };
     // A member's rows in file order (a tier reached by one earn multiplies the next, as it would
-    // live): wave k holds each member's k-th row, submitted together so the writer batches them.
+    // live): wave k holds each member's k-th row, written together as one batch of the writer.
     const waves: StagedRow[][] = [];
     const seen = new Map<string, number>();
     for (const row of rows) {
@@ -127,10 +126,22 @@ export class EarnsBatch implements BatchApplier {
       (waves[k] ??= []).push(row);
     }
     for (const wave of waves) {
+      const ready: { row: StagedRow; earn: PreparedEarn }[] = [];
+      for (const row of wave) {
+        try {
+          ready.push({ row, earn: prepare(row) });
+        } catch (err) {
+          refused(row, err);
+        }
+      }
+      const outcomes = await this.writer.writeMany(
+        ready.map((r) => r.earn),
+        this.settings.batchRows,
+      );
       // Every row settles before the batch is booked; an unexpected failure leaves it staged to resume.
-      const outcomes = await Promise.allSettled(wave.map(one));
-      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-      if (failed) throw failed.reason;
+      outcomes.forEach((o, i) => {
+        if (o.status === 'rejected') refused(ready[i]!.row, o.reason);
+      });
     }
     await withTransaction(this.db, (m) =>
       bookkeep(

@@ -1,5 +1,5 @@
 // Members files, a batch per transaction: the job row locked (one applier per job at a time),
-// each row still staged applied in order, the refused ones reported. A batch failing as a whole
+// the rows still staged applied together (members-import.ts), the refused ones reported. A batch failing as a whole
 // (a surprise such as a live enrolment of the same email racing it) is applied again row by row,
 // each in its own transaction, so one troublesome row never holds back the others.
 import type { Pool, Tx } from '../../db/sql';
@@ -9,7 +9,6 @@ import { isConnectionError } from '../../db/connection-errors';
 import type { Logger } from '../../logger';
 import type { BatchApplier, Bookkeep, ImportJobRow, StagedRow } from './import-jobs';
 import { MEMBER_COLUMNS_REQUIRED, MembersImport } from './members-import';
-import { RowError, rowError } from './import-rows';
 
 export class MembersBatch implements BatchApplier {
   readonly required = MEMBER_COLUMNS_REQUIRED;
@@ -48,18 +47,12 @@ export class MembersBatch implements BatchApplier {
         ])
       ).map((r) => r.rowNo),
     );
-    const errors: RowError[] = [];
-    const now = new Date();
-    for (const row of rows) {
-      if (!still.has(row.rowNo)) continue;
-      try {
-        await this.members.apply(m, job.partnerId, row.data, now);
-      } catch (err) {
-        const e = rowError(row.rowNo, err);
-        if (!e) throw err;
-        errors.push(e);
-      }
-    }
+    const errors = await this.members.applyMany(
+      m,
+      job.partnerId,
+      rows.filter((r) => still.has(r.rowNo)),
+      new Date(),
+    );
     await bookkeep(m, [...still], errors);
   }
 }

@@ -136,6 +136,25 @@ export class EarnBatchWriter implements EarnWriter {
     });
   }
 
+  /**
+   * Bulk files: the same batches as the live queue's, only larger (a batch's statements are
+   * set-based, so its cost grows far slower than its size) and written one after another on one
+   * connection, so a big file neither waits behind nor crowds out the tills' earns in the queue.
+   */
+  async writeMany(earns: PreparedEarn[], batchSize: number): Promise<PromiseSettledResult<PointsTransaction>[]> {
+    const waiting: Waiting[] = [];
+    const outcomes = earns.map(
+      (earn) =>
+        new Promise<PointsTransaction>((resolve, reject) => {
+          waiting.push({ earn, resolve, reject });
+        }),
+    );
+    // Settled handlers first: an answer may be refused before the last batch is written.
+    const settled = Promise.allSettled(outcomes);
+    for (let i = 0; i < waiting.length; i += batchSize) await this.run(waiting.slice(i, i + batchSize));
+    return settled;
+  }
+
   /** What `p` would earn right now: the same reads and calculation as a write, nothing locked or written. */
   async preview(p: ValidPurchase): Promise<EarnPreview> {
     const refs = await this.references(this.db, [p.partnerId]);

@@ -76,6 +76,11 @@ export interface PreparedEarn {
 /** The one earn path (earn-writer.ts): writes prepared earns, previews purchases. */
 export interface EarnWriter {
   submit(earn: PreparedEarn): Promise<PointsTransaction>;
+  /**
+   * Many earns at once (an import's rows), for distinct members and keys, written in batches of
+   * up to `batchSize` beside the live queue; one outcome per earn, in order.
+   */
+  writeMany(earns: PreparedEarn[], batchSize: number): Promise<PromiseSettledResult<PointsTransaction>[]>;
   preview(p: ValidPurchase): Promise<EarnPreview>;
 }
 

@@ -104,6 +104,43 @@ export class MemberService {
     }
   }
 
+  /**
+   * Many new members at once for a joining partner's members file, in the file's transaction,
+   * set-based: what enrol does for one (the member, its wallet, the enrolling partner's link, the
+   * MEMBER_ENROLLED event), a statement each for the whole batch. The caller has checked the
+   * fields, that the addresses differ (case aside), are no member's yet, and were not erased
+   * (erasedAmong). Returns the new ids in input order.
+   */
+  async enrollMany(m: Tx, partnerId: string, people: readonly { email: string; displayName: string; birthDate: string | null }[]): Promise<string[]> {
+    if (people.length === 0) return [];
+    const rows = await query<{ id: string; e: string }>(
+      m,
+      `INSERT INTO member (email, display_name, birth_date, tier_id, enrolled_by_partner)
+       SELECT e, d, b, (SELECT id FROM tier ORDER BY rank LIMIT 1), $4 FROM unnest($1::text[], $2::text[], $3::date[]) AS x(e, d, b)
+       RETURNING id, lower(email) AS e`,
+      [people.map((p) => p.email), people.map((p) => p.displayName), people.map((p) => p.birthDate), partnerId],
+    );
+    const byEmail = new Map(rows.map((r) => [r.e, r.id]));
+    const ids = people.map((p) => byEmail.get(p.email.toLowerCase())!);
+    await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) SELECT 'MEMBER', id, 0, 0, 0 FROM unnest($1::uuid[]) AS id`, [
+      ids,
+    ]);
+    await query(
+      m,
+      `INSERT INTO member_partner_link (member_id, partner_id, via) SELECT id, $2, 'ENROLMENT' FROM unnest($1::uuid[]) AS id ON CONFLICT DO NOTHING`,
+      [ids, partnerId],
+    );
+    await publish(m, ...ids.map((memberId) => ({ topic: 'MEMBER_ENROLLED' as const, memberId, partnerId, payload: { enrolledByPartnerId: partnerId } })));
+    return ids;
+  }
+
+  /** The lower-cased addresses among `emails` that belonged to erased members (never enrolled again). */
+  async erasedAmong(m: Tx, emails: readonly string[]): Promise<Set<string>> {
+    const byHash = new Map(emails.map((e) => [this.erased.hash(e), e.toLowerCase()]));
+    const found = await query<{ h: string }>(m, `SELECT email_hmac AS h FROM erased_member_email WHERE email_hmac = ANY($1::text[])`, [[...byHash.keys()]]);
+    return new Set(found.map((f) => byHash.get(f.h)!));
+  }
+
   async byIds(ids: readonly string[]): Promise<Member[]> {
     return query<Member>(this.db, `SELECT ${MEMBER_COLUMNS} FROM member WHERE id = ANY($1::uuid[])`, [ids]);
   }
