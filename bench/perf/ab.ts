@@ -7,12 +7,11 @@
 //   AB_STEPS     comma list of earn8, earn32, earn64, hot, dashboard, trivial (earn8,earn32,dashboard)
 //   AB_ROUNDS    rounds per step (6)   AB_SECONDS  seconds per load (5)   AB_MEMBERS  (2000)
 //   DATABASE_URL a PostgreSQL server for the two databases; unset: embedded
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { freshDatabase, ChaosDatabase } from '../chaos/database';
-import { GatewayProcess } from '../chaos/gateway-process';
-import { freePort } from '../../src/db/embedded-postgres';
+import type { ChaosDatabase } from '../chaos/database';
+import type { GatewayProcess } from '../chaos/gateway-process';
+import { benchGateway } from './bench-gateway';
 import { BenchCoalition, buildCoalition, earnBody } from './coalition';
 import { load, Request } from './load';
 import { DASHBOARD, TRIVIAL } from './operations';
@@ -79,19 +78,7 @@ function requestFor(side: Side, step: (typeof STEPS)[string], n: number): Reques
 }
 
 async function startSide(name: string, root: string | undefined, members: number): Promise<Side> {
-  const database = await freshDatabase(process.env.DATABASE_URL || null);
-  const adminToken = `adm_ab_${randomBytes(12).toString('hex')}`;
-  const gateway = new GatewayProcess(
-    await freePort(),
-    {
-      DATABASE_URL: database.url,
-      ADMIN_TOKEN: adminToken,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PARTNER_WRITES: '100000000',
-    },
-    root,
-  );
+  const { database, gateway, adminToken } = await benchGateway('ab', {}, root);
   await gateway.start();
   const coalition = await buildCoalition(gateway.url, adminToken, { members, dashboardMembers: 50, historyLength: 21, runId: `ab-${name}` });
   return { name, database, gateway, coalition, rps: new Map(), cpu: new Map(), sent: 0 };

@@ -4,11 +4,8 @@
 //   PROBE_ENV  extra gateway environment as JSON, e.g. {"EARN_BATCH_WRITERS":"1"}
 //   BENCH_GATEWAY_NODE_ARGS  node flags for the server (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)
 //   DATABASE_URL  a PostgreSQL server for the fresh database; unset: embedded
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { freshDatabase } from '../chaos/database';
-import { GatewayProcess } from '../chaos/gateway-process';
-import { freePort } from '../../src/db/embedded-postgres';
+import { benchGateway } from './bench-gateway';
 import { buildCoalition, earnBody } from './coalition';
 import { load } from './load';
 import { DASHBOARD, TRIVIAL } from './operations';
@@ -17,21 +14,7 @@ async function main(): Promise<void> {
   const op = process.env.PROBE_OP || 'earn';
   const clients = Number(process.env.PROBE_CLIENTS || 32);
   const seconds = Number(process.env.PROBE_SECONDS || 8);
-  const database = await freshDatabase(process.env.DATABASE_URL || null);
-  const adminToken = `adm_probe_${randomBytes(12).toString('hex')}`;
-  const gateway = new GatewayProcess(
-    await freePort(),
-    {
-      DATABASE_URL: database.url,
-      ADMIN_TOKEN: adminToken,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PARTNER_WRITES: '100000000',
-      ...JSON.parse(process.env.PROBE_ENV || '{}'),
-    },
-    undefined,
-    process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean),
-  );
+  const { database, gateway, adminToken } = await benchGateway('probe', JSON.parse(process.env.PROBE_ENV || '{}'));
   const monitor = new Client({ connectionString: database.url });
   try {
     await gateway.start();

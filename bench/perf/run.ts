@@ -7,15 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Client } from 'pg';
-import { freshDatabase } from '../chaos/database';
-import { GatewayProcess } from '../chaos/gateway-process';
+import { benchGateway } from './bench-gateway';
 import { buildCoalition, earnBody } from './coalition';
 import { LoadResult, load } from './load';
 import { livePush } from './live-push';
 import { DASHBOARD, TRIVIAL } from './operations';
 import { pgbenchAvailable, pgbenchTpcb } from './pgbench';
 import { earnsImport, membersImport } from './imports';
-import { freePort } from '../../src/db/embedded-postgres';
 
 function whole(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -52,27 +50,14 @@ async function main(): Promise<void> {
   const runId = randomBytes(3).toString('hex');
   const serverUrl = process.env.DATABASE_URL || null;
 
-  const database = await freshDatabase(serverUrl);
+  const { database, gateway, adminToken } = await benchGateway('bench', {
+    RATE_LIMIT_MEMBER_WRITES: '100000000',
+    // The live-push step opens its 10,000 subscribers from this one address.
+    LIVE_MAX_SOCKETS_PER_IP: '0',
+    IMPORT_MAX_ROWS: String(Math.max(earnFileRows, memberFileRows, 1)),
+  });
   const pgServer = new URL(database.url);
   pgServer.pathname = '/postgres';
-  const adminToken = `adm_bench_${randomBytes(12).toString('hex')}`;
-  const gateway = new GatewayProcess(
-    await freePort(),
-    {
-      DATABASE_URL: database.url,
-      ADMIN_TOKEN: adminToken,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      // The limiter still counts every write (its cost is part of the figures) but never refuses one.
-      RATE_LIMIT_PARTNER_WRITES: '100000000',
-      RATE_LIMIT_MEMBER_WRITES: '100000000',
-      // The live-push step opens its 10,000 subscribers from this one address.
-      LIVE_MAX_SOCKETS_PER_IP: '0',
-      IMPORT_MAX_ROWS: String(Math.max(earnFileRows, memberFileRows, 1)),
-    },
-    undefined,
-    process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean),
-  );
   try {
     log(`database ${serverUrl ? 'on DATABASE_URL' : 'embedded PostgreSQL'}; starting the gateway (NODE_ENV=production)`);
     await gateway.start();

@@ -16,9 +16,9 @@ import { isLinked } from '../linking/partner-link.service';
 import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
 import { post } from '../ledger/journal';
 import { PointsTransaction, TransactionType } from '../ledger/points-transaction.entity';
-import { Wallet, coalitionAccountId, lockWallet } from '../ledger/wallet';
+import { Wallet, coalitionAccountId } from '../ledger/wallet';
 import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
-import { assertMemberMaySpend } from './member-spend-check';
+import { lockMovableWallet } from '../member/member-status';
 import { paymentDiscount } from './payment-arithmetic';
 import { PAYMENT_COLUMNS, PayWithPointsInput, PointsPayment } from './payment.types';
 
@@ -97,8 +97,8 @@ export class PaymentService {
       });
       await this.requireUnusedReceipt(m, p.partnerId, p.externalRef);
 
-      await assertMemberMaySpend(m, p.memberId, 'input.memberId');
-      const wallet = await lockWallet(m, p.memberId);
+      // The member guard every points movement asks (blocked, merged, erased), under the wallet lock.
+      const wallet = await lockMovableWallet(m, p.memberId, 'input.memberId');
       if (wallet.balance < p.points) {
         throw new DomainError(
           ErrorCode.INSUFFICIENT_POINTS,
