@@ -88,6 +88,10 @@ import {
   TransferPointsDocument,
   UnblockMemberDocument,
   UpdateMemberDocument,
+  CreateSurveyDocument,
+  SurveysDocument,
+  SubmitSurveyResponseDocument,
+  ProgramMetricsDocument,
 } from './generated/graphql';
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
 import {
@@ -239,7 +243,10 @@ async function snapshot() {
            (SELECT count(*) FROM webhook_delivery)::int AS webhook_deliveries,
            (SELECT count(*) || '/' || count(used_at) FROM partner_link_code) AS link_codes,
            (SELECT coalesce(sum(balance), 0)::text || '/' || coalesce(sum(pending), 0)::text FROM account WHERE kind = 'MEMBER') AS balances,
-           (SELECT coalesce(sum(remaining), 0)::text || '/' || coalesce(sum(pending), 0)::text FROM points_lot) AS lots_left`);
+           (SELECT coalesce(sum(remaining), 0)::text || '/' || coalesce(sum(pending), 0)::text FROM points_lot) AS lots_left,
+           (SELECT count(*) FROM survey)::int AS surveys,
+           (SELECT count(*) FROM survey_response)::int AS survey_responses,
+           (SELECT string_agg(concat_ws(':', id, name, rank, qualifying_points, earn_multiplier), ',' ORDER BY rank) FROM tier) AS tiers`);
   return row!;
 }
 
@@ -1281,6 +1288,43 @@ const CELLS: Cell[] = [
     check: (d, c) => expect(d.createChallenge.partner?.id ?? null).toBe({ admin: null, partnerA: w.a.id, partnerB: w.b.id }[c as string]),
   },
   ...staffAndPrivacyCells(),
+  // ---- program insight (issue 18): surveys and metrics
+  {
+    name: 'query surveys (public)',
+    field: 'surveys',
+    expect: row(OK, OK, OK, OK, OK, OK, OK, /* staff */ OK, OK, OK, OK, OK),
+    send: (t) => gw.gql(SurveysDocument, {}, t),
+    check: (d) => expect(Array.isArray(d.surveys)).toBe(true),
+  },
+  {
+    name: 'mutation createSurvey',
+    field: 'createSurvey',
+    expect: row(U, OK, OK, OK, SUSP, F, F, /* staff */ OK, OK, F, F, F),
+    send: (t) => gw.gql(CreateSurveyDocument, { input: { kind: 'NPS', question: uniq('recommend?'), bonusPoints: 0 } }, t),
+    check: (d, c) => expect(d.createSurvey.partner?.id ?? null).toBe({ admin: null, partnerA: w.a.id, partnerB: w.b.id }[c as string]),
+  },
+  {
+    // A fresh survey (no bonus) for every call: a member answers each survey once.
+    name: 'mutation submitSurveyResponse',
+    field: 'submitSurveyResponse',
+    expect: row(U, OK, F, F, F, OK, F, /* staff */ OK, F, F, OK, F),
+    prepare: async () => {
+      lastSurvey = (await gw.ok(CreateSurveyDocument, { input: { kind: 'CSAT', question: uniq('happy?'), bonusPoints: 0 } }, gw.adminToken)).createSurvey.id;
+    },
+    send: (t) => gw.gql(SubmitSurveyResponseDocument, { input: { surveyId: lastSurvey, memberId: w.member.id, score: 5, idempotencyKey: uniq('answer') } }, t),
+    check: (d) => expect(d.submitSurveyResponse).toMatchObject({ score: 5, member: { id: w.member.id }, transaction: null }),
+  },
+  {
+    name: 'query programMetrics (coalition-wide for staff; a partner gets its own)',
+    field: 'programMetrics',
+    expect: row(U, OK, OK, OK, OK, F, F, /* staff */ OK, OK, OK, F, OK),
+    send: (t) => {
+      const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+      return gw.gql(ProgramMetricsDocument, { from: new Date(today).toISOString(), to: new Date(today + 86_400_000).toISOString() }, t);
+    },
+    check: (d, c) =>
+      expect(d.programMetrics.partner?.id ?? null).toBe({ admin: null, partnerA: w.a.id, partnerB: w.b.id, suspended: w.suspended.id }[c as string]),
+  },
   // ---- member servicing: SUPPORT staff and OWNER, the member itself where the issue says (exportMemberData: AUDITOR reads too)
   // Each call acts on fresh members (prepare), so the shared world is untouched; "member" calls with the fresh member's own token.
   {
@@ -1373,6 +1417,7 @@ let lastEarnAtA = '';
 let lastRedeemAtA = '';
 let lastCodeAtA = '';
 let lastPaymentAtA = '';
+let lastSurvey = '';
 const tillPayment = () => ({
   memberId: w.spender.id,
   points: 10,

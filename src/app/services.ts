@@ -46,6 +46,8 @@ import { StaffSessionService } from '../modules/auth/staff-session.service';
 import { StaffService } from '../modules/staff/staff.service';
 import { WebhookService } from '../modules/webhook/webhook.service';
 import { WebhookDispatcher } from '../modules/webhook/webhook-dispatcher';
+import { SurveyService } from '../modules/survey/survey.service';
+import { InsightService } from '../modules/insight/insight.service';
 
 export interface Services {
   db: Pool;
@@ -89,6 +91,9 @@ export interface Services {
   webhooks: WebhookService;
   /** Sends webhook deliveries (started and stopped with the server). */
   webhookDispatcher: WebhookDispatcher;
+  surveys: SurveyService;
+  /** programMetrics, answered from the rolled-up daily aggregates. */
+  insight: InsightService;
 }
 
 export async function createServices(db: Pool, config: Config, logger: Logger): Promise<Services> {
@@ -146,6 +151,8 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     staff: new StaffService(db, staffSessions, rateLimits),
     webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.endpointsChanged()),
     webhookDispatcher,
+    surveys: new SurveyService(db, coalition),
+    insight: new InsightService(db, coalition),
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens, staffSessions, (id) => members.byId(id)),
     audit: new AuditService(db),
     rateLimits,

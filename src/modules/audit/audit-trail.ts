@@ -35,6 +35,9 @@ export enum AuditAction {
   MEMBER_UNBLOCKED = 'MEMBER_UNBLOCKED',
   MEMBER_MERGED = 'MEMBER_MERGED',
   MEMBER_ERASED = 'MEMBER_ERASED',
+  SURVEY_CREATED = 'SURVEY_CREATED',
+  TIER_CREATED = 'TIER_CREATED',
+  TIER_CHANGED = 'TIER_CHANGED',
 }
 
 export enum AuditTargetType {
@@ -52,6 +55,8 @@ export enum AuditTargetType {
   /** Consents and member servicing: the values name what changed, never the member's personal data. */
   MEMBER = 'MEMBER',
   WEBHOOK_ENDPOINT = 'WEBHOOK_ENDPOINT',
+  SURVEY = 'SURVEY',
+  TIER = 'TIER',
 }
 
 export const PROGRAM_SETTINGS_TARGET_ID = 'program';

@@ -43,6 +43,7 @@ import {
   ValidPurchase,
   checkPartner,
   earnPostings,
+  upsellAmount,
 } from './earn.service';
 import { EarnPlugin, EarnPluginData } from './earn-plugin';
 import { Component, EarnInputs, computeEarn, totalPoints } from './points-calculator';
@@ -351,7 +352,13 @@ export class EarnBatchWriter implements EarnWriter {
             },
             extendExpiryMonths: partner.extendExpiryOnActivity ? partner.expireAfterMonths : null,
             exchangeRateId: partner.rateId,
-            purchase: { amount: p.amount.toString(), currencyCode: p.currencyCode, channel: p.channel, externalRef: w.earn.externalRef },
+            purchase: {
+              amount: p.amount.toString(),
+              currencyCode: p.currencyCode,
+              channel: p.channel,
+              externalRef: w.earn.externalRef,
+              upsellAmount: upsellAmount(p.items),
+            },
             tierMultiplier: wallet.tierMultiplier,
             breakdown,
           },

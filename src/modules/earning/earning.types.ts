@@ -26,6 +26,8 @@ export enum PointsSource {
   BIRTHDAY = 'BIRTHDAY',
   REFERRAL = 'REFERRAL',
   CHALLENGE = 'CHALLENGE',
+  /** A survey answered (insight/survey): funded by the survey's owner. */
+  SURVEY = 'SURVEY',
 }
 registerEnumType(PointsSource, { name: 'PointsSource' });
 
@@ -64,6 +66,9 @@ export class PurchaseItemInput {
 
   @Field(() => DecimalScalar, { description: 'Line total (all units), in the purchase currency' })
   amount!: string;
+
+  @Field(() => Boolean, { nullable: true, description: "An upsell line (a larger size, an add-on): counted in programMetrics' upsellRatio" })
+  upsell?: boolean;
 }
 
 // Lists of leaves, bounded when the rule is written (3 channels, 50 categories, 7 days): counted by

@@ -24,6 +24,7 @@ export interface PurchaseItem {
   category?: string | null;
   quantity: number;
   amount: string;
+  upsell?: boolean | null;
 }
 
 export interface RuleForEarn {
