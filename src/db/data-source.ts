@@ -20,6 +20,7 @@ import { StaffAndPrivacy1764000920000 } from '../../migrations/1764000920000-Sta
 import { MemberServicing1764000950000 } from '../../migrations/1764000950000-MemberServicing';
 import { Surveys1764001000000 } from '../../migrations/1764001000000-Surveys';
 import { InsightAggregates1764001010000 } from '../../migrations/1764001010000-InsightAggregates';
+import { CampaignBudgets1764001020000 } from '../../migrations/1764001020000-CampaignBudgets';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -47,6 +48,7 @@ export const migrations = [
   MemberServicing1764000950000,
   Surveys1764001000000,
   InsightAggregates1764001010000,
+  CampaignBudgets1764001020000,
 ];
 
 /** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */

@@ -155,6 +155,22 @@ export class EarnRuleInput {
   @Field(() => Int, { nullable: true, description: 'Cap on the points this rule adds to one purchase' })
   maxPoints?: number;
 
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The most points the campaign may give in all (1 to 1000000000); when spent the rule stops applying (the last award may be partial). Omitted: no budget',
+  })
+  budgetPoints?: number;
+
+  @Field(() => Int, { nullable: true, description: 'The most points this rule gives one member per cap period (1 to 10000000)' })
+  perMemberCap?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "perMemberCap's period in days (1 to 3660), counted from the rule's creation; omitted: the campaign's whole life",
+  })
+  capPeriodDays?: number;
+
   @Field(() => EarnRuleConditionsInput, { nullable: true })
   conditions?: EarnRuleConditionsInput;
 }
