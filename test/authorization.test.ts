@@ -92,6 +92,7 @@ import {
   SurveysDocument,
   SubmitSurveyResponseDocument,
   ProgramMetricsDocument,
+  UpsertTierDocument,
 } from './generated/graphql';
 import { GqlResult, startTestGateway, TestGateway } from './support/gateway';
 import {
@@ -1325,6 +1326,21 @@ const CELLS: Cell[] = [
     check: (d, c) =>
       expect(d.programMetrics.partner?.id ?? null).toBe({ admin: null, partnerA: w.a.id, partnerB: w.b.id, suspended: w.suspended.id }[c as string]),
   },
+  {
+    // Each allowed call adds a tier far above anything the other cells earn (rank and threshold rise with each).
+    name: 'mutation upsertTier',
+    field: 'upsertTier',
+    expect: row(U, OK, F, F, F, F, F, /* staff */ OK, OK, F, F, F),
+    send: (t) => {
+      tiersAdded++;
+      return gw.gql(
+        UpsertTierDocument,
+        { input: { name: uniq('tier'), rank: 10 + tiersAdded, qualifyingPoints: 1_000_000_000 + tiersAdded, earnMultiplier: '1' } },
+        t,
+      );
+    },
+    check: (d) => expect(d.upsertTier.rank).toBe(10 + tiersAdded),
+  },
   // ---- member servicing: SUPPORT staff and OWNER, the member itself where the issue says (exportMemberData: AUDITOR reads too)
   // Each call acts on fresh members (prepare), so the shared world is untouched; "member" calls with the fresh member's own token.
   {
@@ -1418,6 +1434,7 @@ let lastRedeemAtA = '';
 let lastCodeAtA = '';
 let lastPaymentAtA = '';
 let lastSurvey = '';
+let tiersAdded = 0;
 const tillPayment = () => ({
   memberId: w.spender.id,
   points: 10,

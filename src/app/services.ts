@@ -47,6 +47,7 @@ import { StaffService } from '../modules/staff/staff.service';
 import { WebhookService } from '../modules/webhook/webhook.service';
 import { WebhookDispatcher } from '../modules/webhook/webhook-dispatcher';
 import { SurveyService } from '../modules/survey/survey.service';
+import { TierLadderService } from '../modules/tier/tier-ladder.service';
 import { InsightService } from '../modules/insight/insight.service';
 
 export interface Services {
@@ -92,6 +93,8 @@ export interface Services {
   /** Sends webhook deliveries (started and stopped with the server). */
   webhookDispatcher: WebhookDispatcher;
   surveys: SurveyService;
+  /** Operators' edits of the tier ladder. */
+  tierLadder: TierLadderService;
   /** programMetrics, answered from the rolled-up daily aggregates. */
   insight: InsightService;
 }
@@ -152,6 +155,7 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.endpointsChanged()),
     webhookDispatcher,
     surveys: new SurveyService(db, coalition),
+    tierLadder: new TierLadderService(db),
     insight: new InsightService(db, coalition),
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens, staffSessions, (id) => members.byId(id)),
     audit: new AuditService(db),
