@@ -202,6 +202,8 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
     config.tierEvaluationIntervalSeconds > 0
       ? setInterval(() => {
           evaluateTiers(db, services.tiers).catch(jobFailed('tier evaluation'));
+          // programMetrics rolls up what is new before it answers; this keeps that backlog small.
+          services.insight.rollUp().catch(jobFailed('insight rollup'));
         }, config.tierEvaluationIntervalSeconds * 1000).unref()
       : null;
   // Likewise the points lifecycle (expiry, pending release, birthdays): each job under its own lock.

@@ -46,6 +46,8 @@ import { LinkMemberResolver } from '../modules/member/link-member.resolver';
 import { ConsentResolver, PartnerConsentResolver } from '../modules/member/consent.resolver';
 import { StaffResolver } from '../modules/staff/staff.resolver';
 import { WebhookDeliveryResolver, WebhookEndpointResolver } from '../modules/webhook/webhook.resolver';
+import { SurveyResolver, SurveyResponseResolver } from '../modules/survey/survey.resolver';
+import { InsightResolver } from '../modules/insight/insight.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -99,6 +101,9 @@ export const resolvers = [
   StaffResolver,
   ServicingResolver,
   WebhookEndpointResolver,
+  SurveyResolver,
+  SurveyResponseResolver,
+  InsightResolver,
   WebhookDeliveryResolver,
 ] as const;
 

@@ -51,6 +51,9 @@ import { ImportService } from '../modules/bulk/import-jobs';
 import { MembersBatch } from '../modules/bulk/members-batch';
 import { MembersImport } from '../modules/bulk/members-import';
 import { EarnsBatch } from '../modules/bulk/earns-batch';
+import { SurveyService } from '../modules/survey/survey.service';
+import { TierLadderService } from '../modules/tier/tier-ladder.service';
+import { InsightService } from '../modules/insight/insight.service';
 
 export interface Services {
   db: Pool;
@@ -98,6 +101,11 @@ export interface Services {
   webhookDispatcher: WebhookDispatcher;
   /** Members and earns files: receiving, applying, resuming (started and stopped with the server). */
   imports: ImportService;
+  surveys: SurveyService;
+  /** Operators' edits of the tier ladder. */
+  tierLadder: TierLadderService;
+  /** programMetrics, answered from the rolled-up daily aggregates. */
+  insight: InsightService;
 }
 
 export async function createServices(db: Pool, config: Config, logger: Logger): Promise<Services> {
@@ -167,6 +175,9 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     webhooks: new WebhookService(db, webhookTargets, () => webhookDispatcher.endpointsChanged()),
     webhookDispatcher,
     imports,
+    surveys: new SurveyService(db, coalition),
+    tierLadder: new TierLadderService(db),
+    insight: new InsightService(db, coalition),
     authenticator: new Authenticator(config.adminToken, apiKeys, memberTokens, staffSessions, (id) => members.byId(id)),
     audit: new AuditService(db),
     rateLimits,

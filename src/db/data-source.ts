@@ -20,6 +20,10 @@ import { StaffAndPrivacy1764000920000 } from '../../migrations/1764000920000-Sta
 import { MemberServicing1764000950000 } from '../../migrations/1764000950000-MemberServicing';
 import { SettlementStatements1764000960000 } from '../../migrations/1764000960000-SettlementStatements';
 import { ImportJobs1764000961000 } from '../../migrations/1764000961000-ImportJobs';
+import { Surveys1764001000000 } from '../../migrations/1764001000000-Surveys';
+import { InsightAggregates1764001010000 } from '../../migrations/1764001010000-InsightAggregates';
+import { CampaignBudgets1764001020000 } from '../../migrations/1764001020000-CampaignBudgets';
+import { TierPolicy1764001030000 } from '../../migrations/1764001030000-TierPolicy';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -47,6 +51,10 @@ export const migrations = [
   MemberServicing1764000950000,
   SettlementStatements1764000960000,
   ImportJobs1764000961000,
+  Surveys1764001000000,
+  InsightAggregates1764001010000,
+  CampaignBudgets1764001020000,
+  TierPolicy1764001030000,
 ];
 
 /** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */

@@ -18,6 +18,8 @@ export enum Capability {
   /** Members' email, name and birth date, unmasked, and lookups by email (each read audited). */
   READ_PERSONAL_DATA = 'READ_PERSONAL_DATA',
   READ_SETTLEMENT = 'READ_SETTLEMENT',
+  /** The program's metrics (programMetrics) coalition-wide or for any partner. */
+  READ_METRICS = 'READ_METRICS',
   READ_AUDIT_LOG = 'READ_AUDIT_LOG',
   READ_STAFF = 'READ_STAFF',
   /** Staff accounts: create, set roles, deactivate. */
@@ -25,7 +27,7 @@ export enum Capability {
   /** Partners: onboarding, status, API keys. */
   MANAGE_PARTNERS = 'MANAGE_PARTNERS',
   MANAGE_RATES = 'MANAGE_RATES',
-  /** Rewards, earn rules, punch cards, membership plans, challenges. */
+  /** Rewards, earn rules, punch cards, membership plans, challenges, surveys, the tier ladder. */
   MANAGE_CATALOG = 'MANAGE_CATALOG',
   /** Program settings and partners' lifecycle settings. */
   MANAGE_SETTINGS = 'MANAGE_SETTINGS',
@@ -47,6 +49,7 @@ const CAPABILITIES: Record<Capability, { read: boolean; roles: readonly StaffRol
   [Capability.READ_MEMBERS]: { read: true, roles: [PROGRAM_MANAGER, FINANCE, SUPPORT] },
   [Capability.READ_PERSONAL_DATA]: { read: true, roles: [SUPPORT] },
   [Capability.READ_SETTLEMENT]: { read: true, roles: [FINANCE] },
+  [Capability.READ_METRICS]: { read: true, roles: [PROGRAM_MANAGER, FINANCE] },
   [Capability.READ_AUDIT_LOG]: { read: true, roles: [] },
   [Capability.READ_STAFF]: { read: true, roles: [] },
   [Capability.MANAGE_STAFF]: { read: false, roles: [] },
@@ -246,6 +249,19 @@ export function canHonourRedemption(viewer: Viewer, rewardPartnerId: string): bo
 export function settlementScope(viewer: Viewer): string | null {
   const caller = requirePartnerOrStaff(viewer, Capability.READ_SETTLEMENT);
   return caller.kind === 'partner' ? caller.partnerId : null;
+}
+
+/** programMetrics: staff (READ_METRICS) any partner or the coalition; a partner only itself. The partner to answer for, or null (coalition-wide). */
+export function metricsScope(viewer: Viewer, partnerId: string | null | undefined): string | null {
+  const caller = requirePartnerOrStaff(viewer, Capability.READ_METRICS);
+  if (caller.kind === 'staff') return partnerId ?? null;
+  if (partnerId && partnerId !== caller.partnerId) throw forbidden('partnerId: a partner sees only its own metrics', 'partnerId');
+  return caller.partnerId;
+}
+
+/** submitSurveyResponse: the member itself (its own token), or support staff on its behalf. */
+export function requireSurveyRespondent(viewer: Viewer, memberId: string): Caller {
+  return requireMemberOrStaff(viewer, memberId, 'input.memberId');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,10 +4,11 @@
 // earn knows only this interface. A plug-in reads what it needs in the statements the earn sends
 // anyway (a column of the batch's reference read, of each partner, of each member's wallet
 // lock), so a plug-in costs no round trip on earns it does not concern.
-import type { Tx } from '../../db/sql';
+import type { Db, Tx } from '../../db/sql';
 import type { PointsTransaction } from '../ledger/points-transaction.entity';
 import type { Wallet } from '../ledger/wallet';
 import type { EarnInputs } from './points-calculator';
+import type { EarnLimiter } from './rule-budget';
 
 /** What a plug-in read for one earn: its batch, partner and member columns (null where it has none). */
 export interface EarnPluginData {
@@ -43,6 +44,11 @@ export interface EarnPlugin {
   readonly memberSql?: string;
   /** Adjust the calculation's input (rules, multipliers) for one purchase at `partnerId`. */
   shape?(input: EarnInputs, data: EarnPluginData, partnerId: string): void;
+  /**
+   * Limits on what the calculation may give (campaign budgets, per-member caps), read for the
+   * batch's members after their wallets are locked (lock: an earn; false: a preview). null: none.
+   */
+  limit?(db: Db, batch: unknown, memberIds: readonly string[], lock: boolean): Promise<EarnLimiter | null>;
   /** Act on the posted earn, in its transaction and under its wallet lock. */
   afterEarn?(m: Tx, earn: PostedEarn, data: EarnPluginData): Promise<void>;
 }

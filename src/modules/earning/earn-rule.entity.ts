@@ -33,6 +33,18 @@ export class EarnRule {
   @Field(() => Int, { nullable: true })
   maxPoints!: number | null;
 
+  @Field(() => Int, { nullable: true, description: 'The most points the campaign may give in all; null: no budget' })
+  budgetPoints!: number | null;
+
+  @Field(() => Int, { description: 'Points a budgeted rule has given so far, less those refunds gave back (0 for a rule without a budget)' })
+  budgetUsed!: number;
+
+  @Field(() => Int, { nullable: true, description: 'The most points the rule gives one member per cap period' })
+  perMemberCap!: number | null;
+
+  @Field(() => Int, { nullable: true, description: "perMemberCap's period in days from the rule's creation; null: the campaign's whole life" })
+  capPeriodDays!: number | null;
+
   @Field(() => EarnRuleConditions)
   conditions!: EarnRuleConditions;
 
@@ -41,4 +53,5 @@ export class EarnRule {
 }
 
 export const EARN_RULE_COLUMNS = `id, seq, partner_id AS "partnerId", name, kind, active, multiplier::text AS multiplier,
-  percent::text AS percent, bonus_points AS "bonusPoints", max_points AS "maxPoints", conditions, created_at AS "createdAt"`;
+  percent::text AS percent, bonus_points AS "bonusPoints", max_points AS "maxPoints", conditions, created_at AS "createdAt",
+  budget_points AS "budgetPoints", budget_used AS "budgetUsed", per_member_cap AS "perMemberCap", cap_period_days AS "capPeriodDays"`;

@@ -23,7 +23,18 @@ export interface EarnRuleWrite {
   percent?: string | null;
   bonusPoints?: number | null;
   maxPoints?: number | null;
+  budgetPoints?: number | null;
+  perMemberCap?: number | null;
+  capPeriodDays?: number | null;
   conditions?: EarnRuleConditionsInput | null;
+}
+
+const MAX_BUDGET = 1_000_000_000;
+
+function wholeNumber(value: number | null | undefined, field: string, max: number): number | null {
+  if (value === undefined || value === null) return null;
+  if (!Number.isInteger(value) || value < 1 || value > max) throw badInput(field, `must be a whole number from 1 to ${max}`);
+  return value;
 }
 
 /**
@@ -92,9 +103,16 @@ function validRule(input: EarnRuleWrite) {
   if (input.maxPoints != null && (!Number.isInteger(input.maxPoints) || input.maxPoints < 1 || input.maxPoints > MAX_POINTS_PER_TRANSACTION)) {
     throw badInput('input.maxPoints', `must be a whole number from 1 to ${MAX_POINTS_PER_TRANSACTION}`);
   }
+  const budgetPoints = wholeNumber(input.budgetPoints, 'input.budgetPoints', MAX_BUDGET);
+  const perMemberCap = wholeNumber(input.perMemberCap, 'input.perMemberCap', MAX_POINTS_PER_TRANSACTION);
+  const capPeriodDays = wholeNumber(input.capPeriodDays, 'input.capPeriodDays', 3660);
+  if (capPeriodDays !== null && perMemberCap === null) throw badInput('input.capPeriodDays', 'only with perMemberCap');
   return {
     name,
     kind: input.kind,
+    budgetPoints,
+    perMemberCap,
+    capPeriodDays,
     active: input.active ?? true,
     multiplier: input.multiplier != null ? new Exact(input.multiplier).toString() : null,
     percent: input.percent != null ? new Exact(input.percent).toString() : null,
@@ -110,7 +128,13 @@ function validRule(input: EarnRuleWrite) {
  */
 export function rulesForEarn(partnerMatch: string): string {
   return `SELECT r.seq, r.id, r.partner_id AS "partnerId", r.kind, r.multiplier::text AS multiplier, r.percent::text AS percent,
-              r.bonus_points AS "bonusPoints", r.max_points AS "maxPoints", r.conditions, t.rank AS "minTierRank"
+              r.bonus_points AS "bonusPoints", r.max_points AS "maxPoints", r.conditions, t.rank AS "minTierRank",
+              r.budget_points AS "budgetPoints", r.per_member_cap AS "perMemberCap",
+              -- The cap period now falls in: windows of cap_period_days from the rule's creation (or its whole life).
+              CASE WHEN r.per_member_cap IS NOT NULL THEN
+                CASE WHEN r.cap_period_days IS NULL THEN r.created_at
+                     ELSE r.created_at + make_interval(days => r.cap_period_days * floor(extract(epoch FROM now() - r.created_at) / (r.cap_period_days * 86400.0))::int)
+                END END AS "capPeriodStart"
          FROM earn_rule r LEFT JOIN tier t ON t.id = (r.conditions->>'minTierId')::uuid
         WHERE r.active AND (r.partner_id ${partnerMatch} OR r.partner_id IS NULL)`;
 }
@@ -138,9 +162,22 @@ export class EarnRuleService {
       }
       const created = (await queryOne<EarnRule>(
         m,
-        `INSERT INTO earn_rule (partner_id, name, kind, active, multiplier, percent, bonus_points, max_points, conditions)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${EARN_RULE_COLUMNS}`,
-        [partnerId, rule.name, rule.kind, rule.active, rule.multiplier, rule.percent, rule.bonusPoints, rule.maxPoints, rule.conditions],
+        `INSERT INTO earn_rule (partner_id, name, kind, active, multiplier, percent, bonus_points, max_points, conditions, budget_points, per_member_cap, cap_period_days)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${EARN_RULE_COLUMNS}`,
+        [
+          partnerId,
+          rule.name,
+          rule.kind,
+          rule.active,
+          rule.multiplier,
+          rule.percent,
+          rule.bonusPoints,
+          rule.maxPoints,
+          rule.conditions,
+          rule.budgetPoints,
+          rule.perMemberCap,
+          rule.capPeriodDays,
+        ],
       ))!;
       await recordAudit(m, {
         actor: auditActorOf(requireActivePartnerOrStaff(caller, Capability.MANAGE_CATALOG)),
@@ -166,11 +203,27 @@ export class EarnRuleService {
       if (manager.kind === 'partner' && existing.partnerId !== manager.partnerId) throw forbidden('A partner may only change its own rules', 'id');
       if (input.partnerId && input.partnerId !== existing.partnerId) throw badInput('input.partnerId', 'a rule cannot move to another partner');
       if (rule.conditions.minTierId) await this.requireTier(m, rule.conditions.minTierId as string);
+      if (rule.budgetPoints !== null && rule.budgetPoints < existing.budgetUsed) {
+        throw badInput('input.budgetPoints', `this campaign has already given ${existing.budgetUsed} points`, { budgetUsed: existing.budgetUsed });
+      }
       const updated = (await queryOne<EarnRule>(
         m,
         `UPDATE earn_rule SET name = $2, kind = $3, active = $4, multiplier = $5, percent = $6, bonus_points = $7, max_points = $8,
-                conditions = $9, updated_at = now() WHERE id = $1 RETURNING ${EARN_RULE_COLUMNS}`,
-        [id, rule.name, rule.kind, rule.active, rule.multiplier, rule.percent, rule.bonusPoints, rule.maxPoints, rule.conditions],
+                conditions = $9, budget_points = $10, per_member_cap = $11, cap_period_days = $12, updated_at = now() WHERE id = $1 RETURNING ${EARN_RULE_COLUMNS}`,
+        [
+          id,
+          rule.name,
+          rule.kind,
+          rule.active,
+          rule.multiplier,
+          rule.percent,
+          rule.bonusPoints,
+          rule.maxPoints,
+          rule.conditions,
+          rule.budgetPoints,
+          rule.perMemberCap,
+          rule.capPeriodDays,
+        ],
       ))!;
       const { seq: _a, createdAt: _b, ...previous } = existing;
       await recordAudit(m, {

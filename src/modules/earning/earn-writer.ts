@@ -43,9 +43,11 @@ import {
   ValidPurchase,
   checkPartner,
   earnPostings,
+  upsellAmount,
 } from './earn.service';
 import { EarnPlugin, EarnPluginData } from './earn-plugin';
 import { Component, EarnInputs, computeEarn, totalPoints } from './points-calculator';
+import type { EarnLimiter } from './rule-budget';
 
 /** An idempotency key as one string: the caller's scope and its key. */
 const keyOf = (scope: string, key: string) => `${scope}\u0000${key}`;
@@ -161,7 +163,8 @@ export class EarnBatchWriter implements EarnWriter {
     const partner = checkPartner(refs.partners[0], p) as RatedPartner & Record<string, unknown>;
     const [member] = await readWallets<MemberRow>(this.db, [p.memberId], this.memberColumns);
     if (!member) throw notFound('input.memberId', 'member');
-    const breakdown = this.calculate(p, partner, member, refs, new Date());
+    const limiters = await this.limiters(this.db, refs, [p.memberId], false);
+    const breakdown = this.calculate(p, partner, member, refs, new Date(), limiters);
     // What the earn would refuse, the preview refuses the same way.
     assertPointsWithinTransactionLimit(totalPoints(breakdown), 'input.amount', 'this purchase');
     return { points: totalPoints(breakdown), breakdown, exchangeRateId: partner.rateId };
@@ -261,8 +264,25 @@ export class EarnBatchWriter implements EarnWriter {
     return { batch: refs[key] ?? null, partner: partner[key] ?? null, member: member[key] ?? null };
   }
 
+  /** The plug-ins' limits for these members (campaign budgets, caps); none costs no statement. */
+  private async limiters(db: Pool | Tx, refs: References, memberIds: readonly string[], lock: boolean): Promise<EarnLimiter[]> {
+    const limiters: EarnLimiter[] = [];
+    for (const x of this.plugins) {
+      const l = await x.limit?.(db, refs[column(x)] ?? null, memberIds, lock);
+      if (l) limiters.push(l);
+    }
+    return limiters;
+  }
+
   /** The points-calculator's answer for one purchase, with what the plug-ins add to its input. */
-  private calculate(p: ValidPurchase, partner: RatedPartner & Record<string, unknown>, member: MemberRow, refs: References, now: Date): Component[] {
+  private calculate(
+    p: ValidPurchase,
+    partner: RatedPartner & Record<string, unknown>,
+    member: MemberRow,
+    refs: References,
+    now: Date,
+    limiters: readonly EarnLimiter[],
+  ): Component[] {
     const input: EarnInputs = {
       amount: p.amount.toString(),
       items: p.items,
@@ -274,6 +294,14 @@ export class EarnBatchWriter implements EarnWriter {
       membership: null,
       rules: [],
       now,
+      allowance:
+        limiters.length === 0
+          ? undefined
+          : (ruleId) =>
+              limiters.reduce<number | null>((least, l) => {
+                const a = l.allowance(p.memberId, ruleId);
+                return a === null ? least : least === null ? a : Math.min(least, a);
+              }, null),
     };
     for (const x of this.plugins) x.shape?.(input, this.pluginData(x, refs, partner, member), p.partnerId);
     return computeEarn(input);
@@ -367,7 +395,13 @@ export class EarnBatchWriter implements EarnWriter {
       ).map((w) => [w.memberId, w]),
     );
 
-    // 4. Work out each earn.
+    // 4. Work out each earn (after the limits of budgeted rules, read under their locks).
+    const limiters = await this.limiters(
+      m,
+      refs,
+      ready.map((r) => r.w.earn.p.memberId),
+      true,
+    );
     const now = new Date();
     const planned: { w: Waiting; partner: RatedPartner & Record<string, unknown>; wallet: MemberRow; posting: Posting }[] = [];
     const unclaim: PreparedEarn[] = [];
@@ -377,7 +411,7 @@ export class EarnBatchWriter implements EarnWriter {
       try {
         if (!wallet) throw notFound('input.memberId', 'member');
         assertMemberMayMovePoints(wallet, 'input.memberId');
-        const breakdown = this.calculate(p, partner, wallet, refs, w.earn.occurredAt ?? now);
+        const breakdown = this.calculate(p, partner, wallet, refs, w.earn.occurredAt ?? now, limiters);
         const { points, byPartner, byCoalition, pending } = earnPostings(partner, wallet, breakdown);
         const counter = [{ accountId: partner.issuanceAccountId, amount: -byPartner }];
         if (byCoalition !== 0) counter.push({ accountId: this.coalition.issuanceAccountId, amount: -byCoalition });
@@ -405,11 +439,19 @@ export class EarnBatchWriter implements EarnWriter {
             },
             extendExpiryMonths: partner.extendExpiryOnActivity ? partner.expireAfterMonths : null,
             exchangeRateId: partner.rateId,
-            purchase: { amount: p.amount.toString(), currencyCode: p.currencyCode, channel: p.channel, externalRef: w.earn.externalRef },
+            purchase: {
+              amount: p.amount.toString(),
+              currencyCode: p.currencyCode,
+              channel: p.channel,
+              externalRef: w.earn.externalRef,
+              upsellAmount: upsellAmount(p.items),
+            },
             tierMultiplier: wallet.tierMultiplier,
             breakdown,
           },
         });
+        // Only once it will be posted does it use up what the budgets and caps have left.
+        for (const l of limiters) l.consume(p.memberId, breakdown);
       } catch (err) {
         refuse(w, err);
         unclaim.push(w.earn);
@@ -439,6 +481,7 @@ export class EarnBatchWriter implements EarnWriter {
       }
     });
     await moveTiers(m, upgrades);
+    for (const l of limiters) await l.record(m);
 
     // 6. The plug-ins act on each posted earn, one earn at a time, still in the batch's transaction.
     for (const [i, pl] of planned.entries()) {

@@ -34,6 +34,12 @@ export interface EarnPreview {
   exchangeRateId: string;
 }
 
+/** The revenue of the purchase's upsell lines (null: none marked), for program insight. */
+export function upsellAmount(items: PurchaseItem[] | null): string | null {
+  const lines = items?.filter((i) => i.upsell) ?? [];
+  return lines.length === 0 ? null : lines.reduce((sum, i) => sum.plus(i.amount), new Exact(0)).toString();
+}
+
 export const MAX_PURCHASE_AMOUNT = new Exact('1e12');
 // Balances are GraphQL Int (32-bit): refuse anything that would push one past it.
 export const MAX_BALANCE = 2_147_483_647;
@@ -152,7 +158,8 @@ function validItems(items: PurchaseItem[] | null | undefined, amount: Exact): Pu
     const lineAmount = new Exact(item.amount);
     if (lineAmount.lt(0)) throw badInput(`${field}.amount`, 'must not be negative');
     sum = sum.plus(lineAmount);
-    return { sku, category, quantity: item.quantity, amount: lineAmount.toString() };
+    // upsell only when set, so the idempotency fingerprint of a purchase without it is unchanged.
+    return { sku, category, quantity: item.quantity, amount: lineAmount.toString(), ...(item.upsell ? { upsell: true } : {}) };
   });
   if (!sum.eq(amount)) throw badInput('input.items', `item amounts add up to ${sum.toString()}, not the purchase amount ${amount.toString()}`);
   return clean;

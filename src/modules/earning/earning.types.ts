@@ -26,6 +26,8 @@ export enum PointsSource {
   BIRTHDAY = 'BIRTHDAY',
   REFERRAL = 'REFERRAL',
   CHALLENGE = 'CHALLENGE',
+  /** A survey answered (insight/survey): funded by the survey's owner. */
+  SURVEY = 'SURVEY',
 }
 registerEnumType(PointsSource, { name: 'PointsSource' });
 
@@ -64,6 +66,9 @@ export class PurchaseItemInput {
 
   @Field(() => DecimalScalar, { description: 'Line total (all units), in the purchase currency' })
   amount!: string;
+
+  @Field(() => Boolean, { nullable: true, description: "An upsell line (a larger size, an add-on): counted in programMetrics' upsellRatio" })
+  upsell?: boolean;
 }
 
 // Lists of leaves, bounded when the rule is written (3 channels, 50 categories, 7 days): counted by
@@ -149,6 +154,22 @@ export class EarnRuleInput {
 
   @Field(() => Int, { nullable: true, description: 'Cap on the points this rule adds to one purchase' })
   maxPoints?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The most points the campaign may give in all (1 to 1000000000); when spent the rule stops applying (the last award may be partial). Omitted: no budget',
+  })
+  budgetPoints?: number;
+
+  @Field(() => Int, { nullable: true, description: 'The most points this rule gives one member per cap period (1 to 10000000)' })
+  perMemberCap?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "perMemberCap's period in days (1 to 3660), counted from the rule's creation; omitted: the campaign's whole life",
+  })
+  capPeriodDays?: number;
 
   @Field(() => EarnRuleConditionsInput, { nullable: true })
   conditions?: EarnRuleConditionsInput;

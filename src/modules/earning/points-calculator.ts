@@ -13,7 +13,8 @@
 // component is capped by its maxPoints. BASE + TIER is rounded once, so it is exactly
 // ⌊amount × earnRate × tier multiplier⌋ (rounding the tier's extra on its own would lose a point,
 // e.g. 10.99 × 2.5 at Silver: 27 + 6 instead of 34); every other component is rounded down on
-// its own. A rule is funded by its owner: a partner's rule by that partner, a coalition-wide
+// its own. A budgeted or capped rule gives at most what its budget and the member's cap have
+// left (EarnInputs.allowance). A rule is funded by its owner: a partner's rule by that partner, a coalition-wide
 // rule by the coalition.
 import { Exact, toPointsRoundingDown } from '../../money/decimal';
 import type { Channel } from '../ledger/points-transaction.entity';
@@ -24,6 +25,7 @@ export interface PurchaseItem {
   category?: string | null;
   quantity: number;
   amount: string;
+  upsell?: boolean | null;
 }
 
 export interface RuleForEarn {
@@ -45,6 +47,11 @@ export interface RuleForEarn {
   };
   /** Rank of conditions.minTierId, resolved when the rules are loaded. */
   minTierRank: number | null;
+  /** Campaign budget and per-member cap (rule-budget.ts); null: none. */
+  budgetPoints?: number | null;
+  perMemberCap?: number | null;
+  /** The start of the cap period now falls in (with perMemberCap). */
+  capPeriodStart?: string | null;
 }
 
 export interface EarnInputs {
@@ -58,6 +65,8 @@ export interface EarnInputs {
   membership: { planId: string; multiplier: string } | null;
   rules: RuleForEarn[];
   now: Date;
+  /** What a budgeted or capped rule may still give this member (rule-budget.ts); null: no limit. */
+  allowance?: (ruleId: string) => number | null;
 }
 
 export interface Component {
@@ -125,6 +134,9 @@ export function computeEarn(input: EarnInputs): Component[] {
         break;
     }
     points = capped(points, rule.maxPoints);
+    // A campaign's remaining budget and the member's remaining cap bound it too (0: the rule no longer applies).
+    const allowed = input.allowance?.(rule.id) ?? null;
+    if (allowed !== null) points = Math.min(points, allowed);
     if (points > 0) components.push({ source, ruleId: rule.id, points, funder });
   }
   return components;

@@ -70,7 +70,8 @@ export interface Posting {
   /** Activity that moves the member's unexpired lots to at least now + this many months. */
   extendExpiryMonths?: number | null;
   exchangeRateId?: string | null;
-  purchase?: { amount: string; currencyCode: string; channel: string | null; externalRef: string | null };
+  /** upsellAmount: the revenue of the purchase's lines marked as upsell (program insight), when any. */
+  purchase?: { amount: string; currencyCode: string; channel: string | null; externalRef: string | null; upsellAmount?: string | null };
   tierMultiplier?: string | null;
   reversesId?: string | null;
   reason?: string | null;
@@ -178,32 +179,32 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
     m,
     `WITH tx AS (
        INSERT INTO ledger_transaction (id, type, member_id, partner_id, points, balance_after, purchase_amount, purchase_currency,
-         channel, external_ref, exchange_rate_id, tier_multiplier, reverses_id, reason, qualifying_points, breakdown)
+         channel, external_ref, exchange_rate_id, tier_multiplier, reverses_id, reason, qualifying_points, breakdown, upsell_amount)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::bigint[], $6::bigint[], $7::numeric[], $8::text[],
-                            $9::text[], $10::text[], $11::uuid[], $12::numeric[], $13::uuid[], $14::text[], $15::bigint[], $16::jsonb[])
+                            $9::text[], $10::text[], $11::uuid[], $12::numeric[], $13::uuid[], $14::text[], $15::bigint[], $16::jsonb[], $17::numeric[])
        RETURNING *),
      entries AS (
-       INSERT INTO ledger_entry (transaction_id, account_id, amount) SELECT * FROM unnest($17::uuid[], $18::uuid[], $19::bigint[])),
+       INSERT INTO ledger_entry (transaction_id, account_id, amount) SELECT * FROM unnest($18::uuid[], $19::uuid[], $20::bigint[])),
      extended AS (
        UPDATE points_lot l SET expires_at = now() + make_interval(months => e.months)
-         FROM unnest($20::uuid[], $21::int[]) AS e(member_id, months)
+         FROM unnest($21::uuid[], $22::int[]) AS e(member_id, months)
         WHERE l.member_id = e.member_id AND (l.remaining > 0 OR l.pending > 0) AND l.expires_at IS NOT NULL
           AND l.expires_at > now() AND l.expires_at < now() + make_interval(months => e.months)),
      lots AS (
        INSERT INTO points_lot (member_id, partner_id, earn_transaction_id, points, remaining, earned_at, expires_at, pending, pending_until)
        SELECT member_id, partner_id, tx_id, points, remaining, now(), coalesce(expires_at, now() + make_interval(months => months)), pending,
               CASE WHEN pending_days > 0 THEN now() + make_interval(days => pending_days) END
-         FROM unnest($22::uuid[], $23::uuid[], $24::uuid[], $25::bigint[], $26::bigint[], $27::int[], $28::bigint[], $29::int[], $36::timestamptz[])
+         FROM unnest($23::uuid[], $24::uuid[], $25::uuid[], $26::bigint[], $27::bigint[], $28::int[], $29::bigint[], $30::int[], $37::timestamptz[])
            AS l(member_id, partner_id, tx_id, points, remaining, months, pending, pending_days, expires_at)),
      wallets AS (
        UPDATE account a SET balance = w.balance, lifetime_earned = w.lifetime, pending = w.pending
-         FROM unnest($30::uuid[], $31::bigint[], $32::bigint[], $33::bigint[]) AS w(id, balance, lifetime, pending) WHERE a.id = w.id),
+         FROM unnest($31::uuid[], $32::bigint[], $33::bigint[], $34::bigint[]) AS w(id, balance, lifetime, pending) WHERE a.id = w.id),
      buckets AS (
        INSERT INTO qualifying_points_day (member_id, day, points)
-       SELECT member_id, (now() AT TIME ZONE 'UTC')::date, sum(points) FROM unnest($34::uuid[], $35::bigint[]) AS q(member_id, points)
+       SELECT member_id, (now() AT TIME ZONE 'UTC')::date, sum(points) FROM unnest($35::uuid[], $36::bigint[]) AS q(member_id, points)
         GROUP BY member_id
        ON CONFLICT (member_id, day) DO UPDATE SET points = qualifying_points_day.points + EXCLUDED.points),
-     ${outboxCtes(37)}
+     ${outboxCtes(38)}
      SELECT ${TRANSACTION_COLUMNS} FROM tx`,
     [
       txIds,
@@ -222,6 +223,7 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
       postings.map((p) => p.reason ?? null),
       postings.map((p) => p.qualifyingPoints ?? 0),
       postings.map((p) => JSON.stringify(p.breakdown ?? [])),
+      postings.map((p) => p.purchase?.upsellAmount ?? null),
       col(entries, 0),
       col(entries, 1),
       col(entries, 2),

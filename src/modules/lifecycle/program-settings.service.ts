@@ -11,13 +11,14 @@ import { MAX_POINTS_PER_TRANSACTION } from '../ledger/transaction-limit';
 import { Db, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { AuditAction, AuditActor, AuditTargetType, PROGRAM_SETTINGS_TARGET_ID, recordAudit } from '../audit/audit-trail';
-import { ProgramSettings, ProgramSettingsInput } from './program-settings.types';
+import { ProgramSettings, ProgramSettingsInput, TierDowngradePolicy } from './program-settings.types';
 
 const COLUMNS = `points_expire_after_months AS "pointsExpireAfterMonths", extend_expiry_on_activity AS "extendExpiryOnActivity",
   birthday_bonus_points AS "birthdayBonusPoints", referral_bonus_points AS "referralBonusPoints",
   referral_minimum_points AS "referralMinimumPoints", max_points_payment_share::text AS "maxPointsPaymentShare",
   min_points_per_payment AS "minPointsPerPayment", transfers_per_month AS "transfersPerMonth",
-  transfer_points_per_month AS "transferPointsPerMonth", support_adjustment_limit AS "supportAdjustmentLimit", updated_at AS "updatedAt"`;
+  transfer_points_per_month AS "transferPointsPerMonth", support_adjustment_limit AS "supportAdjustmentLimit", tier_downgrade_policy AS "tierDowngradePolicy",
+  tier_downgrade_one_step AS "tierDowngradeOneStep", updated_at AS "updatedAt"`;
 
 const MAX_BONUS = 1_000_000;
 
@@ -72,6 +73,10 @@ export class ProgramSettingsService {
     if (transfers !== null && transfers > 1000) throw badInput('input.transfersPerMonth', 'must be a whole number from 0 to 1000');
     const transferPoints = limit(input.transferPointsPerMonth, 'input.transferPointsPerMonth');
     const adjustmentLimit = limit(input.supportAdjustmentLimit, 'input.supportAdjustmentLimit');
+    const policy = input.tierDowngradePolicy ?? null;
+    if (policy !== null && !Object.values(TierDowngradePolicy).includes(policy)) {
+      throw badInput('input.tierDowngradePolicy', 'must be ROLLING_12_MONTHS, CALENDAR_YEAR or NEVER');
+    }
     return withTransaction(this.db, async (m) => {
       const { updatedAt: _before, ...previous } = (await queryOne<ProgramSettings>(m, `SELECT ${COLUMNS} FROM program_settings FOR UPDATE`))!;
       const updated = (await queryOne<ProgramSettings>(
@@ -87,6 +92,8 @@ export class ProgramSettingsService {
            transfers_per_month = coalesce($9, transfers_per_month),
            transfer_points_per_month = coalesce($10, transfer_points_per_month),
            support_adjustment_limit = coalesce($11, support_adjustment_limit),
+           tier_downgrade_policy = coalesce($12, tier_downgrade_policy),
+           tier_downgrade_one_step = coalesce($13, tier_downgrade_one_step),
            updated_at = now()
          RETURNING ${COLUMNS}`,
         [
@@ -101,6 +108,8 @@ export class ProgramSettingsService {
           transfers,
           transferPoints,
           adjustmentLimit,
+          policy,
+          input.tierDowngradeOneStep ?? null,
         ],
       ))!;
       const { updatedAt: _after, ...current } = updated;

@@ -1,5 +1,16 @@
-import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DecimalScalar } from '../../graphql/scalars';
+
+export enum TierDowngradePolicy {
+  ROLLING_12_MONTHS = 'ROLLING_12_MONTHS',
+  CALENDAR_YEAR = 'CALENDAR_YEAR',
+  NEVER = 'NEVER',
+}
+registerEnumType(TierDowngradePolicy, {
+  name: 'TierDowngradePolicy',
+  description:
+    'How the tier evaluation judges a member: ROLLING_12_MONTHS, qualifying points of the last 12 months; CALENDAR_YEAR, the better of this and last calendar year (UTC); NEVER, no downgrades',
+});
 
 @ObjectType({ simpleResolvers: true, description: "The program's lifecycle settings (one set for the whole coalition)" })
 export class ProgramSettings {
@@ -42,6 +53,14 @@ export class ProgramSettings {
   @Field(() => Int, { description: 'The most points one adjustPoints by support staff may move (either way); default 10000' })
   supportAdjustmentLimit!: number;
 
+  @Field(() => TierDowngradePolicy, { description: 'What the scheduled tier evaluation downgrades by; default ROLLING_12_MONTHS' })
+  tierDowngradePolicy!: TierDowngradePolicy;
+
+  @Field(() => Boolean, {
+    description: 'A member due for a lower tier falls one tier per evaluation, not straight to the tier it qualifies for; default false',
+  })
+  tierDowngradeOneStep!: boolean;
+
   @Field(() => Date)
   updatedAt!: Date;
 }
@@ -77,6 +96,12 @@ export class ProgramSettingsInput {
 
   @Field(() => Int, { nullable: true, description: '0 to 10000000' })
   supportAdjustmentLimit?: number;
+
+  @Field(() => TierDowngradePolicy, { nullable: true })
+  tierDowngradePolicy?: TierDowngradePolicy;
+
+  @Field(() => Boolean, { nullable: true })
+  tierDowngradeOneStep?: boolean;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Points expiring on one day' })

@@ -21,6 +21,7 @@ import { RedemptionStatus } from '../redemption/redemption.entity';
 import { refundPayment } from '../payment/payment.service';
 import { giveRedemptionBack, lockRedemptionOf, redemptionNotActive } from '../redemption/redemption-return';
 import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
+import { returnRuleBudget } from '../earning/rule-budget';
 
 export interface ReverseTransaction {
   transactionId: string;
@@ -138,6 +139,8 @@ export class ReversalService {
         ? { pendingDelta: -n, use: { kind: 'cancelPending', earnId: earn.id, shares: shares.map((s) => ({ partnerId: s.partnerId, points: s.amount })) } }
         : { use: { kind: 'consume', preferEarnId: earn.id } }),
     };
+    // A refund gives the campaigns their share back (budget and the member's cap).
+    await returnRuleBudget(m, earn, done!.reversed, done!.reversed + n);
     return (await post(m, posting)).id;
   }
 

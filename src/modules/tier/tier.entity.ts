@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '../../graphql/scalars';
 
 /** A status level: reached with qualifying points earned over a rolling 12 months. */
@@ -21,3 +21,21 @@ export class Tier {
 }
 
 export const TIER_COLUMNS = `id, name, rank, qualifying_points AS "qualifyingPoints", earn_multiplier::text AS "earnMultiplier"`;
+
+@InputType()
+export class TierInput {
+  @Field(() => ID, { nullable: true, description: 'The tier to change; omitted: a new tier' })
+  id?: string;
+
+  @Field(() => String, { description: '1 to 64 characters, unique' })
+  name!: string;
+
+  @Field(() => Int, { description: '0 to 100, unique; higher is better' })
+  rank!: number;
+
+  @Field(() => Int, { description: 'Higher ranks need more (strictly); the lowest tier needs 0' })
+  qualifyingPoints!: number;
+
+  @Field(() => DecimalScalar, { description: 'Above 0, at most 10, up to 4 decimal places' })
+  earnMultiplier!: string;
+}

@@ -1,0 +1,178 @@
+// The insight rollup: folds what was committed since its last run into the daily aggregates
+// programMetrics reads (migrations/1764001010000-InsightAggregates.ts), so no metric ever scans
+// the ledger for its period. Incremental and exact: it keeps the snapshot it last read and takes
+// the source rows (ledger transactions, enrolments, consents, survey responses) visible now and
+// not visible then, by the id of the transaction that wrote each (its xid). A transaction still
+// running now is taken by a later run, whatever order transactions commit in, and no row is ever
+// counted twice. Runs are serialised by the lock on the rollup's one row; each reads only the
+// rows written since the oldest transaction that was running at the previous run.
+//
+// What a source row counts for (README "Program insight"):
+//   EARN, BONUS: points issued (their REVERSALs take them back); EARN: a purchase, its revenue;
+//   REDEEM, PAYMENT: points redeemed (their REVERSALs give them back), a redemption;
+//   EXPIRY: points expired; every movement: the change in points outstanding;
+//   a challenge-completion or referrer's BONUS, a consent: a non-purchase engagement;
+//   a survey response: a response (score histogram) and a non-purchase action;
+//   a member row: an enrolment at the partner that enrolled it.
+import type { Pool, Tx } from '../../db/sql';
+import { query, queryOne } from '../../db/sql';
+import { withTransaction } from '../../db/transaction';
+
+/** Whether the row written by transaction `xid` is new since `seen` ($1), as of `cur` ($2). */
+function isNew(xid: string, firstRun: boolean): string {
+  return firstRun
+    ? `($1::text IS NULL AND (${xid} IS NULL OR pg_visible_in_snapshot(${xid}, $2::pg_snapshot)))`
+    : `(${xid} >= pg_snapshot_xmin($1::pg_snapshot) AND pg_visible_in_snapshot(${xid}, $2::pg_snapshot) AND NOT pg_visible_in_snapshot(${xid}, $1::pg_snapshot))`;
+}
+
+const day = (at: string) => `((${at}) AT TIME ZONE 'UTC')::date`;
+
+// Every source yields these columns (f below); $3 is the coalition's partner id.
+const ZERO = {
+  issued: '0::bigint',
+  redeemed: '0::bigint',
+  expired: '0::bigint',
+  net: '0::bigint',
+  purchases: '0::int',
+  revenue: '0::numeric',
+  revenueValue: '0::numeric',
+  upsellValue: '0::numeric',
+  enrolled: '0::int',
+  redemptions: '0::int',
+  surveys: '0::int',
+  engagements: '0::int',
+};
+type FactColumns = typeof ZERO;
+const factList = (c: FactColumns) =>
+  `${c.issued} AS issued, ${c.redeemed} AS redeemed, ${c.expired} AS expired, ${c.net} AS net, ${c.purchases} AS purchases,
+   ${c.revenue} AS revenue, ${c.revenueValue} AS revenue_value, ${c.upsellValue} AS upsell_value, ${c.enrolled} AS enrolled,
+   ${c.redemptions} AS redemptions, ${c.surveys} AS surveys, ${c.engagements} AS engagements`;
+
+// Points issued into the program: earns, bonuses, and opening balances a joining partner migrates (MIGRATION).
+const ISSUING = `('EARN', 'BONUS', 'MIGRATION')`;
+const REDEEMING = `('REDEEM', 'PAYMENT')`;
+
+function ledgerFacts(firstRun: boolean): string {
+  return `SELECT t.member_id, coalesce(t.partner_id, $3::uuid) AS partner_id, ${day('t.created_at')} AS day, mb.enrolled_at,
+    ${factList({
+      issued: `CASE WHEN t.type IN ${ISSUING} OR (t.type = 'REVERSAL' AND o.type IN ${ISSUING}) THEN t.points ELSE 0 END`,
+      redeemed: `CASE WHEN t.type IN ${REDEEMING} OR (t.type = 'REVERSAL' AND o.type IN ${REDEEMING}) THEN -t.points ELSE 0 END`,
+      expired: `CASE WHEN t.type = 'EXPIRY' THEN -t.points ELSE 0 END`,
+      net: 't.points',
+      purchases: `(t.type = 'EARN')::int`,
+      revenue: `CASE WHEN t.type = 'EARN' THEN t.purchase_amount ELSE 0 END`,
+      revenueValue: `CASE WHEN t.type = 'EARN' THEN t.purchase_amount * r.earn_rate ELSE 0 END`,
+      upsellValue: `CASE WHEN t.type = 'EARN' THEN coalesce(t.upsell_amount, 0) * r.earn_rate ELSE 0 END`,
+      enrolled: '0',
+      redemptions: `(t.type IN ${REDEEMING})::int`,
+      surveys: '0',
+      // A challenge completed, or a referral made (the referrer's bonus; lifecycle/referral.ts names it so).
+      engagements: `(t.type = 'BONUS' AND (t.breakdown->0->>'source' = 'CHALLENGE'
+                      OR (t.breakdown->0->>'source' = 'REFERRAL' AND t.reason = 'referral: a referred member earned')))::int`,
+    })}
+    FROM ledger_transaction t JOIN member mb ON mb.id = t.member_id
+    LEFT JOIN ledger_transaction o ON o.id = t.reverses_id LEFT JOIN exchange_rate r ON r.id = t.exchange_rate_id
+   WHERE ${isNew('t.xid', firstRun)}`;
+}
+
+function enrolmentFacts(firstRun: boolean): string {
+  return `SELECT mb.id AS member_id, coalesce(mb.enrolled_by_partner, $3::uuid) AS partner_id, ${day('mb.enrolled_at')} AS day, mb.enrolled_at,
+    ${factList({ ...ZERO, enrolled: '1' })}
+    FROM member mb WHERE ${isNew('mb.xid', firstRun)}`;
+}
+
+function consentFacts(firstRun: boolean): string {
+  return `SELECT c.member_id, coalesce(c.partner_id, $3::uuid) AS partner_id, ${day('c.granted_at')} AS day, mb.enrolled_at, ${factList({ ...ZERO, engagements: '1' })}
+    FROM member_partner_consent c JOIN member mb ON mb.id = c.member_id WHERE ${isNew('c.xid', firstRun)}`;
+}
+
+function surveyFacts(firstRun: boolean): string {
+  return `SELECT r.member_id, coalesce(s.partner_id, $3::uuid) AS partner_id, ${day('r.created_at')} AS day, mb.enrolled_at,
+    ${factList({ ...ZERO, surveys: '1' })}, s.kind, r.score
+    FROM survey_response r JOIN survey s ON s.id = r.survey_id JOIN member mb ON mb.id = r.member_id WHERE ${isNew('r.xid', firstRun)}`;
+}
+
+const SURVEY_HISTOGRAM = `,
+  sd AS (
+    INSERT INTO insight_survey_day AS d (partner_id, day, kind, score, responses)
+    SELECT partner_id, day, kind, score, count(*) FROM f GROUP BY 1, 2, 3, 4
+    ON CONFLICT (partner_id, day, kind, score) DO UPDATE SET responses = d.responses + EXCLUDED.responses)`;
+
+/** One statement folding one source's new rows into every aggregate. */
+function rollupStatement(facts: string, extra = ''): string {
+  const sums = ['issued', 'redeemed', 'expired', 'net', 'purchases', 'revenue', 'revenue_value', 'upsell_value', 'enrolled'];
+  const dayColumns = [
+    'points_issued',
+    'points_redeemed',
+    'points_expired',
+    'points_net',
+    'purchases',
+    'revenue',
+    'revenue_value',
+    'upsell_value',
+    'enrolled',
+    'joined',
+  ];
+  const memberColumns = ['purchases', 'revenue', 'redemptions', 'surveys', 'engagements'];
+  return `WITH f AS MATERIALIZED (${facts}),
+  -- A member becomes one of a partner's members at its first contact there (enrolment or activity).
+  contact AS (
+    SELECT member_id, partner_id, min(day) AS day FROM f
+     WHERE purchases + redemptions + surveys + engagements + enrolled > 0 GROUP BY 1, 2),
+  prior AS (
+    SELECT c.member_id, c.partner_id, c.day, mp.since
+      FROM contact c LEFT JOIN insight_member_partner mp ON mp.member_id = c.member_id AND mp.partner_id = c.partner_id),
+  mp AS (
+    INSERT INTO insight_member_partner (member_id, partner_id, since)
+    SELECT member_id, partner_id, day FROM prior WHERE since IS NULL OR day < since
+    ON CONFLICT (member_id, partner_id) DO UPDATE SET since = EXCLUDED.since),
+  joined AS (
+    SELECT partner_id, day, 1 AS n FROM prior WHERE since IS NULL OR day < since
+    UNION ALL SELECT partner_id, since, -1 FROM prior WHERE day < since),
+  pd AS (
+    INSERT INTO insight_partner_day AS d (partner_id, day, ${dayColumns.join(', ')})
+    SELECT partner_id, day, ${[...sums, 'joined'].map((c) => `sum(${c})`).join(', ')}
+      FROM (SELECT partner_id, day, ${sums.join(', ')}, 0 AS joined FROM f
+            UNION ALL SELECT partner_id, day, ${sums.map(() => '0').join(', ')}, n FROM joined) x
+     GROUP BY 1, 2
+    ON CONFLICT (partner_id, day) DO UPDATE SET ${dayColumns.map((c) => `${c} = d.${c} + EXCLUDED.${c}`).join(', ')}),
+  md AS (
+    INSERT INTO insight_member_day AS d (member_id, partner_id, day, ${memberColumns.join(', ')}, enrolled_at)
+    SELECT member_id, partner_id, day, ${memberColumns.map((c) => `sum(${c})`).join(', ')}, min(enrolled_at) FROM f
+     WHERE purchases + redemptions + surveys + engagements > 0 GROUP BY 1, 2, 3
+    ON CONFLICT (member_id, partner_id, day) DO UPDATE SET ${memberColumns.map((c) => `${c} = d.${c} + EXCLUDED.${c}`).join(', ')})${extra}
+  SELECT count(*)::int AS n FROM f`;
+}
+
+export interface RollupResult {
+  /** Source rows folded in by this run. */
+  rows: number;
+}
+
+/**
+ * Fold everything committed since the last run into the aggregates. Called by programMetrics
+ * before it reads (so its answer includes every change committed before it was asked) and by the
+ * scheduled jobs (so that backlog stays small).
+ */
+export async function rollUpInsight(db: Pool, coalitionPartnerId: string): Promise<RollupResult> {
+  return withTransaction(db, (m) => rollUpIn(m, coalitionPartnerId));
+}
+
+async function rollUpIn(m: Tx, coalitionPartnerId: string): Promise<RollupResult> {
+  const state = (await queryOne<{ seen: string | null }>(m, `SELECT seen::text AS seen FROM insight_rollup FOR UPDATE`))!;
+  // Taken after the lock: a run that held it has committed, so this snapshot sees all it saw.
+  const { cur } = (await queryOne<{ cur: string }>(m, `SELECT pg_current_snapshot()::text AS cur`))!;
+  const firstRun = state.seen === null;
+  const params = [state.seen, cur, coalitionPartnerId];
+  let rows = 0;
+  for (const statement of [
+    rollupStatement(enrolmentFacts(firstRun)),
+    rollupStatement(ledgerFacts(firstRun)),
+    rollupStatement(consentFacts(firstRun)),
+    rollupStatement(surveyFacts(firstRun), SURVEY_HISTOGRAM),
+  ]) {
+    rows += (await query<{ n: number }>(m, statement, params))[0]!.n;
+  }
+  await query(m, `UPDATE insight_rollup SET seen = $1::pg_snapshot, rolled_at = now()`, [cur]);
+  return { rows };
+}
