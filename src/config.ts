@@ -89,6 +89,12 @@ export interface Config {
   readonly coalitionCurrency: string;
   readonly coalitionPointValue: string;
   readonly webhooks: WebhookSettings;
+  /** A port serving only GET /metrics, without a token (null: none; /metrics on PORT then needs loopback or a token). */
+  readonly metricsPort: number | null;
+  /** After SIGTERM, how long /readyz answers 503 while requests are still taken, before the listener closes. */
+  readonly shutdownDelaySeconds: number;
+  /** After the listener closes, how long in-flight requests get to finish before their connections are cut. */
+  readonly shutdownGraceSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -225,5 +231,8 @@ export function loadConfig(env: Env = process.env): Config {
       pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 1000, 10, 60_000),
       concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
     }),
+    metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : null,
+    shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 300),
+    shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 10, 1, 600),
   });
 }

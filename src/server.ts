@@ -1,5 +1,10 @@
-// HTTP edge: Express 5 + Apollo Server 5 on one http.Server (graphql-ws will share the port),
-// plus /healthz (process up) and /readyz (database answers).
+// HTTP edge: Express 5 + Apollo Server 5 on one http.Server (graphql-ws shares the port), plus
+// /healthz (process up), /readyz (database answers, and not draining) and /metrics (Prometheus).
+// Every request has an id and one log line (request-log.ts). stop() drains for a rolling restart:
+// /readyz turns 503 at once, SHUTDOWN_DELAY_SECONDS later the listener closes, WebSockets are
+// closed with 1012 (service restart: clients reconnect elsewhere and resume with `after`),
+// in-flight requests and earn batches finish (up to SHUTDOWN_GRACE_SECONDS), then the background
+// work stops.
 import type { Pool } from './db/sql';
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
@@ -30,10 +35,15 @@ import { responseBudgetPlugin } from './graphql/response-budget';
 import { clientIp } from './modules/rate-limit/client-ip';
 import { BoundHttp, bindHttp, closeHttp, urlHost } from './listen';
 import { MAX_BODY_BYTES, bodyErrorsAsGraphQL } from './graphql/body-errors';
+import { enterRequestScope, operationRecorder, requestLog, scopeOf, withRequestId } from './request-log';
+import { metricsHandler, startMetricsServer } from './metrics-endpoint';
+import { draining as drainingGauge, timeJob, watchPool } from './metrics';
 
 export interface Gateway {
   url: string;
   port: number;
+  /** The metrics-only port (METRICS_PORT), null when there is none. */
+  metricsPort: number | null;
   services: Services;
   stop(): Promise<void>;
 }
@@ -75,6 +85,7 @@ async function databaseAnswers(db: Pool): Promise<boolean> {
 export async function startGateway(config: Config, db: Pool, logger: Logger, port = config.port, bound?: BoundHttp): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLog(logger));
   // The port is bound before anything else starts, so a port in use fails at once with nothing to
   // undo. Until the routes are in place (a second or so), requests are answered 503.
   const { server: httpServer, port: boundPort } = bound ?? (await bindHttp(port, config.host));
@@ -95,12 +106,14 @@ export async function startGateway(config: Config, db: Pool, logger: Logger, por
 async function mountGateway(config: Config, db: Pool, logger: Logger, app: express.Express, httpServer: http.Server, boundPort: number): Promise<Gateway> {
   const services = await createServices(db, config, logger);
   const schema = await gatewaySchema();
-  const formatError = makeFormatError(logger, {
-    production: config.production,
-    hideSuggestions: !config.allowIntrospection,
-    limits: config.queryLimits,
-    points64Twins: points64Twins(schema),
-  });
+  const formatError = withRequestId(
+    makeFormatError(logger, {
+      production: config.production,
+      hideSuggestions: !config.allowIntrospection,
+      limits: config.queryLimits,
+      points64Twins: points64Twins(schema),
+    }),
+  );
   const live = attachLiveSocket(httpServer, schema, services, config, logger, formatError);
 
   const apollo = new ApolloServer<Context>({
@@ -116,19 +129,18 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
     stopOnTerminationSignals: false,
     csrfPrevention: true,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // In parallel: in-flight HTTP requests finish, and the sockets (closed with 1012 already) go.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
       {
         async serverWillStart() {
           return {
             async drainServer() {
               await live.dispose();
-              await services.relay.stop();
-              await services.webhookDispatcher.stop();
-              await services.rateLimits.stop();
             },
           };
         },
       },
+      operationRecorder<Context>(),
       subscriptionsOverWebSocketOnly,
       writeRateLimitPlugin((ctx, writes) => services.rateLimits.consumeWrites(ctx.viewer, writes)),
       responseBudgetPlugin,
@@ -140,16 +152,41 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
   });
   await apollo.start();
 
+  let draining = false;
+  // While draining, no connection is kept for a next request: clients reconnect to another replica.
+  app.use((_req, res, next) => {
+    if (draining) res.setHeader('connection', 'close');
+    next();
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (draining) return void res.status(503).json({ status: 'draining' });
     const ok = await databaseAnswers(db);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unavailable' });
   });
+  app.get(
+    '/metrics',
+    // A token tried here counts against the failed-authentication limit like one tried on /graphql.
+    metricsHandler(async (authorization, req) => {
+      const ip = clientIp(req, config.trustProxyHops);
+      services.rateLimits.refuseBlockedIp(ip);
+      try {
+        return await services.authenticator.authenticate(authorization);
+      } catch (err) {
+        if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
+          const limited = await services.rateLimits.authenticationFailed(ip).catch(() => null);
+          if (limited) throw limited;
+        }
+        throw err;
+      }
+    }),
+  );
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY_BYTES, verify: requireUtf8 }),
+    enterRequestScope,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const ip = clientIp(req, config.trustProxyHops);
@@ -172,8 +209,10 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
       },
     }),
     // After both: what express.json refuses (malformed, too large, …) answers in the GraphQL shape.
-    bodyErrorsAsGraphQL(logger),
+    bodyErrorsAsGraphQL(logger, scopeOf),
   );
+  const unwatchPool = watchPool('main', db);
+  const metricsServer = config.metricsPort === null ? null : await startMetricsServer(config.metricsPort, config.host);
 
   await services.relay.start();
   services.webhookDispatcher.start();
@@ -186,14 +225,18 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
   const tierTimer =
     config.tierEvaluationIntervalSeconds > 0
       ? setInterval(() => {
-          evaluateTiers(db, services.tiers).catch(jobFailed('tier evaluation'));
+          timeJob(
+            'tier-evaluation',
+            () => evaluateTiers(db, services.tiers),
+            (r) => r.ran,
+          ).catch(jobFailed('tier evaluation'));
         }, config.tierEvaluationIntervalSeconds * 1000).unref()
       : null;
   // Likewise the points lifecycle (expiry, pending release, birthdays): each job under its own lock.
   const lifecycleTimer =
     config.pointsLifecycleIntervalSeconds > 0
       ? setInterval(() => {
-          runLifecycleJobs(db, services.coalition, new Date())
+          timeJob('points-lifecycle', () => runLifecycleJobs(db, services.coalition, new Date()))
             .then(({ birthdays }) => {
               if (birthdays.skippedPartnerIds.length > 0) {
                 logger.warn({ partnerIds: birthdays.skippedPartnerIds }, 'birthday bonuses skipped: issuer has no exchange rate in force');
@@ -202,14 +245,31 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
             .catch(jobFailed('points lifecycle jobs'));
         }, config.pointsLifecycleIntervalSeconds * 1000).unref()
       : null;
+  let stopped: Promise<void> | null = null;
+  async function drainAndStop(): Promise<void> {
+    draining = true;
+    drainingGauge.inc();
+    logger.info({ delaySeconds: config.shutdownDelaySeconds }, 'draining: /readyz answers 503');
+    if (tierTimer) clearInterval(tierTimer);
+    if (lifecycleTimer) clearInterval(lifecycleTimer);
+    if (config.shutdownDelaySeconds > 0) await new Promise((r) => setTimeout(r, config.shutdownDelaySeconds * 1000));
+    live.closeForRestart();
+    // The listener closes; in-flight requests finish (their earns are answered from their batches).
+    await apollo.stop();
+    await services.earnWriter.idle();
+    await services.relay.stop();
+    await services.webhookDispatcher.stop();
+    await services.rateLimits.stop();
+    await metricsServer?.close();
+    unwatchPool();
+    drainingGauge.dec();
+    logger.info('drained');
+  }
   return {
     url: `http://${urlHost(config.host)}:${boundPort}/graphql`,
     port: boundPort,
+    metricsPort: metricsServer?.port ?? null,
     services,
-    stop: async () => {
-      if (tierTimer) clearInterval(tierTimer);
-      if (lifecycleTimer) clearInterval(lifecycleTimer);
-      await apollo.stop();
-    },
+    stop: () => (stopped ??= drainAndStop()),
   };
 }

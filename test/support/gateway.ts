@@ -27,6 +27,8 @@ export interface GqlResult<T> {
 export interface TestGateway {
   url: string;
   wsUrl: string;
+  /** METRICS_PORT's port when the env asked for one (METRICS_PORT: '0' picks a free one). */
+  metricsPort: number | null;
   dbUrl: string;
   db: Pool;
   services: Services;
@@ -90,6 +92,7 @@ export async function startGatewayOn(
   return {
     url: gateway.url,
     wsUrl: gateway.url.replace(/^http/, 'ws'),
+    metricsPort: gateway.metricsPort,
     dbUrl,
     db,
     services: gateway.services,
