@@ -40,6 +40,35 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
+/** A database of its own for a test that runs gateway processes on it: migrated and empty; `drop` removes it. */
+export async function newTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const { url, name } = await cloneTemplate();
+  return {
+    url,
+    drop: async () => {
+      const admin = new Client({ connectionString: inject('serverUrl') });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** One GraphQL request over HTTP to any gateway (a child process's too). */
+export async function gqlAt<T, V>(
+  url: string,
+  doc: TypedDocumentNode<T, V>,
+  variables?: V,
+  token?: string | null,
+  headers: Record<string, string> = {},
+): Promise<GqlResult<T>> {
+  const h: Record<string, string> = { 'content-type': 'application/json', ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  const res = await fetch(url, { method: 'POST', headers: h, body: JSON.stringify({ query: print(doc), variables }) });
+  const body = (await res.json()) as { data?: T | null; errors?: GqlError[] };
+  return { status: res.status, data: body.data, errors: body.errors };
+}
+
 async function cloneTemplate(): Promise<{ url: string; name: string }> {
   const serverUrl = inject('serverUrl');
   const name = `loyalty_test_${randomBytes(5).toString('hex')}`;
