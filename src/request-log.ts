@@ -65,10 +65,10 @@ export function requestLog(logger: Logger): RequestHandler {
       if (QUIET_PATHS.has(path)) logger.debug(line, 'request');
       else logger.info(line, 'request');
       if (graphql) {
-        requestDuration.observe(
-          { operation: operationLabel(s.operationName, s.operationType !== undefined), type: s.operationType ?? 'unknown', transport: 'http', outcome },
-          seconds,
-        );
+        // Refused before it ran (no credential it could use, or over the failed-authentication limit).
+        const refused = s.operationType === undefined && (res.statusCode === 401 || res.statusCode === 429);
+        const operation = refused ? '(refused)' : operationLabel(s.operationName, s.operationType !== undefined);
+        requestDuration.observe({ operation, type: s.operationType ?? 'unknown', transport: 'http', outcome }, seconds);
       }
     });
     next();

@@ -36,7 +36,7 @@ beforeAll(async () => {
     PORT: '0',
     SEED_DEMO: 'true',
     LOG_LEVEL: 'debug',
-    SHUTDOWN_DELAY_SECONDS: '2',
+    SHUTDOWN_DELAY_SECONDS: '3',
     POINTS_LIFECYCLE_INTERVAL_SECONDS: '0',
     TIER_EVALUATION_INTERVAL_SECONDS: '0',
   });

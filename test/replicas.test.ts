@@ -31,6 +31,8 @@ import {
 const ENV = {
   LOG_LEVEL: 'warn',
   TRUST_PROXY_HOPS: '1',
+  // Fixed windows aligned to the clock: a day's, so the counts below cannot straddle two.
+  RATE_LIMIT_WINDOW_SECONDS: '86400',
   RATE_LIMIT_AUTH_FAILURES: '5',
   RATE_LIMIT_MEMBER_WRITES: '4',
   POINTS_LIFECYCLE_INTERVAL_SECONDS: '0',
