@@ -90,6 +90,12 @@ export interface Config {
   readonly coalitionPointValue: string;
   readonly webhooks: WebhookSettings;
   readonly imports: ImportSettings;
+  /** A port serving only GET /metrics, without a token (null: none; /metrics on PORT then needs loopback or a token). */
+  readonly metricsPort: number | null;
+  /** After SIGTERM, how long /readyz answers 503 while requests are still taken, before the listener closes. */
+  readonly shutdownDelaySeconds: number;
+  /** After the listener closes, how long in-flight requests get to finish before their connections are cut. */
+  readonly shutdownGraceSeconds: number;
 }
 
 /** Member and earn files (modules/bulk). */
@@ -244,5 +250,8 @@ export function loadConfig(env: Env = process.env): Config {
       batchRows: integer(env, 'IMPORT_BATCH_ROWS', 1000, 1, 10_000),
       sweepIntervalMs: integer(env, 'IMPORT_SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
     }),
+    metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : null,
+    shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 300),
+    shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 10, 1, 600),
   });
 }

@@ -13,8 +13,25 @@
 // Variables are coerced here, as Apollo does over HTTP, so a mistake in them is BAD_USER_INPUT.
 // A client that cannot keep up is disconnected with 4008 (it resumes with `after`): when one of its
 // subscriptions falls LIVE_QUEUE_LIMIT events behind, or LIVE_MAX_BUFFERED_BYTES sit unsent.
+// A draining instance closes every socket with 1012 (service restart): the client reconnects, to
+// another replica behind the load balancer, and resumes with `after`.
+// Request ids: the upgrade's `x-request-id` (if sane, else a new one) is the socket's, echoed in
+// the 101 response; every operation on the socket logs it (with the operation's id) on its one
+// line, and every error sent on the socket carries it in extensions.requestId.
 import type http from 'node:http';
-import { GraphQLError, GraphQLSchema, NoSchemaIntrospectionCustomRule, getOperationAST, getVariableValues, specifiedRules, validate } from 'graphql';
+import type { IncomingMessage } from 'node:http';
+import {
+  ExecutionArgs,
+  GraphQLError,
+  GraphQLSchema,
+  NoSchemaIntrospectionCustomRule,
+  execute,
+  getOperationAST,
+  getVariableValues,
+  specifiedRules,
+  subscribe,
+  validate,
+} from 'graphql';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLFormattedError } from 'graphql';
@@ -31,6 +48,9 @@ import { mutationFieldCount } from './graphql/write-limit';
 import { clientIp } from './modules/rate-limit/client-ip';
 import { API_KEY_CHANNEL } from './modules/live/outbox-event';
 import { SlowSubscriberError } from './modules/live/event-queue';
+import { RequestScope, inRequest, newRequestScope } from './logger';
+import { callerKind, requestIdOf } from './request-log';
+import { liveSubscriptions, operationLabel, requestDuration, watchLiveServer } from './metrics';
 
 /** Close code for a client that reads too slowly to keep up (it may reconnect and resume with `after`). */
 export const SLOW_CONSUMER_CLOSE_CODE = 4008;
@@ -45,7 +65,10 @@ export const TRY_AGAIN_CLOSE_CODE = 1013;
  * treats as fatal: its clients retry with backoff, and get in once one of those sockets closes.
  */
 export const TOO_MANY_SOCKETS_CLOSE_CODE = 4029;
+/** WebSocket's "Service Restart": this instance is draining; reconnect (to another) and resume with `after`. */
+export const SERVICE_RESTART_CLOSE_CODE = 1012;
 const KEEPALIVE_MS = 12_000;
+const SANE_OPERATION_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Closes the socket at `when` (at once if past); the timer goes with the socket. */
@@ -85,6 +108,25 @@ function unresolvedOperation(operationName: string | null | undefined): GraphQLE
 /** The ids of the subscriptions a socket holds (graphql-ws's own record says which are still running). */
 type HeldSubscriptions = Set<string>;
 
+/** An operation under way on a socket, for its log line and metrics. */
+interface RunningOperation {
+  started: bigint;
+  name: string | null;
+  type: string;
+  /** Counted in loyalty_live_subscriptions. */
+  counted: boolean;
+  errorCodes: Set<string>;
+}
+
+type SocketExtra = {
+  viewer: Viewer;
+  heldSubscriptions?: HeldSubscriptions;
+  requestId?: string;
+  operations?: Map<string, RunningOperation>;
+};
+/** What the helpers read of a socket's extra (graphql-ws hands it over with every field optional). */
+type SocketInfo = Partial<SocketExtra> & { request: IncomingMessage };
+
 export function attachLiveSocket(
   httpServer: http.Server,
   schema: GraphQLSchema,
@@ -94,7 +136,44 @@ export function attachLiveSocket(
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
 ) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 256 * 1024 });
-  const format = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
+  const unwatch = watchLiveServer(wss);
+  const requestIds = new WeakMap<IncomingMessage, string>();
+  wss.on('headers', (headers, request) => {
+    const id = requestIdOf(request);
+    requestIds.set(request, id);
+    headers.push(`x-request-id: ${id}`);
+  });
+  const requestIdOfSocket = (extra: SocketInfo) => (extra.requestId ??= requestIds.get(extra.request) ?? requestIdOf(extra.request));
+  /** Formatted as over HTTP, in the socket's request scope (so they carry its id), their codes noted on `op`. */
+  const format = (errors: readonly GraphQLError[], requestId: string, op?: RunningOperation) => {
+    const s: RequestScope = newRequestScope(requestId);
+    const formatted = inRequest(s, () => errors.map((e) => formatError(e.toJSON(), e)));
+    for (const code of s.errorCodes) op?.errorCodes.add(code);
+    return formatted;
+  };
+  /** The one line of an operation that ended (or never started), and its duration in the metrics. */
+  const operationEnded = (extra: SocketInfo, id: string, op: RunningOperation | undefined, codes?: Set<string>) => {
+    const errorCodes = codes ?? op?.errorCodes ?? new Set<string>();
+    const seconds = op ? Number(process.hrtime.bigint() - op.started) / 1e9 : 0;
+    const outcome = errorCodes.size === 0 ? 'ok' : 'error';
+    logger.info(
+      {
+        requestId: requestIdOfSocket(extra),
+        transport: 'ws',
+        ...(SANE_OPERATION_ID.test(id) ? { operationId: id } : {}),
+        operationName: op?.name ?? null,
+        operationType: op?.type ?? null,
+        caller: extra.viewer ? callerKind(extra.viewer) : 'anonymous',
+        durationMs: Math.round(seconds * 1e4) / 10,
+        outcome,
+        ...(errorCodes.size > 0 ? { errorCodes: [...errorCodes] } : {}),
+      },
+      'operation',
+    );
+    if (op && op.type !== 'subscription') {
+      requestDuration.observe({ operation: operationLabel(op.name, true), type: op.type, transport: 'ws', outcome }, seconds);
+    }
+  };
   const rules = [...specifiedRules, ...extraValidationRules(config.queryLimits), ...(config.allowIntrospection ? [] : [NoSchemaIntrospectionCustomRule])];
   /** Open sockets per partner API key, so a revocation can close them. */
   const socketsByKey = new Map<string, Set<WebSocket>>();
@@ -152,6 +231,11 @@ export function attachLiveSocket(
     });
   }
 
+  /** The socket request id of each operation's context (the execute and subscribe wrappers read it). */
+  const contextRequestIds = new WeakMap<object, string>();
+  const requestIdOf2 = (args: ExecutionArgs): string =>
+    (typeof args.contextValue === 'object' && args.contextValue !== null ? contextRequestIds.get(args.contextValue) : undefined) ?? 'unknown';
+
   let disposed = false;
   let revocations = services.relay.bus.subscribe(API_KEY_CHANNEL);
   async function followRevocations(): Promise<void> {
@@ -169,14 +253,22 @@ export function attachLiveSocket(
   }
   void followRevocations();
 
-  const disposable = useServer<Record<string, unknown>, { viewer: Viewer; heldSubscriptions?: HeldSubscriptions }>(
+  const disposable = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
+      // Queries and mutations run in the socket's request scope: their log lines carry its id.
+      execute: (args: ExecutionArgs) => inRequest(newRequestScope(requestIdOf2(args)), () => execute(args)),
+      subscribe: (args: ExecutionArgs) => inRequest(newRequestScope(requestIdOf2(args)), () => subscribe(args)),
       // Internal errors close the socket without their message.
       isProd: config.production,
       onConnect: async (ctx) => {
         const { socket, request } = ctx.extra;
+        requestIdOfSocket(ctx.extra);
         if (refusedSockets.has(socket)) return false; // already closing with 4029
+        if (restarting) {
+          socket.close(SERVICE_RESTART_CLOSE_CODE, 'Service restart: reconnect and resume with after');
+          return false;
+        }
         const authorization = ctx.connectionParams?.authorization;
         const presented = typeof authorization === 'string' && authorization.trim() !== '' ? authorization : undefined;
         const ip = clientIp(request, config.trustProxyHops);
@@ -243,32 +335,76 @@ export function attachLiveSocket(
           }
         }
         const contextValue: Context = contextFor(services, viewer, config.queryLimits, undefined, clientIp(ctx.extra.request, config.trustProxyHops));
+        const counted = operation.operation === 'subscription';
+        if (counted) liveSubscriptions.inc();
+        (ctx.extra.operations ??= new Map()).set(id, {
+          started: process.hrtime.bigint(),
+          name: operation.name?.value ?? payload.operationName ?? null,
+          type: operation.operation,
+          counted,
+          errorCodes: new Set(),
+        });
+        contextRequestIds.set(contextValue, requestIdOfSocket(ctx.extra));
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+      },
+      onComplete: (ctx, id) => {
+        const op = ctx.extra.operations?.get(id);
+        if (!op) return;
+        ctx.extra.operations!.delete(id);
+        if (op.counted) liveSubscriptions.dec();
+        operationEnded(ctx.extra, id, op);
+      },
+      onClose: (ctx) => {
+        // Whatever graphql-ws did not complete (it completes each on close; this is the backstop).
+        for (const [id, op] of ctx.extra.operations ?? []) {
+          if (op.counted) liveSubscriptions.dec();
+          operationEnded(ctx.extra, id, op);
+        }
+        ctx.extra.operations?.clear();
       },
       onNext: (ctx, _id, _payload, args, result) => {
         const socket = ctx.extra.socket;
         if (socket.bufferedAmount > config.liveMaxBufferedBytes) disconnectSlowConsumer(socket, logger, { buffered: socket.bufferedAmount });
         // Past the response budget the result (this event's, for a subscription) is its one error.
         const exceeded = (args.contextValue as Context | undefined)?.budget?.exceeded;
-        if (exceeded) return { errors: format([exceeded]) };
-        return result.errors ? { ...result, errors: format(result.errors) } : undefined;
+        const requestId = requestIdOfSocket(ctx.extra);
+        const op = ctx.extra.operations?.get(_id);
+        if (exceeded) return { errors: format([exceeded], requestId, op) };
+        return result.errors ? { ...result, errors: format(result.errors, requestId, op) } : undefined;
       },
-      onError: (ctx, _id, _payload, errors) => {
+      onError: (ctx, id, _payload, errors) => {
         // A subscription that fell LIVE_QUEUE_LIMIT events behind: its client is too slow, so the whole
         // connection goes (closed before this error is sent, so every subscription on it sees 4008).
         if (errors.some((e) => e.originalError instanceof SlowSubscriberError)) {
           disconnectSlowConsumer(ctx.extra.socket, logger, { queue: config.liveQueueLimit });
         }
-        return format(errors);
+        const op = ctx.extra.operations?.get(id);
+        const codes = new Set<string>();
+        const formatted = format(errors, requestIdOfSocket(ctx.extra), op);
+        for (const e of formatted) codes.add(typeof e.extensions?.code === 'string' ? e.extensions.code : 'UNKNOWN');
+        // Refused before it started (onSubscribe's errors): no onComplete follows, so its line is now.
+        if (!op) operationEnded(ctx.extra, id, undefined, codes);
+        return formatted;
       },
     },
     wss,
     KEEPALIVE_MS,
   );
+  let restarting = false;
   return {
     wss,
+    /** Draining: every socket closes with 1012, and new ones are closed so as soon as they arrive. */
+    closeForRestart() {
+      restarting = true;
+      for (const socket of wss.clients) {
+        socket.close(SERVICE_RESTART_CLOSE_CODE, 'Service restart: reconnect and resume with after');
+        // A client that never answers the close does not hold the drain up.
+        setTimeout(() => socket.terminate(), 2_000).unref();
+      }
+    },
     async dispose() {
       disposed = true;
+      unwatch();
       await revocations.return();
       await disposable.dispose();
     },

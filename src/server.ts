@@ -1,5 +1,10 @@
-// HTTP edge: Express 5 + Apollo Server 5 on one http.Server (graphql-ws will share the port),
-// plus /healthz (process up) and /readyz (database answers).
+// HTTP edge: Express 5 + Apollo Server 5 on one http.Server (graphql-ws shares the port), plus
+// /healthz (process up), /readyz (database answers, and not draining) and /metrics (Prometheus).
+// Every request has an id and one log line (request-log.ts). stop() drains for a rolling restart:
+// /readyz turns 503 at once, SHUTDOWN_DELAY_SECONDS later the listener closes, WebSockets are
+// closed with 1012 (service restart: clients reconnect elsewhere and resume with `after`),
+// in-flight requests and earn batches finish (up to SHUTDOWN_GRACE_SECONDS), then the background
+// work stops.
 import type { Pool } from './db/sql';
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
@@ -31,10 +36,15 @@ import { clientIp } from './modules/rate-limit/client-ip';
 import { BoundHttp, bindHttp, closeHttp, urlHost } from './listen';
 import { MAX_BODY_BYTES, bodyErrorsAsGraphQL } from './graphql/body-errors';
 import { bulkRoutes } from './modules/bulk/bulk.routes';
+import { enterRequestScope, operationRecorder, requestLog, scopeOf, withRequestId } from './request-log';
+import { metricsHandler, startMetricsServer } from './metrics-endpoint';
+import { draining as drainingGauge, timeJob, watchPool } from './metrics';
 
 export interface Gateway {
   url: string;
   port: number;
+  /** The metrics-only port (METRICS_PORT), null when there is none. */
+  metricsPort: number | null;
   services: Services;
   stop(): Promise<void>;
 }
@@ -76,6 +86,7 @@ async function databaseAnswers(db: Pool): Promise<boolean> {
 export async function startGateway(config: Config, db: Pool, logger: Logger, port = config.port, bound?: BoundHttp): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLog(logger));
   // The port is bound before anything else starts, so a port in use fails at once with nothing to
   // undo. Until the routes are in place (a second or so), requests are answered 503.
   const { server: httpServer, port: boundPort } = bound ?? (await bindHttp(port, config.host));
@@ -96,12 +107,14 @@ export async function startGateway(config: Config, db: Pool, logger: Logger, por
 async function mountGateway(config: Config, db: Pool, logger: Logger, app: express.Express, httpServer: http.Server, boundPort: number): Promise<Gateway> {
   const services = await createServices(db, config, logger);
   const schema = await gatewaySchema();
-  const formatError = makeFormatError(logger, {
-    production: config.production,
-    hideSuggestions: !config.allowIntrospection,
-    limits: config.queryLimits,
-    points64Twins: points64Twins(schema),
-  });
+  const formatError = withRequestId(
+    makeFormatError(logger, {
+      production: config.production,
+      hideSuggestions: !config.allowIntrospection,
+      limits: config.queryLimits,
+      points64Twins: points64Twins(schema),
+    }),
+  );
   const live = attachLiveSocket(httpServer, schema, services, config, logger, formatError);
 
   const apollo = new ApolloServer<Context>({
@@ -117,20 +130,18 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
     stopOnTerminationSignals: false,
     csrfPrevention: true,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // In parallel: in-flight HTTP requests finish, and the sockets (closed with 1012 already) go.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
       {
         async serverWillStart() {
           return {
             async drainServer() {
               await live.dispose();
-              await services.relay.stop();
-              await services.webhookDispatcher.stop();
-              await services.imports.stop();
-              await services.rateLimits.stop();
             },
           };
         },
       },
+      operationRecorder<Context>(),
       subscriptionsOverWebSocketOnly,
       writeRateLimitPlugin((ctx, writes) => services.rateLimits.consumeWrites(ctx.viewer, writes)),
       responseBudgetPlugin,
@@ -142,10 +153,17 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
   });
   await apollo.start();
 
+  let draining = false;
+  // While draining, no connection is kept for a next request: clients reconnect to another replica.
+  app.use((_req, res, next) => {
+    if (draining) res.setHeader('connection', 'close');
+    next();
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (draining) return void res.status(503).json({ status: 'draining' });
     const ok = await databaseAnswers(db);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unavailable' });
   });
@@ -161,9 +179,27 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
         }),
     }),
   );
+  app.get(
+    '/metrics',
+    // A token tried here counts against the failed-authentication limit like one tried on /graphql.
+    metricsHandler(async (authorization, req) => {
+      const ip = clientIp(req, config.trustProxyHops);
+      services.rateLimits.refuseBlockedIp(ip);
+      try {
+        return await services.authenticator.authenticate(authorization);
+      } catch (err) {
+        if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
+          const limited = await services.rateLimits.authenticationFailed(ip).catch(() => null);
+          if (limited) throw limited;
+        }
+        throw err;
+      }
+    }),
+  );
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY_BYTES, verify: requireUtf8 }),
+    enterRequestScope,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const ip = clientIp(req, config.trustProxyHops);
@@ -186,8 +222,10 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
       },
     }),
     // After both: what express.json refuses (malformed, too large, …) answers in the GraphQL shape.
-    bodyErrorsAsGraphQL(logger),
+    bodyErrorsAsGraphQL(logger, scopeOf),
   );
+  const unwatchPool = watchPool('main', db);
+  const metricsServer = config.metricsPort === null ? null : await startMetricsServer(config.metricsPort, config.host);
 
   await services.relay.start();
   services.webhookDispatcher.start();
@@ -201,16 +239,20 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
   const tierTimer =
     config.tierEvaluationIntervalSeconds > 0
       ? setInterval(() => {
-          evaluateTiers(db, services.tiers).catch(jobFailed('tier evaluation'));
+          timeJob(
+            'tier-evaluation',
+            () => evaluateTiers(db, services.tiers),
+            (r) => r.ran,
+          ).catch(jobFailed('tier evaluation'));
           // programMetrics rolls up what is new before it answers; this keeps that backlog small.
-          services.insight.rollUp().catch(jobFailed('insight rollup'));
+          timeJob('insight-rollup', () => services.insight.rollUp()).catch(jobFailed('insight rollup'));
         }, config.tierEvaluationIntervalSeconds * 1000).unref()
       : null;
   // Likewise the points lifecycle (expiry, pending release, birthdays): each job under its own lock.
   const lifecycleTimer =
     config.pointsLifecycleIntervalSeconds > 0
       ? setInterval(() => {
-          runLifecycleJobs(db, services.coalition, new Date())
+          timeJob('points-lifecycle', () => runLifecycleJobs(db, services.coalition, new Date()))
             .then(({ birthdays }) => {
               if (birthdays.skippedPartnerIds.length > 0) {
                 logger.warn({ partnerIds: birthdays.skippedPartnerIds }, 'birthday bonuses skipped: issuer has no exchange rate in force');
@@ -219,14 +261,34 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
             .catch(jobFailed('points lifecycle jobs'));
         }, config.pointsLifecycleIntervalSeconds * 1000).unref()
       : null;
+  let stopped: Promise<void> | null = null;
+  async function drainAndStop(): Promise<void> {
+    draining = true;
+    drainingGauge.inc();
+    logger.info({ delaySeconds: config.shutdownDelaySeconds }, 'draining: /readyz answers 503');
+    if (tierTimer) clearInterval(tierTimer);
+    if (lifecycleTimer) clearInterval(lifecycleTimer);
+    if (config.shutdownDelaySeconds > 0) await new Promise((r) => setTimeout(r, config.shutdownDelaySeconds * 1000));
+    live.closeForRestart();
+    // Imports take no next batch; the one being applied finishes (a job left open resumes on another replica).
+    const importsStopped = services.imports.stop();
+    // The listener closes; in-flight requests finish (their earns are answered from their batches).
+    await apollo.stop();
+    await importsStopped;
+    await services.earnWriter.idle();
+    await services.relay.stop();
+    await services.webhookDispatcher.stop();
+    await services.rateLimits.stop();
+    await metricsServer?.close();
+    unwatchPool();
+    drainingGauge.dec();
+    logger.info('drained');
+  }
   return {
     url: `http://${urlHost(config.host)}:${boundPort}/graphql`,
     port: boundPort,
+    metricsPort: metricsServer?.port ?? null,
     services,
-    stop: async () => {
-      if (tierTimer) clearInterval(tierTimer);
-      if (lifecycleTimer) clearInterval(lifecycleTimer);
-      await apollo.stop();
-    },
+    stop: () => (stopped ??= drainAndStop()),
   };
 }

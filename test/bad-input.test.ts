@@ -348,7 +348,9 @@ describe('in production', () => {
       await prod.sql(`ALTER TABLE tier_out_of_service RENAME TO tier`);
     }
     expect(r.status).toBeLessThan(500);
-    expect(r.body.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    expect(r.body.errors).toEqual([
+      expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) } }),
+    ]);
     expect(r.text).not.toMatch(/relation|tier_out_of_service|does not exist|select|stack/i);
     expect((await prod.ok(TiersDocument, {}, null)).tiers).toHaveLength(3);
   });

@@ -54,6 +54,9 @@ describe('members import', () => {
     expect(await gw.sql(`SELECT via FROM member_partner_link WHERE member_id = $1 AND partner_id = $2`, [existing.id, airline.id])).toEqual([
       { via: 'IMPORT' },
     ]);
+    // Counted for Prometheus as the batch committed (GET /metrics from loopback needs no token).
+    const metrics = await (await fetch(gw.url.replace(/\/graphql$/, '/metrics'))).text();
+    expect(Number(/^loyalty_import_rows_total\{kind="MEMBERS",outcome="imported"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
   });
 
   it('puts the opening points on the migrating partner’s settlement line, at its burn rate', async () => {

@@ -92,11 +92,18 @@ describe('errors', () => {
     try {
       const r = await post(prod, { query: '{ tiers { id name } }' });
       expect(r.body.errors).toEqual([
-        { message: 'Internal server error', locations: [{ line: 1, column: 3 }], path: ['tiers'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+        {
+          message: 'Internal server error',
+          locations: [{ line: 1, column: 3 }],
+          path: ['tiers'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) },
+        },
       ]);
       expect(r.text).not.toMatch(/relation|SELECT|tier_hidden|stack|at \w+ \(/i);
       const ws = await overWs(prod, '{ tiers { id name } }');
-      expect(ws.errors.map((e) => [e.message, e.extensions])).toEqual([['Internal server error', { code: 'INTERNAL_SERVER_ERROR' }]]);
+      expect(ws.errors.map((e) => [e.message, e.extensions])).toEqual([
+        ['Internal server error', { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) }],
+      ]);
       expect(JSON.stringify(ws.errors)).not.toMatch(/relation|SELECT|tier_hidden|stacktrace/i);
     } finally {
       await prod.sql('ALTER TABLE tier_hidden_for_test RENAME TO tier');
@@ -105,7 +112,7 @@ describe('errors', () => {
 
   it('validation errors carry no stack trace in production (development does)', async () => {
     const query = '{ nope }';
-    expect((await post(prod, { query })).body.errors[0].extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect((await post(prod, { query })).body.errors[0].extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', requestId: expect.any(String) });
     expect((await post(dev, { query })).body.errors[0].extensions.stacktrace).toBeDefined();
   });
 });

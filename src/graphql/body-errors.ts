@@ -3,6 +3,7 @@
 // `{"errors":[{"message","extensions":{"code":"BAD_REQUEST"}}]}` with the 4xx status, instead of
 // Express's HTML error page (which a GraphQL client cannot parse and which, outside production,
 // carried a stack trace).
+import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../logger';
 
@@ -48,15 +49,25 @@ function refusal(err: BodyError): Refusal | null {
   }
 }
 
-export function bodyErrorsAsGraphQL(logger: Logger): ErrorRequestHandler {
-  return (err: BodyError, _req, res, next) => {
+/** What the request log knows of a request: its id, and the codes its response carries. */
+export interface RequestRecord {
+  requestId: string;
+  errorCodes: Set<string>;
+}
+
+export function bodyErrorsAsGraphQL(logger: Logger, recordOf: (req: IncomingMessage) => RequestRecord | undefined = () => undefined): ErrorRequestHandler {
+  return (err: BodyError, req, res, next) => {
     if (res.headersSent) return next(err);
     const r = refusal(err);
+    const record = recordOf(req);
+    const code = r ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    record?.errorCodes.add(code);
+    const requestId = record ? { requestId: record.requestId } : {};
     if (!r) {
-      logger.error({ err }, 'unexpected error before the GraphQL request ran');
-      res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      logger.error({ err, ...requestId }, 'unexpected error before the GraphQL request ran');
+      res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code, ...requestId } }] });
       return;
     }
-    res.status(r.status).json({ errors: [{ message: r.message, extensions: { code: 'BAD_REQUEST', ...r.extensions } }] });
+    res.status(r.status).json({ errors: [{ message: r.message, extensions: { code, ...r.extensions, ...requestId } }] });
   };
 }

@@ -5,6 +5,10 @@ export interface ChildGateway {
   url: string;
   wsUrl: string;
   adminToken: string;
+  /** Its exit code, or the signal's name when a signal ended it. */
+  exited: Promise<number | string>;
+  /** Everything it printed. */
+  output(): string;
   stop(): Promise<void>;
   /** Ends it with this signal (SIGKILL: no drain, no cleanup) and waits for it to be gone. */
   kill(signal: NodeJS.Signals): Promise<void>;
@@ -15,6 +19,7 @@ export async function startChildGateway(databaseUrl: string, adminToken: string,
     env: { ...process.env, DATABASE_URL: databaseUrl, ADMIN_TOKEN: adminToken, PORT: '0', SEED_DEMO: 'false', LOG_LEVEL: 'warn', ...env },
   });
   let output = '';
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`child gateway did not start:\n${output}`)), 30_000);
     const onData = (d: Buffer) => {
@@ -33,6 +38,8 @@ export async function startChildGateway(databaseUrl: string, adminToken: string,
     url,
     wsUrl: url.replace(/^http/, 'ws'),
     adminToken,
+    exited,
+    output: () => output,
     stop: () => end('SIGTERM'),
     kill: (signal) => end(signal),
   };

@@ -27,6 +27,8 @@ export interface GqlResult<T> {
 export interface TestGateway {
   url: string;
   wsUrl: string;
+  /** METRICS_PORT's port when the env asked for one (METRICS_PORT: '0' picks a free one). */
+  metricsPort: number | null;
   dbUrl: string;
   db: Pool;
   services: Services;
@@ -36,6 +38,35 @@ export interface TestGateway {
   ok<T, V>(doc: TypedDocumentNode<T, V>, variables?: V, token?: string | null): Promise<T>;
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
+}
+
+/** A database of its own for a test that runs gateway processes on it: migrated and empty; `drop` removes it. */
+export async function newTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const { url, name } = await cloneTemplate();
+  return {
+    url,
+    drop: async () => {
+      const admin = new Client({ connectionString: inject('serverUrl') });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** One GraphQL request over HTTP to any gateway (a child process's too). */
+export async function gqlAt<T, V>(
+  url: string,
+  doc: TypedDocumentNode<T, V>,
+  variables?: V,
+  token?: string | null,
+  headers: Record<string, string> = {},
+): Promise<GqlResult<T>> {
+  const h: Record<string, string> = { 'content-type': 'application/json', ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  const res = await fetch(url, { method: 'POST', headers: h, body: JSON.stringify({ query: print(doc), variables }) });
+  const body = (await res.json()) as { data?: T | null; errors?: GqlError[] };
+  return { status: res.status, data: body.data, errors: body.errors };
 }
 
 async function cloneTemplate(): Promise<{ url: string; name: string }> {
@@ -90,6 +121,7 @@ export async function startGatewayOn(
   return {
     url: gateway.url,
     wsUrl: gateway.url.replace(/^http/, 'ws'),
+    metricsPort: gateway.metricsPort,
     dbUrl,
     db,
     services: gateway.services,

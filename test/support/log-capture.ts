@@ -1,7 +1,6 @@
 // A gateway logger whose lines a test can read: what was logged at error level or above, so a
 // test can check that a user's mistake is not reported as the server's.
-import pino from 'pino';
-import type { Logger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 
 export interface LogLine {
   level: number;
@@ -18,6 +17,6 @@ export interface CapturedLog {
 
 export function captureLog(level = 'warn'): CapturedLog {
   const lines: LogLine[] = [];
-  const logger = pino({ level, base: undefined }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  const logger = createLogger(level, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
   return { logger, lines, errors: () => lines.filter((l) => l.level >= 50) };
 }

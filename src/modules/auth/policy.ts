@@ -22,6 +22,8 @@ export enum Capability {
   READ_METRICS = 'READ_METRICS',
   READ_AUDIT_LOG = 'READ_AUDIT_LOG',
   READ_STAFF = 'READ_STAFF',
+  /** GET /metrics on the API port (Prometheus), from outside this machine. */
+  READ_SERVER_METRICS = 'READ_SERVER_METRICS',
   /** Staff accounts: create, set roles, deactivate. */
   MANAGE_STAFF = 'MANAGE_STAFF',
   /** Partners: onboarding, status, API keys. */
@@ -52,6 +54,7 @@ const CAPABILITIES: Record<Capability, { read: boolean; roles: readonly StaffRol
   [Capability.READ_METRICS]: { read: true, roles: [PROGRAM_MANAGER, FINANCE] },
   [Capability.READ_AUDIT_LOG]: { read: true, roles: [] },
   [Capability.READ_STAFF]: { read: true, roles: [] },
+  [Capability.READ_SERVER_METRICS]: { read: true, roles: [] },
   [Capability.MANAGE_STAFF]: { read: false, roles: [] },
   [Capability.MANAGE_PARTNERS]: { read: false, roles: [PROGRAM_MANAGER] },
   [Capability.MANAGE_RATES]: { read: false, roles: [PROGRAM_MANAGER] },

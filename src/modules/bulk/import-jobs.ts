@@ -13,6 +13,7 @@ import type { ImportSettings } from '../../config';
 import type { Logger } from '../../logger';
 import { FileFormat, FileInvalid, RawRow, readRows } from './import-file';
 import { RowError } from './import-rows';
+import { importRows } from '../../metrics';
 
 export type ImportKind = 'MEMBERS' | 'EARNS';
 export type ImportStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
@@ -178,7 +179,13 @@ export class ImportService {
         await query(this.db, `UPDATE import_job SET status = 'SUCCEEDED', finished_at = now() WHERE id = $1 AND status = 'RUNNING'`, [jobId]);
         return;
       }
-      await this.appliers[job.kind].applyBatch(job, rows, (m, rowNos, errors) => bookkeep(m, jobId, rowNos, errors));
+      // Counted once the batch has committed (its last bookkeeping is the one that landed).
+      let counts = { done: 0, failed: 0 };
+      await this.appliers[job.kind].applyBatch(job, rows, async (m, rowNos, errors) => {
+        counts = await bookkeep(m, jobId, rowNos, errors);
+      });
+      importRows.inc({ kind: job.kind, outcome: 'imported' }, counts.done);
+      importRows.inc({ kind: job.kind, outcome: 'refused' }, counts.failed);
     }
   }
 
@@ -239,7 +246,7 @@ export class ImportService {
  * stage, the job's counters moved. Only rows this transaction took off count (another instance
  * resuming the same job at once may have applied some: their writes replayed, not repeated).
  */
-async function bookkeep(m: Tx, jobId: string, rowNos: number[], errors: RowError[]): Promise<void> {
+async function bookkeep(m: Tx, jobId: string, rowNos: number[], errors: RowError[]): Promise<{ done: number; failed: number }> {
   const taken = await query<{ rowNo: number }>(m, `DELETE FROM import_row WHERE job_id = $1 AND row_no = ANY($2::int[]) RETURNING row_no AS "rowNo"`, [
     jobId,
     rowNos,
@@ -259,4 +266,5 @@ async function bookkeep(m: Tx, jobId: string, rowNos: number[], errors: RowError
     mine.size - failed.length,
     failed.length,
   ]);
+  return { done: mine.size - failed.length, failed: failed.length };
 }

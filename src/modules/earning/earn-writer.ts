@@ -21,6 +21,8 @@
 import type { Pool } from '../../db/sql';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logger';
+import { outsideRequests } from '../../logger';
+import { earnBatchSize } from '../../metrics';
 import { DomainError, ErrorCode, badInput, notFound } from '../../errors/domain-error';
 import { Tx, query, queryOne } from '../../db/sql';
 import { isConnectionError } from '../../db/connection-errors';
@@ -174,17 +176,25 @@ export class EarnBatchWriter implements EarnWriter {
   private schedule(): void {
     if (this.scheduled || this.active >= this.options.writers || this.queue.length === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      while (this.active < this.options.writers && this.queue.length > 0) {
-        const batch = this.take();
-        this.active++;
-        void this.run(batch).finally(() => {
-          this.active--;
-          this.schedule();
-        });
-      }
-    });
+    // A batch serves many requests: its log lines name none of them (not just the first to arrive).
+    setImmediate(() =>
+      outsideRequests(() => {
+        this.scheduled = false;
+        while (this.active < this.options.writers && this.queue.length > 0) {
+          const batch = this.take();
+          this.active++;
+          void this.run(batch).finally(() => {
+            this.active--;
+            this.schedule();
+          });
+        }
+      }),
+    );
+  }
+
+  /** Resolves once no earn waits or is being written: a draining instance answers every earn it took. */
+  async idle(): Promise<void> {
+    while (this.queue.length > 0 || this.active > 0 || this.scheduled) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** The oldest waiting earns, at most one per member and per idempotency key; the rest wait their turn. */
@@ -213,6 +223,7 @@ export class EarnBatchWriter implements EarnWriter {
     this.stats.batches++;
     this.stats.earns += batch.length;
     this.stats.largest = Math.max(this.stats.largest, batch.length);
+    earnBatchSize.observe(batch.length);
     let answers: Map<Waiting, PointsTransaction | DomainError>;
     try {
       answers = await withTransaction(this.db, (m) => this.write(m, batch));

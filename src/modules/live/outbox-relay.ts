@@ -12,6 +12,7 @@ import type { Pool } from '../../db/sql';
 import { randomUUID } from 'node:crypto';
 import { GuardedClient } from '../../db/guarded-client';
 import type { Logger } from '../../logger';
+import { outboxRelayLag } from '../../metrics';
 import { query, queryOne } from '../../db/sql';
 import { LocalBus } from './local-bus';
 import { OUTBOX_COLUMNS, OutboxEvent } from './outbox-event';
@@ -164,7 +165,9 @@ export class OutboxRelay {
       this.holes.size > 0
         ? await query<OutboxEvent>(this.db, `SELECT ${OUTBOX_COLUMNS} FROM outbox_event WHERE id = ANY($1::bigint[]) ORDER BY id`, [[...this.holes.keys()]])
         : [];
+    const publishedAt = Date.now();
     for (const event of [...filled, ...fresh].sort((a, b) => a.id - b.id)) {
+      outboxRelayLag.observe(Math.max(0, publishedAt - new Date(event.createdAt).getTime()) / 1000);
       if (this.holes.delete(event.id)) {
         this.bus.publish(event);
         continue;

@@ -11,6 +11,7 @@
 import type { Pool } from '../../db/sql';
 import type { WebhookSettings } from '../../config';
 import type { Logger } from '../../logger';
+import { webhookAttempts, webhookDeliveriesFailed, webhookDeliveryLag } from '../../metrics';
 import type { WebhookEventType } from '../../db/webhook-events';
 import { query, queryOne } from '../../db/sql';
 import { webhookBody } from './webhook-body';
@@ -172,6 +173,8 @@ export class WebhookDispatcher {
   private async record(d: Claimed, answer: Answer): Promise<void> {
     const status = 'status' in answer ? answer.status : null;
     if (status !== null && status >= 200 && status < 300) {
+      webhookAttempts.inc({ outcome: 'delivered' });
+      webhookDeliveryLag.observe(Math.max(0, Date.now() - new Date(d.createdAt).getTime()) / 1000);
       await query(
         this.db,
         `WITH done AS (
@@ -184,6 +187,8 @@ export class WebhookDispatcher {
     }
     const error = 'error' in answer ? answer.error : `HTTP ${status}`;
     const delay = retryDelaySeconds(this.settings.retrySchedule, d.roundAttempts);
+    webhookAttempts.inc({ outcome: 'failed' });
+    if (delay === null) webhookDeliveriesFailed.inc();
     // Exhausted: the delivery fails; its endpoint is deactivated if nothing it was sent has
     // succeeded since this delivery's first attempt (it has been failing all that time).
     const row = await queryOne<{ deactivated: boolean }>(
