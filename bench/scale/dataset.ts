@@ -6,9 +6,10 @@
 // once per entry), so the ledger's invariants are checked afterwards instead (checkInvariants).
 //
 // Member j's k-th transaction is transaction i = j + k·N (so every member's history spreads
-// evenly over the 15 months, in seq order as the app writes it). By k: 7 mod 20 → a redemption of
-// 50 points, 13 mod 20 → a payment of 30 points, 17 mod 20 (one member in five) → the refund of
-// earn k − 1; every other k an earn of 10–60 points (×12 for one member in ten, ×40 for one in
+// evenly over the 15 months, in seq order as the app writes it). The first 8 are earns; then by
+// k + j (so that every month has each kind): 7 mod 20 → a redemption of 50 points, 13 mod 20 → a
+// payment of 30 points, 17 mod 20 (one member in five) → the refund of earn k − 1; every other k an
+// earn of 10–60 points (×12 for one member in ten, ×40 for one in
 // fifty, who therefore hold Silver and Gold). Balances never go negative. On top: one member with
 // 100,000 earns in the last 300 days (the heavy member).
 import type { Client } from 'pg';
@@ -28,7 +29,7 @@ export const SIZES: Record<ScaleSize['name'], ScaleSize> = {
 };
 
 /** Bumped whenever the generator changes: a database built by another version is rebuilt. */
-export const DATASET_VERSION = 3;
+export const DATASET_VERSION = 5;
 export const HEAVY_TRANSACTIONS = 100_000;
 
 export interface ReferenceIds {
@@ -90,8 +91,8 @@ export async function buildDataset(c: Client, size: ScaleSize, log: (line: strin
          SELECT i, i % ${N} AS j, i / ${N} AS k FROM generate_series(0::bigint, ${T - 1}::bigint) i),
        typed AS (
          SELECT i, j, k,
-                CASE WHEN k % 20 = 7 THEN 'REDEEM' WHEN k % 20 = 13 THEN 'PAYMENT'
-                     WHEN k % 20 = 17 AND j % 5 = 0 THEN 'REVERSAL' ELSE 'EARN' END AS type
+                CASE WHEN k < 8 THEN 'EARN' WHEN (k + j) % 20 = 7 THEN 'REDEEM' WHEN (k + j) % 20 = 13 THEN 'PAYMENT'
+                     WHEN (k + j) % 20 = 17 AND j % 5 = 0 THEN 'REVERSAL' ELSE 'EARN' END AS type
            FROM base)
        SELECT t.i, t.j, t.k, t.type, md5('tx' || t.i)::uuid AS id, m.account_id, m.id AS member_id,
               now() - interval '15 months' + (interval '15 months' - interval '1 day') * (t.i::float8 / ${T}) AS created_at,
@@ -124,9 +125,9 @@ export async function buildDataset(c: Client, size: ScaleSize, log: (line: strin
             p.id, now() - interval '16 months' FROM scale_member m JOIN (VALUES ${P}) AS p(ix, id, cur, er, br, rate, acct) ON p.ix = m.partner_ix;
      INSERT INTO member_partner_link (member_id, partner_id, via, linked_at)
      SELECT id, enrolled_by_partner, 'ENROLMENT', enrolled_at FROM member WHERE email LIKE 'scale-%';
-     INSERT INTO account (id, kind, member_id, balance, lifetime_earned, pending)
-     SELECT m.account_id, 'MEMBER', m.id, coalesce(s.balance, 0), coalesce(s.lifetime, 0), 0
-       FROM scale_member m LEFT JOIN (SELECT j, sum(points) AS balance, sum(points) FILTER (WHERE type IN ('EARN', 'REVERSAL')) AS lifetime
+     INSERT INTO account (id, kind, member_id, balance, lifetime_earned, pending, transaction_count)
+     SELECT m.account_id, 'MEMBER', m.id, coalesce(s.balance, 0), coalesce(s.lifetime, 0), 0, coalesce(s.n, 0)
+       FROM scale_member m LEFT JOIN (SELECT j, sum(points) AS balance, sum(points) FILTER (WHERE type IN ('EARN', 'REVERSAL')) AS lifetime, count(*) AS n
                                         FROM scale_tx GROUP BY j) s ON s.j = m.j`,
   );
   await step(
@@ -144,8 +145,8 @@ export async function buildDataset(c: Client, size: ScaleSize, log: (line: strin
   );
   await step(
     'ledger entries',
-    `INSERT INTO ledger_entry (transaction_id, account_id, amount)
-     SELECT t.id, x.account_id, x.amount
+    `INSERT INTO ledger_entry (transaction_id, account_id, amount, member_id)
+     SELECT t.id, x.account_id, x.amount, t.member_id
        FROM scale_tx t JOIN (VALUES ${P}) AS p(ix, id, cur, er, br, rate, acct) ON p.ix = t.partner_ix,
             LATERAL (VALUES (t.account_id, t.points),
                             (CASE WHEN t.type IN ('EARN', 'REVERSAL') THEN p.acct ELSE '${ref.redemptionAccountId}'::uuid END, -t.points)) x(account_id, amount)
@@ -172,11 +173,11 @@ export async function buildDataset(c: Client, size: ScaleSize, log: (line: strin
        FROM scale_lot l JOIN scale_member m ON m.j = l.j JOIN (VALUES ${P}) AS p(ix, id, cur, er, br, rate, acct) ON p.ix = l.partner_ix
        LEFT JOIN (SELECT j, sum(points) AS total FROM scale_debit GROUP BY j) d ON d.j = l.j
       ORDER BY l.i;
-     INSERT INTO lot_consumption (transaction_id, lot_id, points)
-     SELECT d.tx_id, l.lot_id, LEAST(l.lo + l.points, d.lo + d.points) - GREATEST(l.lo, d.lo)
-       FROM scale_debit d JOIN scale_lot l ON l.j = d.j AND NOT l.refunded AND l.lo < d.lo + d.points AND l.lo + l.points > d.lo
+     INSERT INTO lot_consumption (transaction_id, lot_id, points, member_id)
+     SELECT d.tx_id, l.lot_id, LEAST(l.lo + l.points, d.lo + d.points) - GREATEST(l.lo, d.lo), m.id
+       FROM scale_member m JOIN scale_debit d ON d.j = m.j JOIN scale_lot l ON l.j = d.j AND NOT l.refunded AND l.lo < d.lo + d.points AND l.lo + l.points > d.lo
      UNION ALL
-     SELECT r.id, l.lot_id, l.points FROM scale_tx r JOIN scale_lot l ON l.tx_id = r.reverses_id WHERE r.type = 'REVERSAL'`,
+     SELECT r.id, l.lot_id, l.points, r.member_id FROM scale_tx r JOIN scale_lot l ON l.tx_id = r.reverses_id WHERE r.type = 'REVERSAL'`,
   );
   await step(
     'qualifying buckets, idempotency keys',
@@ -220,7 +221,8 @@ export async function buildDataset(c: Client, size: ScaleSize, log: (line: strin
   // Tiers as an earn would have left them: the highest tier the last 12 months qualify for.
   await step(
     'tiers from qualifying points',
-    `UPDATE member mb SET tier_id = (SELECT t.id FROM tier t WHERE t.qualifying_points <= q.points ORDER BY t.rank DESC LIMIT 1)
+    `UPDATE member mb SET tier_id = (SELECT t.id FROM tier t WHERE t.qualifying_points <= q.points ORDER BY t.rank DESC LIMIT 1),
+                          tier_review_at = (now() AT TIME ZONE 'UTC')::date
        FROM (SELECT member_id, sum(points) AS points FROM qualifying_points_day
               WHERE day >= ((now() AT TIME ZONE 'UTC') - interval '12 months')::date GROUP BY member_id) q
       WHERE mb.id = q.member_id AND q.points >= (SELECT min(qualifying_points) FROM tier WHERE rank > 0)`,

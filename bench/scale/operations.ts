@@ -98,14 +98,14 @@ async function memberWithLots(ctx: ScaleContext, lots: number): Promise<string> 
                                                  external_ref, exchange_rate_id, tier_multiplier, qualifying_points, created_at, breakdown)
                  SELECT g.tx, 'EARN', $1, $2, 1, g.n, 1, $4, 'IN_STORE', 'lots-' || g.tx, (SELECT id FROM r), 1, 1, now() - interval '1 day' * ($3 - g.n) / $3,
                         '[{"funder": "PARTNER", "points": 1, "ruleId": null, "source": "BASE"}]' FROM g RETURNING id, created_at),
-          e AS (INSERT INTO ledger_entry (transaction_id, account_id, amount)
-                SELECT g.tx, x.account_id, x.amount FROM g, LATERAL (VALUES ((SELECT account_id FROM w), 1), ((SELECT account_id FROM i), -1)) x(account_id, amount)),
+          e AS (INSERT INTO ledger_entry (transaction_id, account_id, amount, member_id)
+                SELECT g.tx, x.account_id, x.amount, $1 FROM g, LATERAL (VALUES ((SELECT account_id FROM w), 1), ((SELECT account_id FROM i), -1)) x(account_id, amount)),
           l AS (INSERT INTO points_lot (member_id, partner_id, earn_transaction_id, points, remaining, earned_at)
                 SELECT $1, $2, g.tx, 1, 1, now() - interval '1 day' * ($3 - g.n) / $3 FROM g),
           q AS (INSERT INTO qualifying_points_day (member_id, day, points)
                 SELECT $1, (created_at AT TIME ZONE 'UTC')::date, count(*) FROM tx GROUP BY 2
                 ON CONFLICT (member_id, day) DO UPDATE SET points = qualifying_points_day.points + EXCLUDED.points)
-     UPDATE account SET balance = $3, lifetime_earned = $3 WHERE member_id = $1`,
+     UPDATE account SET balance = $3, lifetime_earned = $3, transaction_count = $3 WHERE member_id = $1`,
     [id, p.id, lots, p.currencyCode],
   );
   return id;
@@ -189,7 +189,11 @@ export const OPERATIONS: ScaleOperation[] = [
     label: 'tier evaluation, 500 downgrades due',
     prepare: async (ctx, run) => {
       const ids = await fixtureMembers(ctx, 3, run, 500);
-      await ctx.sql.query(`UPDATE member SET tier_id = (SELECT id FROM tier ORDER BY rank DESC LIMIT 1) WHERE id = ANY($1::uuid[])`, [ids]);
+      // As an upgrade through the API leaves them: top tier, and (where the schema has it) due for review.
+      const review = (await ctx.sql.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'member' AND column_name = 'tier_review_at'`)).rowCount
+        ? `, tier_review_at = (now() AT TIME ZONE 'UTC')::date`
+        : '';
+      await ctx.sql.query(`UPDATE member SET tier_id = (SELECT id FROM tier ORDER BY rank DESC LIMIT 1)${review} WHERE id = ANY($1::uuid[])`, [ids]);
       return async () => {
         const r = await evaluateTiers(ctx.services.db, ctx.services.tiers);
         if (r.downgraded < 500) throw new Error(`expected 500 downgrades, got ${r.downgraded}`);
@@ -210,12 +214,12 @@ export const OPERATIONS: ScaleOperation[] = [
                      SELECT m.tx, 'EARN', m.member_id, $2, 20, m.balance, 20, $3, 'IN_STORE', 'pending-' || m.tx,
                             (SELECT id FROM exchange_rate WHERE partner_id = $2 ORDER BY version DESC LIMIT 1), 1, 0,
                             '[{"funder": "PARTNER", "points": 20, "ruleId": null, "source": "BASE"}]' FROM m),
-              e AS (INSERT INTO ledger_entry (transaction_id, account_id, amount)
-                    SELECT m.tx, x.account_id, x.amount FROM m,
+              e AS (INSERT INTO ledger_entry (transaction_id, account_id, amount, member_id)
+                    SELECT m.tx, x.account_id, x.amount, m.member_id FROM m,
                            LATERAL (VALUES (m.account_id, 20), ((SELECT id FROM account WHERE kind = 'PARTNER_ISSUANCE' AND partner_id = $2), -20)) x(account_id, amount)),
               l AS (INSERT INTO points_lot (member_id, partner_id, earn_transaction_id, points, remaining, pending, pending_until)
                     SELECT m.member_id, $2, m.tx, 20, 0, 20, now() - interval '1 hour' FROM m)
-         UPDATE account a SET pending = a.pending + 20 FROM m WHERE a.id = m.account_id`,
+         UPDATE account a SET pending = a.pending + 20, transaction_count = a.transaction_count + 1 FROM m WHERE a.id = m.account_id`,
         [ids, p.id, p.currencyCode],
       );
       await ctx.sql.query(

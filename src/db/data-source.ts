@@ -18,6 +18,7 @@ import { Webhooks1764000900000 } from '../../migrations/1764000900000-Webhooks';
 import { TillAndPayments1764000910000 } from '../../migrations/1764000910000-TillAndPayments';
 import { StaffAndPrivacy1764000920000 } from '../../migrations/1764000920000-StaffAndPrivacy';
 import { MemberServicing1764000950000 } from '../../migrations/1764000950000-MemberServicing';
+import { ScaleIndexes1764001200000 } from '../../migrations/1764001200000-ScaleIndexes';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -43,6 +44,7 @@ export const migrations = [
   TillAndPayments1764000910000,
   StaffAndPrivacy1764000920000,
   MemberServicing1764000950000,
+  ScaleIndexes1764001200000,
 ];
 
 /** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */
