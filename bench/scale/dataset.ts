@@ -11,7 +11,8 @@
 // payment of 30 points, 17 mod 20 (one member in five) → the refund of earn k − 1; every other k an
 // earn of 10–60 points (×12 for one member in ten, ×40 for one in
 // fifty, who therefore hold Silver and Gold). Balances never go negative. On top: one member with
-// 100,000 earns in the last 300 days (the heavy member).
+// 100,000 earns in the last 300 days (the heavy member). Rows get their seq in time order, the
+// heavy member's interleaved with everyone's, as the app would have written them.
 import type { Client } from 'pg';
 
 export interface ScaleSize {
@@ -114,7 +115,7 @@ export async function buildDataset(c: Client, size: ScaleSize, log: (line: strin
   await step(
     'balances after each transaction',
     `ALTER TABLE scale_tx ADD COLUMN balance_after bigint;
-     CREATE UNLOGGED TABLE scale_tx2 AS SELECT t.*, sum(points) OVER (PARTITION BY j ORDER BY i) AS running FROM scale_tx t;
+     CREATE UNLOGGED TABLE scale_tx2 AS SELECT t.*, sum(points) OVER (PARTITION BY j ORDER BY created_at, i) AS running FROM scale_tx t;
      DROP TABLE scale_tx; ALTER TABLE scale_tx2 RENAME TO scale_tx; UPDATE scale_tx SET balance_after = running;
      ALTER TABLE scale_tx DROP COLUMN running; CREATE INDEX ON scale_tx (i)`,
   );
@@ -141,7 +142,7 @@ export async function buildDataset(c: Client, size: ScaleSize, log: (line: strin
             CASE WHEN t.type IN ('EARN', 'REVERSAL') THEN t.points ELSE 0 END, t.created_at,
             CASE WHEN t.type = 'EARN' THEN jsonb_build_array(jsonb_build_object('funder', 'PARTNER', 'points', t.points, 'ruleId', NULL, 'source', 'BASE'))
                  ELSE '[]'::jsonb END
-       FROM scale_tx t JOIN (VALUES ${P}) AS p(ix, id, cur, er, br, rate, acct) ON p.ix = t.partner_ix ORDER BY t.i`,
+       FROM scale_tx t JOIN (VALUES ${P}) AS p(ix, id, cur, er, br, rate, acct) ON p.ix = t.partner_ix ORDER BY t.created_at, t.i`,
   );
   await step(
     'ledger entries',
@@ -160,11 +161,11 @@ export async function buildDataset(c: Client, size: ScaleSize, log: (line: strin
     `CREATE UNLOGGED TABLE scale_lot AS
        SELECT t.i, t.j, t.id AS tx_id, md5('lot' || t.i)::uuid AS lot_id, t.points, t.partner_ix, t.created_at,
               (r.i IS NOT NULL) AS refunded,
-              sum(CASE WHEN r.i IS NULL THEN t.points ELSE 0 END) OVER (PARTITION BY t.j ORDER BY t.i) - CASE WHEN r.i IS NULL THEN t.points ELSE 0 END AS lo
+              sum(CASE WHEN r.i IS NULL THEN t.points ELSE 0 END) OVER (PARTITION BY t.j ORDER BY t.created_at, t.i) - CASE WHEN r.i IS NULL THEN t.points ELSE 0 END AS lo
          FROM scale_tx t LEFT JOIN scale_tx r ON r.reverses_id = t.id AND r.type = 'REVERSAL'
         WHERE t.type = 'EARN';
      CREATE UNLOGGED TABLE scale_debit AS
-       SELECT i, j, id AS tx_id, -points AS points, sum(-points) OVER (PARTITION BY j ORDER BY i) + points AS lo
+       SELECT i, j, id AS tx_id, -points AS points, sum(-points) OVER (PARTITION BY j ORDER BY created_at, i) + points AS lo
          FROM scale_tx WHERE type IN ('REDEEM', 'PAYMENT');
      CREATE INDEX ON scale_lot (j) WHERE NOT refunded; CREATE INDEX ON scale_debit (j);
      INSERT INTO points_lot (id, member_id, partner_id, earn_transaction_id, points, remaining, earned_at, expires_at)
