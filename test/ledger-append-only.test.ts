@@ -65,8 +65,8 @@ describe('the database guards the ledger: append-only and zero-sum', () => {
     const forge = (amounts: number[]) =>
       gw.sql(
         `WITH tx AS (INSERT INTO ledger_transaction (type, member_id, points, balance_after) VALUES ('ADJUSTMENT', $1, $2, 0) RETURNING id)
-         INSERT INTO ledger_entry (transaction_id, account_id, amount)
-         SELECT tx.id, a.id, x.amount FROM tx, unnest($3::bigint[]) WITH ORDINALITY AS x(amount, n)
+         INSERT INTO ledger_entry (transaction_id, account_id, amount, member_id)
+         SELECT tx.id, a.id, x.amount, $1 FROM tx, unnest($3::bigint[]) WITH ORDINALITY AS x(amount, n)
            JOIN LATERAL (SELECT id FROM account WHERE (x.n = 1 AND id = $4) OR (x.n = 2 AND kind = 'COALITION_BREAKAGE')) a ON true`,
         [wallet!.memberId, amounts[0], amounts, wallet!.id],
       );

@@ -1,9 +1,9 @@
 // Tiers an operator can change: ladder edits (ordered, lowest at 0, audited) and each downgrade
 // policy of the evaluation job on a clock the test chooses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLogDocument, SetTierPolicyDocument, TiersDocument, UpsertTierDocument } from './generated/graphql';
+import { AuditLogDocument, ReverseTransactionDocument, SetTierPolicyDocument, TiersDocument, UpsertTierDocument } from './generated/graphql';
 import { startTestGateway, TestGateway } from './support/gateway';
-import { earn, newMember, newPartner, newStaff, TestPartner } from './support/factories';
+import { earn, newMember, newPartner, newStaff, TestPartner, uniq } from './support/factories';
 import { evaluateTiers } from '../src/modules/tier/tier-evaluation';
 
 let gw: TestGateway;
@@ -29,6 +29,27 @@ async function memberWith(tier: string, buckets: [string, number][]): Promise<st
 async function policy(p: 'ROLLING_12_MONTHS' | 'CALENDAR_YEAR' | 'NEVER', oneStep = false) {
   await gw.ok(SetTierPolicyDocument, { policy: p, oneStep }, gw.adminToken);
 }
+
+describe('the rolling policy on the real clock: only the members due are read', () => {
+  it('a refund that takes the qualifying points back makes the member due; the run moves it down and sets its next review', async () => {
+    await policy('ROLLING_12_MONTHS');
+    const [silver] = await gw.sql<{ points: number }>(`SELECT qualifying_points AS points FROM tier WHERE name = 'Silver'`);
+    const m = await newMember(gw, shop);
+    const bought = await earn(gw, shop, m, String(silver!.points + 10));
+    expect(await tierOf(m.id)).toBe('Silver');
+    // Not due before the refund: its review day lies a year ahead.
+    await evaluateTiers(gw.db, gw.services.tiers);
+    expect(await tierOf(m.id)).toBe('Silver');
+    await gw.ok(ReverseTransactionDocument, { input: { transactionId: bought.id, idempotencyKey: uniq('refund') } }, shop.apiKey);
+    const [due] = await gw.sql<{ due: boolean }>(`SELECT tier_review_at <= (now() AT TIME ZONE 'UTC')::date AS due FROM member WHERE id = $1`, [m.id]);
+    expect(due!.due).toBe(true);
+    const run = await evaluateTiers(gw.db, gw.services.tiers);
+    expect(run.downgraded).toBeGreaterThanOrEqual(1);
+    expect(await tierOf(m.id)).toBe('Bronze');
+    // On the lowest tier there is nothing to review.
+    expect(await gw.sql(`SELECT tier_review_at FROM member WHERE id = $1`, [m.id])).toEqual([{ tier_review_at: null }]);
+  });
+});
 
 describe('downgrade policies (evaluated on an injected clock)', () => {
   it('ROLLING_12_MONTHS: what was earned in the last 12 months', async () => {

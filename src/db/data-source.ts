@@ -24,6 +24,7 @@ import { Surveys1764001000000 } from '../../migrations/1764001000000-Surveys';
 import { InsightAggregates1764001010000 } from '../../migrations/1764001010000-InsightAggregates';
 import { CampaignBudgets1764001020000 } from '../../migrations/1764001020000-CampaignBudgets';
 import { TierPolicy1764001030000 } from '../../migrations/1764001030000-TierPolicy';
+import { ScaleIndexes1764001200000 } from '../../migrations/1764001200000-ScaleIndexes';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -55,6 +56,7 @@ export const migrations = [
   InsightAggregates1764001010000,
   CampaignBudgets1764001020000,
   TierPolicy1764001030000,
+  ScaleIndexes1764001200000,
 ];
 
 /** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */

@@ -8,7 +8,18 @@ export const MAX_PAGE_SIZE = 100;
 export interface Page<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  /**
+   * The size of the whole filtered list, counted only when a client selects it (GraphQL's default
+   * resolver calls a function-valued field): a page costs its rows, and only `totalCount` costs
+   * the list. Memoized, so aliases count once.
+   */
+  totalCount: number | (() => Promise<number>);
+}
+
+/** A count run at most once, and only if asked for. */
+export function lazyCount(count: () => Promise<number>): () => Promise<number> {
+  let counted: Promise<number> | null = null;
+  return () => (counted ??= count());
 }
 
 export function encodeCursor(kind: string, seq: number): string {
@@ -27,7 +38,7 @@ export function pageSize(first: number | undefined | null): number {
 }
 
 /** Build a page from rows fetched with LIMIT size + 1 (the extra row tells hasNextPage). */
-export function toPage<T extends { seq: number }>(kind: string, rows: T[], size: number, totalCount: number): Page<T> {
+export function toPage<T extends { seq: number }>(kind: string, rows: T[], size: number, totalCount: Page<T>['totalCount']): Page<T> {
   const edges = rows.slice(0, size).map((node) => ({ cursor: encodeCursor(kind, node.seq), node }));
   return {
     edges,

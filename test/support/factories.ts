@@ -131,6 +131,8 @@ export async function rewriteLedgerHistory(gw: TestGateway, text: string, params
        SELECT member_id, (created_at AT TIME ZONE 'UTC')::date, sum(qualifying_points) FROM ledger_transaction
         WHERE qualifying_points <> 0 GROUP BY 1, 2`,
     );
+    // History moved under the members' feet: every member above the lowest tier is due for review.
+    await client.query(`UPDATE member m SET tier_review_at = (now() AT TIME ZONE 'UTC')::date FROM tier t WHERE t.id = m.tier_id AND t.qualifying_points > 0`);
   });
 }
 

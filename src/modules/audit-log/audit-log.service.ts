@@ -4,7 +4,7 @@ import type { Pool } from '../../db/sql';
 import { query, queryOne } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
-import { Page, decodeCursor, pageSize, toPage } from '../../db/pagination';
+import { Page, decodeCursor, lazyCount, pageSize, toPage } from '../../db/pagination';
 import type { AuditAction } from '../audit/audit-trail';
 import type { AuditEntry } from './audit-log.types';
 
@@ -32,14 +32,15 @@ export class AuditService {
     const params = [f.action ?? null, partnerId, f.from ?? null, f.to ?? null];
     const size = pageSize(first);
     const before = decodeCursor('audit', after);
-    const [rows, total] = await Promise.all([
-      query<AuditEntry>(
-        this.db,
-        `SELECT ${COLUMNS} FROM security_audit WHERE ${WHERE} AND ($5::bigint IS NULL OR id < $5) ORDER BY security_audit.id DESC LIMIT $6`,
-        [...params, before, size + 1],
-      ),
-      queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM security_audit WHERE ${WHERE}`, params),
+    const rows = await query<AuditEntry>(this.db, `SELECT ${COLUMNS} FROM security_audit WHERE ${WHERE} AND id < $5 ORDER BY security_audit.id DESC LIMIT $6`, [
+      ...params,
+      before ?? '9223372036854775807',
+      size + 1,
     ]);
-    return toPage('audit', rows, size, total!.count);
+    // The filtered log's size only when asked for: a page walks the id index (or the action's), never the whole log.
+    const total = lazyCount(
+      async () => (await queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM security_audit WHERE ${WHERE}`, params))!.count,
+    );
+    return toPage('audit', rows, size, total);
   }
 }

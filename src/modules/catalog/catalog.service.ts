@@ -4,7 +4,7 @@ import { requireId } from '../../errors/ids';
 import { Db, query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { requireText } from '../../errors/text';
-import { Page, decodeCursor, pageSize, toPage } from '../../db/pagination';
+import { Page, decodeCursor, lazyCount, pageSize, toPage } from '../../db/pagination';
 import type { Caller, Viewer } from '../auth/viewer';
 import { Capability, actingPartnerId, requireMemberAccess } from '../auth/policy';
 import { REWARD_COLUMNS, Reward } from './reward.entity';
@@ -29,14 +29,38 @@ type Manager = Extract<Caller, { kind: 'staff' | 'partner' }>;
 // A reward is listed publicly while it is active and its partner is not suspended.
 const LISTED = `active AND EXISTS (SELECT 1 FROM partner p WHERE p.id = reward.partner_id AND p.status = 'ACTIVE')`;
 
-// Every filter is optional: a NULL parameter switches its condition off. Patterns escape with \.
-const CATALOG_WHERE = `${LISTED}
-  AND ($1::uuid IS NULL OR partner_id = $1)
-  AND ($2::text IS NULL OR lower(category) = lower($2))
-  AND ($3::bigint IS NULL OR points_cost <= $3)
-  AND ($4::text IS NULL OR name ILIKE $4 ESCAPE '\\' OR description ILIKE $4 ESCAPE '\\')
-  AND ($5::int IS NULL OR min_tier_id IS NULL OR (SELECT t.rank FROM tier t WHERE t.id = reward.min_tier_id) <= $5)
-  AND ($6::boolean IS NOT TRUE OR stock IS NULL OR stock > 0)`;
+/**
+ * The catalog's conditions for the filters given, and their parameters. Only the filters present
+ * go into the statement (a few texts, each planned for what it filters on), so each can use its
+ * index — the trigram index for search, (partner, seq), (lower(category), seq), (cost, seq) —
+ * where one text with "($n IS NULL OR …)" for every filter gets a generic plan that reads them all.
+ * Patterns escape with \.
+ */
+function catalogWhere(f: {
+  partnerId: string | null;
+  category: string | null;
+  maxCost: number | null;
+  pattern: string | null;
+  tierRank: number | null;
+  inStock: boolean;
+}) {
+  const params: unknown[] = [];
+  const conditions = [LISTED];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (f.partnerId !== null) conditions.push(`partner_id = ${param(f.partnerId)}::uuid`);
+  if (f.category !== null) conditions.push(`lower(category) = lower(${param(f.category)}::text)`);
+  if (f.maxCost !== null) conditions.push(`points_cost <= ${param(f.maxCost)}::bigint`);
+  if (f.pattern !== null) {
+    const p = param(f.pattern);
+    conditions.push(`(name ILIKE ${p}::text ESCAPE '\\' OR description ILIKE ${p}::text ESCAPE '\\')`);
+  }
+  if (f.tierRank !== null) conditions.push(`(min_tier_id IS NULL OR (SELECT t.rank FROM tier t WHERE t.id = reward.min_tier_id) <= ${param(f.tierRank)}::int)`);
+  if (f.inStock) conditions.push(`(stock IS NULL OR stock > 0)`);
+  return { where: conditions.join(' AND '), params };
+}
 
 export class CatalogService {
   constructor(private readonly db: Pool) {}
@@ -127,8 +151,15 @@ export class CatalogService {
       maxCost = maxCost === null ? member.balance : Math.min(maxCost, member.balance);
       tierRank = member.tierRank;
     }
-    const params = [partnerId, category, maxCost, search && containsPattern(search), tierRank, f.affordableFor != null];
-    return this.page(CATALOG_WHERE, params, first, after);
+    const { where, params } = catalogWhere({
+      partnerId,
+      category,
+      maxCost,
+      pattern: search && containsPattern(search),
+      tierRank,
+      inStock: f.affordableFor != null,
+    });
+    return this.page(where, params, first, after);
   }
 
   /** One partner's rewards: what the public sees, or (for the partner itself and admins) all of them. */
@@ -140,15 +171,14 @@ export class CatalogService {
     const size = pageSize(first);
     const afterSeq = decodeCursor('reward', after) ?? 0;
     const n = params.length;
-    const [rows, total] = await Promise.all([
-      query<Reward>(this.db, `SELECT ${REWARD_COLUMNS} FROM reward WHERE ${where} AND seq > $${n + 1} ORDER BY seq LIMIT $${n + 2}`, [
-        ...params,
-        afterSeq,
-        size + 1,
-      ]),
-      queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM reward WHERE ${where}`, params),
+    const rows = await query<Reward>(this.db, `SELECT ${REWARD_COLUMNS} FROM reward WHERE ${where} AND seq > $${n + 1} ORDER BY seq LIMIT $${n + 2}`, [
+      ...params,
+      afterSeq,
+      size + 1,
     ]);
-    return toPage('reward', rows, size, total!.count);
+    // Counting the whole filtered catalog is the one part that grows with it: only when asked for.
+    const total = lazyCount(async () => (await queryOne<{ count: number }>(this.db, `SELECT count(*) AS count FROM reward WHERE ${where}`, params))!.count);
+    return toPage('reward', rows, size, total);
   }
 
   private async redeemerOf(db: Db, memberId: string): Promise<{ balance: number; tierRank: number }> {

@@ -107,15 +107,21 @@ export async function post(m: Tx, posting: Posting): Promise<PointsTransaction> 
  * Post many movements in one set-based statement (plus one per posting that consumes or
  * returns lots), in list order; returns their transactions in that order.
  */
+// postMany's parameters: $1–$37 the rows, then outboxCtes' five, then the entries' members, the
+// wallets' transaction counts and the members whose qualifying points went down.
+const OUTBOX_FIRST = 38;
+const OUTBOX_PARAMS = 5;
+
 export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransaction[]> {
   if (postings.length === 0) return [];
   const txIds: string[] = [];
-  const entries: [string, string, number][] = [];
+  const entries: [string, string, number, string][] = [];
   const lots: [string, string, string, number, number, number | null, number, number, Date | null][] = [];
   const extend: [string, number][] = [];
   const buckets: [string, number][] = [];
   const events: NewOutboxEvent[] = [];
   const wallets = new Map<string, Wallet>();
+  const postingsOf = new Map<string, number>();
   const lotUses: { posting: Posting; txId: string; points: number }[] = [];
   const balancesAfter: number[] = [];
 
@@ -126,8 +132,10 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
     const w = p.wallet;
     const { after, pendingDelta, lotIn } = movement(p);
     balancesAfter.push(after);
-    entries.push([id, w.accountId, p.points]);
-    for (const c of p.counter) entries.push([id, c.accountId, c.amount]);
+    // Every entry carries its transaction's member, the counter-account's too: the schema stays
+    // distributable by member_id, a transaction's entries on its member's shard.
+    entries.push([id, w.accountId, p.points, w.memberId]);
+    for (const c of p.counter) entries.push([id, c.accountId, c.amount, w.memberId]);
     if (p.issue) {
       const pending = p.issue.pendingDays > 0;
       let surplus = pending ? 0 : lotIn;
@@ -156,6 +164,7 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
     w.lifetimeEarned += p.lifetimeDelta ?? 0;
     w.qualifying += p.qualifyingPoints ?? 0;
     wallets.set(w.accountId, w);
+    postingsOf.set(w.accountId, (postingsOf.get(w.accountId) ?? 0) + 1);
     if (p.announce !== false) {
       events.push({
         topic: 'BALANCE_CHANGED',
@@ -184,7 +193,8 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
                             $9::text[], $10::text[], $11::uuid[], $12::numeric[], $13::uuid[], $14::text[], $15::bigint[], $16::jsonb[], $17::numeric[])
        RETURNING *),
      entries AS (
-       INSERT INTO ledger_entry (transaction_id, account_id, amount) SELECT * FROM unnest($18::uuid[], $19::uuid[], $20::bigint[])),
+       INSERT INTO ledger_entry (transaction_id, account_id, amount, member_id)
+       SELECT * FROM unnest($18::uuid[], $19::uuid[], $20::bigint[], $${OUTBOX_FIRST + OUTBOX_PARAMS}::uuid[])),
      extended AS (
        UPDATE points_lot l SET expires_at = now() + make_interval(months => e.months)
          FROM unnest($21::uuid[], $22::int[]) AS e(member_id, months)
@@ -197,14 +207,19 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
          FROM unnest($23::uuid[], $24::uuid[], $25::uuid[], $26::bigint[], $27::bigint[], $28::int[], $29::bigint[], $30::int[], $37::timestamptz[])
            AS l(member_id, partner_id, tx_id, points, remaining, months, pending, pending_days, expires_at)),
      wallets AS (
-       UPDATE account a SET balance = w.balance, lifetime_earned = w.lifetime, pending = w.pending
-         FROM unnest($31::uuid[], $32::bigint[], $33::bigint[], $34::bigint[]) AS w(id, balance, lifetime, pending) WHERE a.id = w.id),
+       UPDATE account a SET balance = w.balance, lifetime_earned = w.lifetime, pending = w.pending, transaction_count = a.transaction_count + w.n
+         FROM unnest($31::uuid[], $32::bigint[], $33::bigint[], $34::bigint[], $${OUTBOX_FIRST + OUTBOX_PARAMS + 1}::int[]) AS w(id, balance, lifetime, pending, n)
+        WHERE a.id = w.id),
      buckets AS (
        INSERT INTO qualifying_points_day (member_id, day, points)
        SELECT member_id, (now() AT TIME ZONE 'UTC')::date, sum(points) FROM unnest($35::uuid[], $36::bigint[]) AS q(member_id, points)
         GROUP BY member_id
        ON CONFLICT (member_id, day) DO UPDATE SET points = qualifying_points_day.points + EXCLUDED.points),
-     ${outboxCtes(38)}
+     reviews AS (
+       -- Qualifying points taken back (a refund): the member's tier is due for review today.
+       UPDATE member mb SET tier_review_at = (now() AT TIME ZONE 'UTC')::date FROM unnest($${OUTBOX_FIRST + OUTBOX_PARAMS + 2}::uuid[]) AS r(id)
+        WHERE mb.id = r.id AND mb.tier_review_at > (now() AT TIME ZONE 'UTC')::date),
+     ${outboxCtes(OUTBOX_FIRST)}
      SELECT ${TRANSACTION_COLUMNS} FROM tx`,
     [
       txIds,
@@ -245,11 +260,34 @@ export async function postMany(m: Tx, postings: Posting[]): Promise<PointsTransa
       col(buckets, 1),
       col(lots, 8),
       ...outboxInsertParams(m, events),
+      col(entries, 3),
+      finalWallets.map((w) => postingsOf.get(w.accountId)!),
+      [...new Set(postings.filter((p) => (p.qualifyingPoints ?? 0) < 0).map((p) => p.wallet.memberId))],
     ],
   );
-  for (const u of lotUses) await useLots(m, u.posting, u.txId, u.points);
+  // Expiries (the job posts many at once) take their lots in one statement; other uses one each.
+  const expiries = lotUses.filter((u) => u.posting.use!.kind === 'expire');
+  if (expiries.length > 0) await expireLots(m, expiries);
+  for (const u of lotUses) if (u.posting.use!.kind !== 'expire') await useLots(m, u.posting, u.txId, u.points);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return txIds.map((id) => byId.get(id)!);
+}
+
+/** Every lot past its expiry of each expiring posting's member, taken to 0 and logged against that posting: one statement. */
+async function expireLots(m: Tx, uses: { posting: Posting; txId: string }[]): Promise<void> {
+  const asOf = (uses[0]!.posting.use as { asOf: Date }).asOf;
+  for (const u of uses) {
+    if ((u.posting.use as { asOf: Date }).asOf.getTime() !== asOf.getTime()) throw new Error('journal: expiries posted together share one asOf');
+  }
+  await query(
+    m,
+    `WITH due AS (
+       SELECT l.id, l.remaining, u.member_id, u.tx_id FROM unnest($1::uuid[], $2::uuid[]) AS u(member_id, tx_id)
+         JOIN points_lot l ON l.member_id = u.member_id AND l.remaining > 0 AND l.expires_at <= $3),
+     expired AS (UPDATE points_lot l SET remaining = 0 FROM due WHERE l.id = due.id RETURNING l.id, due.remaining AS points, due.member_id, due.tx_id)
+     INSERT INTO lot_consumption (transaction_id, lot_id, points, member_id) SELECT tx_id, id, points, member_id FROM expired`,
+    [uses.map((u) => u.posting.wallet.memberId), uses.map((u) => u.txId), asOf],
+  );
 }
 
 /**
@@ -275,7 +313,7 @@ async function useLots(m: Tx, p: Posting, txId: string, points: number): Promise
       m,
       `WITH due AS (SELECT id, remaining FROM points_lot WHERE member_id = $1 AND remaining > 0 AND expires_at <= $2),
        expired AS (UPDATE points_lot l SET remaining = 0 FROM due WHERE l.id = due.id RETURNING l.id, due.remaining AS points)
-       INSERT INTO lot_consumption (transaction_id, lot_id, points) SELECT $3, id, points FROM expired`,
+       INSERT INTO lot_consumption (transaction_id, lot_id, points, member_id) SELECT $3, id, points, $1 FROM expired`,
       [memberId, use.asOf, txId],
     );
     return;
@@ -310,7 +348,7 @@ async function useLots(m: Tx, p: Posting, txId: string, points: number): Promise
          SELECT id, LEAST(remaining, $2::bigint - (running - remaining)) AS points FROM ordered WHERE running - remaining < $2::bigint),
        spent AS (
          UPDATE points_lot l SET remaining = l.remaining - take.points FROM take WHERE l.id = take.id RETURNING l.id, take.points)
-       INSERT INTO lot_consumption (transaction_id, lot_id, points) SELECT $3, id, points FROM spent`,
+       INSERT INTO lot_consumption (transaction_id, lot_id, points, member_id) SELECT $3, id, points, $1 FROM spent`,
       [memberId, -points, txId, use.preferEarnId ?? null],
     );
     return;
@@ -328,8 +366,8 @@ async function useLots(m: Tx, p: Posting, txId: string, points: number): Promise
        SELECT id, LEAST(points, $2::bigint - (running - points)) AS points FROM ordered WHERE running - points < $2::bigint),
      restored AS (
        UPDATE points_lot l SET remaining = l.remaining + back.points FROM back WHERE l.id = back.id RETURNING l.id, back.points)
-     INSERT INTO lot_consumption (transaction_id, lot_id, points) SELECT $3, id, -points FROM restored`,
-    [use.transactionId, points, txId],
+     INSERT INTO lot_consumption (transaction_id, lot_id, points, member_id) SELECT $3, id, -points, $4 FROM restored`,
+    [use.transactionId, points, txId, memberId],
   );
 }
 
@@ -340,44 +378,63 @@ async function useLots(m: Tx, p: Posting, txId: string, points: number): Promise
  * after). Returns the points released (0: nothing was due).
  */
 export async function releasePending(m: Tx, wallet: Wallet, asOf: Date): Promise<number> {
-  const lots = await query<{ id: string; pending: number; earnId: string }>(
+  return (await releasePendingMany(m, [wallet], asOf))[0]!;
+}
+
+/** releasePending for many locked wallets at once: three statements whatever their number. */
+export async function releasePendingMany(m: Tx, wallets: readonly Wallet[], asOf: Date): Promise<number[]> {
+  if (wallets.length === 0) return [];
+  const lots = await query<{ id: string; memberId: string; pending: number; earnId: string }>(
     m,
-    `SELECT id, pending, earn_transaction_id AS "earnId" FROM points_lot
-      WHERE member_id = $1 AND pending > 0 AND pending_until <= $2
-      ORDER BY expires_at ASC NULLS LAST, earned_at, id`,
-    [wallet.memberId, asOf],
+    `SELECT id, member_id AS "memberId", pending, earn_transaction_id AS "earnId" FROM points_lot
+      WHERE member_id = ANY($1::uuid[]) AND pending > 0 AND pending_until <= $2
+      ORDER BY member_id, expires_at ASC NULLS LAST, earned_at, id`,
+    [wallets.map((w) => w.memberId), asOf],
   );
-  const n = lots.reduce((s, l) => s + l.pending, 0);
-  if (n === 0) return 0;
-  const balanceAfter = wallet.balance + n;
-  let surplus = Math.max(0, balanceAfter) - Math.max(0, wallet.balance);
-  const add = lots.map((lot) => {
-    const take = Math.min(lot.pending, surplus);
-    surplus -= take;
-    return take;
-  });
+  const lotIds: string[] = [];
+  const adds: number[] = [];
+  const released: number[] = [];
+  const moved: Wallet[] = [];
+  const events: NewOutboxEvent[] = [];
+  for (const wallet of wallets) {
+    const mine = lots.filter((l) => l.memberId === wallet.memberId);
+    const n = mine.reduce((s, l) => s + l.pending, 0);
+    released.push(n);
+    if (n === 0) continue;
+    const balanceAfter = wallet.balance + n;
+    let surplus = Math.max(0, balanceAfter) - Math.max(0, wallet.balance);
+    for (const lot of mine) {
+      const take = Math.min(lot.pending, surplus);
+      surplus -= take;
+      lotIds.push(lot.id);
+      adds.push(take);
+    }
+    wallet.balance = balanceAfter;
+    wallet.pending -= n;
+    moved.push(wallet);
+    // The event names the (latest) earn whose points became spendable.
+    events.push({
+      topic: 'BALANCE_CHANGED',
+      memberId: wallet.memberId,
+      partnerId: null,
+      payload: {
+        transactionId: mine[mine.length - 1]!.earnId,
+        available: wallet.balance,
+        lifetimeEarned: wallet.lifetimeEarned,
+        pending: wallet.pending,
+        qualifyingPoints: wallet.qualifying,
+      },
+    });
+  }
+  if (moved.length === 0) return released;
   await query(
     m,
     `WITH lots AS (
        UPDATE points_lot l SET remaining = l.remaining + r.add, pending = 0, pending_until = NULL
          FROM unnest($1::uuid[], $2::bigint[]) AS r(id, add) WHERE l.id = r.id)
-     UPDATE account SET balance = $4, pending = pending - $5 WHERE id = $3`,
-    [lots.map((l) => l.id), add, wallet.accountId, balanceAfter, n],
+     UPDATE account a SET balance = w.balance, pending = a.pending - w.n FROM unnest($3::uuid[], $4::bigint[], $5::bigint[]) AS w(id, balance, n) WHERE a.id = w.id`,
+    [lotIds, adds, moved.map((w) => w.accountId), moved.map((w) => w.balance), released.filter((n) => n > 0)],
   );
-  wallet.balance = balanceAfter;
-  wallet.pending -= n;
-  // The event names the (latest) earn whose points became spendable.
-  await publish(m, {
-    topic: 'BALANCE_CHANGED',
-    memberId: wallet.memberId,
-    partnerId: null,
-    payload: {
-      transactionId: lots[lots.length - 1]!.earnId,
-      available: wallet.balance,
-      lifetimeEarned: wallet.lifetimeEarned,
-      pending: wallet.pending,
-      qualifyingPoints: wallet.qualifying,
-    },
-  });
-  return n;
+  await publish(m, ...events);
+  return released;
 }

@@ -75,6 +75,9 @@ export async function readWallets<X = unknown>(db: Db, memberIds: readonly strin
   ]);
 }
 
+/** The member's number of ledger transactions, kept on the wallet by the journal (a scalar subquery; $1: the member). */
+export const TRANSACTION_COUNT = `SELECT transaction_count FROM account WHERE member_id = $1 AND kind = 'MEMBER'`;
+
 /** A new member's empty wallet. */
 export async function openWallet(m: Tx, memberId: string): Promise<void> {
   await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) VALUES ('MEMBER', $1, 0, 0, 0)`, [memberId]);

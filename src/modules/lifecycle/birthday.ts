@@ -10,9 +10,9 @@ import type { Pool } from '../../db/sql';
 import { query } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { Funder, PointsSource } from '../earning/earning.types';
-import { lockWallet } from '../ledger/wallet';
+import { lockWallets } from '../ledger/wallet';
 import type { CoalitionIssuer } from '../partner/coalition';
-import { bonusGiven, creditBonus, recordBonus } from './bonus';
+import { bonusesGiven, creditBonuses, recordBonuses } from './bonus';
 import { JobResult } from './expiry';
 import { withJobLock } from './job-lock';
 import { ProgramSettingsService } from './program-settings.service';
@@ -23,6 +23,9 @@ const BIRTHDAY_LOCK = 0x62646179;
 function isLeap(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
+
+/** Members per transaction. */
+const BATCH = 100;
 
 export interface BirthdayResult extends JobResult {
   /** Issuers whose gifts were due but left for a later run: no exchange rate in force to record. */
@@ -43,7 +46,9 @@ export async function grantBirthdayBonuses(db: Pool, coalition: CoalitionIssuer,
       `WITH due AS (
          SELECT m.id, m.enrolled_by_partner FROM member m
           -- Only members whose points may move: not blocked, merged or erased (member/member-status.ts).
-          WHERE m.birth_date IS NOT NULL AND to_char(m.birth_date, 'MM-DD') = ANY($1::text[]) AND m.status = 'ACTIVE'),
+          -- month × 100 + day: the expression of the index member_birthday (to_char cannot be indexed).
+          WHERE m.birth_date IS NOT NULL AND (extract(month FROM m.birth_date) * 100 + extract(day FROM m.birth_date)) = ANY($1::numeric[])
+            AND m.status = 'ACTIVE'),
        gifts AS (
          SELECT due.id AS member_id, NULL::uuid AS partner_id, NULL::uuid AS account_id, $3::bigint AS points FROM due WHERE $3::bigint > 0
          UNION ALL
@@ -59,28 +64,38 @@ export async function grantBirthdayBonuses(db: Pool, coalition: CoalitionIssuer,
         WHERE NOT EXISTS (SELECT 1 FROM member_bonus b WHERE b.member_id = g.member_id AND b.kind = 'BIRTHDAY'
                             AND b.period = $2 || coalesce(':' || g.partner_id::text, ''))
         ORDER BY g.member_id, g.partner_id NULLS FIRST`,
-      [days, String(year), birthdayBonusPoints, now, coalition.partnerId],
+      [days.map((d) => Number(d.replace('-', ''))), String(year), birthdayBonusPoints, now, coalition.partnerId],
     );
     const gifts = due.filter((g) => g.hasRate);
     const skippedPartnerIds = [...new Set(due.filter((g) => !g.hasRate).map((g) => g.partnerId ?? coalition.partnerId))];
     const members = new Set<string>();
     let points = 0;
-    for (const gift of gifts) {
-      const period = gift.partnerId ? `${year}:${gift.partnerId}` : String(year);
+    // A batch of members per transaction: their wallets locked in one statement, what was given
+    // meanwhile read in one, every gift posted in one and recorded in one.
+    const memberIds = [...new Set(gifts.map((g) => g.memberId))];
+    for (let i = 0; i < memberIds.length; i += BATCH) {
+      const batch = new Set(memberIds.slice(i, i + BATCH));
+      const mine = gifts.filter((g) => batch.has(g.memberId)).map((g) => ({ ...g, period: g.partnerId ? `${year}:${g.partnerId}` : String(year) }));
       const given = await withTransaction(db, async (m) => {
-        const wallet = await lockWallet(m, gift.memberId, 'memberId');
-        if (await bonusGiven(m, gift.memberId, 'BIRTHDAY', period)) return false;
-        const issuer = gift.partnerId ? { partnerId: gift.partnerId, issuanceAccountId: gift.accountId! } : coalition;
-        const tx = await creditBonus(m, issuer, wallet, {
-          source: PointsSource.BIRTHDAY,
-          points: gift.points,
-          reason: `birthday ${year}`,
-          funder: gift.partnerId ? Funder.PARTNER : Funder.COALITION,
-        });
-        await recordBonus(m, gift.memberId, 'BIRTHDAY', period, tx);
-        return true;
+        const wallets = new Map((await lockWallets(m, [...batch])).map((w) => [w.memberId, w]));
+        const already = await bonusesGiven(m, 'BIRTHDAY', mine);
+        const fresh = mine.filter((g) => !already.has(`${g.memberId} ${g.period}`) && wallets.has(g.memberId));
+        const txs = await creditBonuses(
+          m,
+          fresh.map((g) => ({
+            issuer: g.partnerId ? { partnerId: g.partnerId, issuanceAccountId: g.accountId! } : coalition,
+            wallet: wallets.get(g.memberId)!,
+            bonus: { source: PointsSource.BIRTHDAY, points: g.points, reason: `birthday ${year}`, funder: g.partnerId ? Funder.PARTNER : Funder.COALITION },
+          })),
+        );
+        await recordBonuses(
+          m,
+          'BIRTHDAY',
+          fresh.map((g, k) => ({ memberId: g.memberId, period: g.period, transactionId: txs[k]! })),
+        );
+        return fresh;
       });
-      if (given) {
+      for (const gift of given) {
         members.add(gift.memberId);
         points += gift.points;
       }

@@ -9,7 +9,7 @@
 import type { Tx } from '../../db/sql';
 import { query, queryOne } from '../../db/sql';
 import { Funder, PointsSource } from '../earning/earning.types';
-import { post } from '../ledger/journal';
+import { Posting, post, postMany } from '../ledger/journal';
 import { TransactionType } from '../ledger/points-transaction.entity';
 import type { Wallet } from '../ledger/wallet';
 import { assertPointsWithinTransactionLimit } from '../ledger/transaction-limit';
@@ -30,35 +30,45 @@ export interface Bonus {
 
 /** `issuer`: the coalition for program bonuses; a partner for its own challenge's bonus. */
 export async function creditBonus(m: Tx, issuer: CoalitionIssuer, wallet: Wallet, bonus: Bonus): Promise<string> {
-  // Settings and challenges keep bonuses far below it (at most 1,000,000); this keeps it so.
-  assertPointsWithinTransactionLimit(bonus.points, 'bonusPoints', 'this bonus');
-  const settings = await queryOne<{ rateId: string | null; expireAfterMonths: number | null }>(
+  return (await creditBonuses(m, [{ issuer, wallet, bonus }]))[0]!;
+}
+
+/** Many bonuses in one transaction (the birthday job's batch): one read of the rates, one posting statement. */
+export async function creditBonuses(m: Tx, gifts: readonly { issuer: CoalitionIssuer; wallet: Wallet; bonus: Bonus }[]): Promise<string[]> {
+  if (gifts.length === 0) return [];
+  for (const g of gifts) assertPointsWithinTransactionLimit(g.bonus.points, 'bonusPoints', 'this bonus');
+  const issuers = [...new Set(gifts.map((g) => g.issuer.partnerId))];
+  const settings = await query<{ partnerId: string; rateId: string | null; expireAfterMonths: number | null }>(
     m,
-    `SELECT (SELECT id FROM exchange_rate WHERE partner_id = $1 AND effective_from <= now() ORDER BY effective_from DESC, version DESC LIMIT 1) AS "rateId",
+    `SELECT i.id AS "partnerId",
+            (SELECT id FROM exchange_rate WHERE partner_id = i.id AND effective_from <= now() ORDER BY effective_from DESC, version DESC LIMIT 1) AS "rateId",
             s.points_expire_after_months AS "expireAfterMonths"
-       FROM program_settings s`,
-    [issuer.partnerId],
+       FROM unnest($1::uuid[]) AS i(id), program_settings s`,
+    [issuers],
   );
-  // Callers select only issuers that have a rate in force.
-  if (!settings?.rateId) throw new Error(`bonus issuer ${issuer.partnerId} has no exchange rate in force`);
-  const tx = await post(m, {
-    type: TransactionType.BONUS,
-    wallet,
-    partnerId: issuer.partnerId,
-    points: bonus.points,
-    counter: [{ accountId: issuer.issuanceAccountId, amount: -bonus.points }],
-    lifetimeDelta: bonus.points,
-    pendingDelta: bonus.pendingDays ? bonus.points : 0,
-    issue: {
-      lots: [{ partnerId: issuer.partnerId, points: bonus.points }],
-      expireAfterMonths: settings.expireAfterMonths,
-      pendingDays: bonus.pendingDays ?? 0,
-    },
-    exchangeRateId: settings.rateId,
-    reason: bonus.reason,
-    breakdown: [{ source: bonus.source, ruleId: bonus.ruleId ?? null, points: bonus.points, funder: bonus.funder ?? Funder.COALITION }],
+  const of = new Map(settings.map((r) => [r.partnerId, r]));
+  const postings: Posting[] = gifts.map(({ issuer, wallet, bonus }) => {
+    const found = of.get(issuer.partnerId);
+    if (!found?.rateId) throw new Error(`bonus issuer ${issuer.partnerId} has no exchange rate in force`);
+    return {
+      type: TransactionType.BONUS,
+      wallet,
+      partnerId: issuer.partnerId,
+      points: bonus.points,
+      counter: [{ accountId: issuer.issuanceAccountId, amount: -bonus.points }],
+      lifetimeDelta: bonus.points,
+      pendingDelta: bonus.pendingDays ? bonus.points : 0,
+      issue: {
+        lots: [{ partnerId: issuer.partnerId, points: bonus.points }],
+        expireAfterMonths: found.expireAfterMonths,
+        pendingDays: bonus.pendingDays ?? 0,
+      },
+      exchangeRateId: found.rateId,
+      reason: bonus.reason,
+      breakdown: [{ source: bonus.source, ruleId: bonus.ruleId ?? null, points: bonus.points, funder: bonus.funder ?? Funder.COALITION }],
+    };
   });
-  return tx.id;
+  return (await postMany(m, postings)).map((t) => t.id);
 }
 
 /**
@@ -107,6 +117,27 @@ export type BonusKind = 'BIRTHDAY' | 'REFERRAL';
 /** Under the member's wallet lock: has this once-only bonus been given? */
 export async function bonusGiven(m: Tx, memberId: string, kind: BonusKind, period: string): Promise<boolean> {
   return (await query(m, `SELECT 1 FROM member_bonus WHERE member_id = $1 AND kind = $2 AND period = $3`, [memberId, kind, period])).length > 0;
+}
+
+/** Once-only bonuses already given, of these (member, period) pairs of one kind, as "member period". */
+export async function bonusesGiven(m: Tx, kind: BonusKind, pairs: readonly { memberId: string; period: string }[]): Promise<Set<string>> {
+  const rows = await query<{ memberId: string; period: string }>(
+    m,
+    `SELECT b.member_id AS "memberId", b.period FROM member_bonus b JOIN unnest($2::uuid[], $3::text[]) AS p(member_id, period)
+        ON b.member_id = p.member_id AND b.period = p.period WHERE b.kind = $1`,
+    [kind, pairs.map((p) => p.memberId), pairs.map((p) => p.period)],
+  );
+  return new Set(rows.map((r) => `${r.memberId} ${r.period}`));
+}
+
+/** recordBonus for many at once, one statement. */
+export async function recordBonuses(m: Tx, kind: BonusKind, bonuses: readonly { memberId: string; period: string; transactionId: string }[]): Promise<void> {
+  if (bonuses.length === 0) return;
+  await query(
+    m,
+    `INSERT INTO member_bonus (member_id, kind, period, transaction_id) SELECT member_id, $1, period, tx FROM unnest($2::uuid[], $3::text[], $4::uuid[]) AS b(member_id, period, tx)`,
+    [kind, bonuses.map((b) => b.memberId), bonuses.map((b) => b.period), bonuses.map((b) => b.transactionId)],
+  );
 }
 
 /**

@@ -4,15 +4,15 @@
 // earlier (the journal moves them, with the earn's posting). The scheduled job posts one EXPIRY
 // per member for the lots past their expiry: wallet −n, the coalition's breakage account +n,
 // each lot taken to 0 and logged in lot_consumption (so settlement knows whose points lapsed). It runs under an advisory lock (one
-// instance at a time), each member in its own short transaction under its wallet lock; a lot at
+// instance at a time), a batch of members per short transaction under their wallet locks; a lot at
 // 0 is never taken again, so a second run writes nothing.
 import type { Pool } from '../../db/sql';
-import { Db, query, queryOne } from '../../db/sql';
+import { Db, query } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { PointsSource } from '../earning/earning.types';
-import { post } from '../ledger/journal';
+import { Posting, postMany } from '../ledger/journal';
 import { TransactionType } from '../ledger/points-transaction.entity';
-import { coalitionAccountId, lockWallet } from '../ledger/wallet';
+import { coalitionAccountId, lockWallets } from '../ledger/wallet';
 import { ExpiringPoints } from './program-settings.types';
 import { withJobLock } from './job-lock';
 
@@ -25,29 +25,39 @@ export interface JobResult {
   points: number;
 }
 
-/** Expire one member's lots that are past `now`; returns the points expired (0: nothing written). */
-async function expireMember(db: Pool, memberId: string, now: Date): Promise<number> {
+/** Members per transaction: their wallets locked in one statement, their expiries posted in two. */
+const BATCH = 100;
+
+/** Expire the lots past `now` of a batch of members; returns the points expired per member (0: nothing written). */
+async function expireMembers(db: Pool, memberIds: string[], now: Date): Promise<number[]> {
   return withTransaction(db, async (m) => {
-    const wallet = await lockWallet(m, memberId, 'memberId');
-    const due = await queryOne<{ points: number }>(
+    const wallets = await lockWallets(m, memberIds);
+    const due = await query<{ memberId: string; points: number }>(
       m,
-      `SELECT coalesce(sum(remaining), 0)::bigint AS points FROM points_lot
-        WHERE member_id = $1 AND remaining > 0 AND expires_at <= $2`,
-      [memberId, now],
+      `SELECT member_id AS "memberId", sum(remaining)::bigint AS points FROM points_lot
+        WHERE member_id = ANY($1::uuid[]) AND remaining > 0 AND expires_at <= $2 GROUP BY member_id`,
+      [memberIds, now],
     );
-    const n = due!.points;
-    if (n === 0) return 0; // spent or expired meanwhile
-    await post(m, {
-      type: TransactionType.EXPIRY,
-      wallet,
-      partnerId: null,
-      points: -n,
-      counter: [{ accountId: await coalitionAccountId(m, 'COALITION_BREAKAGE'), amount: n }],
-      use: { kind: 'expire', asOf: now },
-      reason: 'points expired',
-      breakdown: [{ source: PointsSource.EXPIRY, points: -n }],
-    });
-    return n;
+    const byMember = new Map(due.map((d) => [d.memberId, d.points]));
+    const breakage = await coalitionAccountId(m, 'COALITION_BREAKAGE');
+    // A member whose lots were spent or expired meanwhile gets no posting.
+    const postings: Posting[] = wallets
+      .filter((w) => (byMember.get(w.memberId) ?? 0) > 0)
+      .map((wallet) => {
+        const n = byMember.get(wallet.memberId)!;
+        return {
+          type: TransactionType.EXPIRY,
+          wallet,
+          partnerId: null,
+          points: -n,
+          counter: [{ accountId: breakage, amount: n }],
+          use: { kind: 'expire', asOf: now },
+          reason: 'points expired',
+          breakdown: [{ source: PointsSource.EXPIRY, points: -n }],
+        };
+      });
+    await postMany(m, postings);
+    return postings.map((p) => -p.points);
   });
 }
 
@@ -59,12 +69,14 @@ export async function expirePoints(db: Pool, now: Date = new Date()): Promise<Jo
     ]);
     let done = 0;
     let points = 0;
-    for (const { memberId } of members) {
-      const n = await expireMember(db, memberId, now);
-      if (n > 0) {
-        done++;
-        points += n;
-      }
+    for (let i = 0; i < members.length; i += BATCH) {
+      const expired = await expireMembers(
+        db,
+        members.slice(i, i + BATCH).map((r) => r.memberId),
+        now,
+      );
+      done += expired.length;
+      points += expired.reduce((a, b) => a + b, 0);
     }
     return { ran: true, members: done, points };
   });

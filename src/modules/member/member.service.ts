@@ -4,7 +4,7 @@ import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
 import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
-import { openWallet } from '../ledger/wallet';
+import { TRANSACTION_COUNT, openWallet } from '../ledger/wallet';
 import { Page } from '../../db/pagination';
 import { memberHistoryPage } from '../../db/member-history';
 import { qualifyingPointsOf } from '../ledger/qualifying';
@@ -176,6 +176,13 @@ export class MemberService {
 
   /** Newest first. partnerScope limits to transactions made at that partner (what a partner may see). */
   async transactions(memberId: string, partnerScope: string | null, first?: number, after?: string): Promise<Page<PointsTransaction>> {
-    return memberHistoryPage(this.db, { table: 'ledger_transaction', columns: TRANSACTION_COLUMNS, cursorKind: 'tx' }, memberId, partnerScope, first, after);
+    return memberHistoryPage(
+      this.db,
+      { table: 'ledger_transaction', columns: TRANSACTION_COLUMNS, cursorKind: 'tx', counter: TRANSACTION_COUNT },
+      memberId,
+      partnerScope,
+      first,
+      after,
+    );
   }
 }

@@ -103,8 +103,11 @@ export class ReversalService {
     // back its share of the clawback, so settlement stays right for both.
     const issuers = await query<{ accountId: string; partnerId: string; issued: number }>(
       m,
-      `SELECT e.account_id AS "accountId", a.partner_id AS "partnerId", -e.amount AS issued FROM ledger_entry e JOIN account a ON a.id = e.account_id
-        WHERE e.transaction_id = $1 AND a.kind = 'PARTNER_ISSUANCE' AND e.amount < 0 ORDER BY e.id`,
+      // The earn's few entries first (materialized: the planner would otherwise intersect this
+      // with the index of every entry of the partner's issuance account, which grows with the ledger).
+      `WITH entries AS MATERIALIZED (SELECT id, account_id, amount FROM ledger_entry WHERE transaction_id = $1 AND amount < 0)
+       SELECT e.account_id AS "accountId", a.partner_id AS "partnerId", -e.amount AS issued FROM entries e JOIN account a ON a.id = e.account_id
+        WHERE a.kind = 'PARTNER_ISSUANCE' ORDER BY e.id`,
       [earn.id],
     );
     const before = shareOut(

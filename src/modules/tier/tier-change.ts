@@ -23,7 +23,11 @@ export async function moveTiers(m: Tx, moves: readonly TierMove[]): Promise<void
   await query(
     m,
     `WITH moved AS (
-       UPDATE member mb SET tier_id = u.tier_id FROM unnest($1::uuid[], $2::uuid[]) AS u(member_id, tier_id) WHERE mb.id = u.member_id),
+       -- A new tier above the lowest is due for review at once; the evaluation works out its real day.
+       UPDATE member mb SET tier_id = u.tier_id,
+              tier_review_at = CASE WHEN t.qualifying_points > 0 THEN (now() AT TIME ZONE 'UTC')::date END
+         FROM unnest($1::uuid[], $2::uuid[]) AS u(member_id, tier_id) JOIN tier t ON t.id = u.tier_id
+        WHERE mb.id = u.member_id),
      ${outboxCtes(3)}
      SELECT 1`,
     [moves.map((t) => t.memberId), moves.map((t) => t.toTierId), ...outboxInsertParams(m, events)],
