@@ -30,10 +30,13 @@ import { responseBudgetPlugin } from './graphql/response-budget';
 import { clientIp } from './modules/rate-limit/client-ip';
 import { BoundHttp, bindHttp, closeHttp, urlHost } from './listen';
 import { MAX_BODY_BYTES, bodyErrorsAsGraphQL } from './graphql/body-errors';
+import { mountWebApps } from './web/static-apps';
 
 export interface Gateway {
   url: string;
   port: number;
+  /** Whether the built web apps are served at `/`. */
+  webApps: boolean;
   services: Services;
   stop(): Promise<void>;
 }
@@ -174,6 +177,8 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
     // After both: what express.json refuses (malformed, too large, …) answers in the GraphQL shape.
     bodyErrorsAsGraphQL(logger),
   );
+  // The console, till and wallet (web/), when built: same origin as /graphql.
+  const webApps = mountWebApps(app, config.webDir);
 
   await services.relay.start();
   services.webhookDispatcher.start();
@@ -205,6 +210,7 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
   return {
     url: `http://${urlHost(config.host)}:${boundPort}/graphql`,
     port: boundPort,
+    webApps,
     services,
     stop: async () => {
       if (tierTimer) clearInterval(tierTimer);
