@@ -37,7 +37,7 @@ export function AuditLog() {
   const { data, error, loading, fetchMore } = useQuery(Audit, { fetchPolicy: 'network-only', nextFetchPolicy: 'cache-first' });
   const page = data?.auditLog.pageInfo;
   return (
-    <Section title={t('console.tab.audit')}>
+    <Section title={t('console.tab.audit')} scroll>
       <ApiError error={error} />
       {loading && !data && <Loading />}
       <table>

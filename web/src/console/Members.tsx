@@ -274,7 +274,7 @@ export function Members() {
               </button>
             </div>
           </Section>
-          <Section title={t('wallet.tab.history')}>
+          <Section title={t('wallet.tab.history')} scroll>
             <table>
               <thead>
                 <tr>

@@ -58,7 +58,7 @@ export function Program() {
   return (
     <>
       <ApiError error={error} />
-      <Section title={t('console.tiers')}>
+      <Section title={t('console.tiers')} scroll>
         <table>
           <thead>
             <tr>

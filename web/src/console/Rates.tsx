@@ -66,8 +66,8 @@ export function Rates() {
     ];
     return {
       tooltip: { trigger: 'axis' },
-      legend: { data: [t('console.earnRate'), t('console.burnRate')] },
-      grid: { left: 56, right: 56, top: 40, bottom: 40 },
+      legend: { top: 0, data: [t('console.earnRate'), t('console.burnRate')] },
+      grid: { left: 56, right: 56, top: 56, bottom: 32 },
       xAxis: { type: 'time' },
       yAxis: [
         { type: 'value', name: t('console.earnRate') },

@@ -65,13 +65,15 @@ export function Settlement() {
   });
   const option = useMemo(() => {
     const flows = data?.settlementMatrix ?? [];
-    const issuers = [...new Set(flows.map((f) => f.issuer?.name ?? '—'))];
-    const redeemers = [...new Set(flows.map((f) => f.redeemer.name))];
+    // Every partner on both axes, so an empty cell reads as "nothing flowed", not as missing.
+    const everyone = (data?.settlement ?? []).map((l) => l.partner.name);
+    const issuers = [...new Set([...everyone, ...flows.map((f) => f.issuer?.name ?? '—')])];
+    const redeemers = [...new Set([...everyone, ...flows.map((f) => f.redeemer.name)])];
     const max = Math.max(1, ...flows.map((f) => f.points));
     return {
       tooltip: { position: 'top' },
-      grid: { left: 140, right: 24, top: 24, bottom: 80 },
-      xAxis: { type: 'category', data: redeemers, name: t('console.redeemer'), nameLocation: 'middle', nameGap: 56 },
+      grid: { left: 160, right: 24, top: 32, bottom: 110 },
+      xAxis: { type: 'category', data: redeemers, name: t('console.redeemer'), nameLocation: 'middle', nameGap: 30 },
       yAxis: { type: 'category', data: issuers, name: t('console.issuer') },
       visualMap: { min: 0, max, calculable: true, orient: 'horizontal', left: 'center', bottom: 0 },
       series: [
@@ -101,7 +103,7 @@ export function Settlement() {
   };
   return (
     <>
-      <Section title={t('console.tab.settlement')}>
+      <Section title={t('console.tab.settlement')} scroll>
         <div className="row">
           <label>
             {t('console.from')}

@@ -142,7 +142,7 @@ export function Webhooks() {
         )}
       </Section>
       {open && (
-        <Section title={t('console.deliveries')}>
+        <Section title={t('console.deliveries')} scroll>
           <ApiError error={deliveries.error} />
           <table>
             <thead>

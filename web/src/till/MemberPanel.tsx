@@ -270,7 +270,7 @@ export function MemberPanel({ partner }: { partner: TillPartner }) {
               </p>
             )}
           </Section>
-          <Section title={t('till.recent')}>
+          <Section title={t('till.recent')} scroll>
             <ApiError error={refunded.error} />
             {refunded.data && (
               <p role="status" className="ok">

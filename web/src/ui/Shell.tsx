@@ -1,6 +1,6 @@
 // The frame of every app: title, tabs, language picker, sign-out; the screen below. Tabs wrap on a
 // phone and sit in one row on a desktop (styles.css).
-import type { ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, setLanguage } from '../i18n';
 
@@ -64,10 +64,15 @@ export function Shell(props: {
   );
 }
 
-export function Section({ title, children }: { title: string; children: ReactNode }) {
+/**
+ * A card with a heading. `scroll`: it holds a table that may be wider than a phone, so the card
+ * scrolls sideways and takes keyboard focus (arrow keys scroll it).
+ */
+export function Section({ title, children, scroll = false }: { title: string; children: ReactNode; scroll?: boolean }) {
+  const id = useId();
   return (
-    <section className="card">
-      <h2>{title}</h2>
+    <section className="card" aria-labelledby={id} tabIndex={scroll ? 0 : undefined}>
+      <h2 id={id}>{title}</h2>
       {children}
     </section>
   );

@@ -74,7 +74,7 @@ export function Consents({ memberId }: { memberId: string }) {
   const consentOf = new Map(data?.member?.consents.map((c) => [c.partner.id, c.grantedAt]));
   const linked = new Set(data?.linkedPartners.map((p) => p.id));
   return (
-    <Section title={t('wallet.tab.consents')}>
+    <Section title={t('wallet.tab.consents')} scroll>
       <p>{t('wallet.consentsIntro')}</p>
       <ApiError error={error ?? granted.error ?? revoked.error} />
       <table>

@@ -54,7 +54,7 @@ export function History({ memberId }: { memberId: string }) {
   });
   const rows = data?.member?.transactions.edges ?? [];
   return (
-    <Section title={t('wallet.tab.history')}>
+    <Section title={t('wallet.tab.history')} scroll>
       <ApiError error={error} />
       <table>
         <thead>
