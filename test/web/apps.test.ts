@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { newMember, newPartner, newReward, newStaff, type TestMember, type TestPartner, type TestStaff } from '../support/factories';
+import { earn, newMember, newPartner, newReward, newStaff, type TestMember, type TestPartner, type TestStaff } from '../support/factories';
 import { DESKTOP, PHONE, SCREENS, clickButton, ensureWebBuild, fill, launchBrowser, openPage, screenshot, seriousViolations, waitForText } from './browser';
 
 let gw: TestGateway;
@@ -137,9 +137,76 @@ describe('web apps in a browser', () => {
 
     await clickButton(wallet, 'My codes');
     await wallet.waitForSelector(`li[data-code="${code}"][data-status=FULFILLED]`, { timeout: 15_000 });
+
+    // 5 points left: the reward (20) is no longer offered; asked for anyway, the API's error shows
+    // with its code and message.
+    await clickButton(wallet, 'Rewards');
+    await waitForText(wallet, 'No rewards to show.');
+    await wallet.click('input[type=checkbox]');
+    await (await wallet.waitForSelector(`button[aria-label="Redeem ${REWARD}"]`))!.click();
+    await wallet.waitForSelector('[role=alert]');
+    const alert = await wallet.$eval('[role=alert]', (e) => (e as HTMLElement).innerText);
+    expect(alert).toContain('Not enough points');
+    expect(alert).toContain('INSUFFICIENT_POINTS');
+    expect(alert).toContain('This costs 20 points; 5 available');
     expect([...wallet.errors, ...till.errors]).toEqual([]);
     await wallet.close();
     await till.close();
+  });
+
+  it('the wallet resumes with `after` when its connection drops, and gets the event it missed', { timeout: 60_000 }, async () => {
+    const wallet = (await browser.newPage()) as Awaited<ReturnType<typeof openPage>>;
+    wallet.errors = [];
+    wallet.on('pageerror', (e) => wallet.errors.push(String(e)));
+    // Before the app loads: record what goes over each WebSocket, and a switch that makes new
+    // sockets fail (as with the network gone) until it is turned off again.
+    await wallet.evaluateOnNewDocument(() => {
+      const w = window as unknown as { __sent: string[]; __sockets: WebSocket[]; __offline: boolean; WebSocket: typeof WebSocket };
+      const Native = window.WebSocket;
+      w.__sent = [];
+      w.__sockets = [];
+      w.__offline = false;
+      w.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(w.__offline ? 'ws://127.0.0.1:9/offline' : url, protocols);
+          w.__sockets.push(this);
+        }
+        send(data: string) {
+          w.__sent.push(String(data));
+          super.send(data);
+        }
+      };
+    });
+    await wallet.setViewport(PHONE);
+    await wallet.goto(`${origin}/wallet#token=${member.token}`);
+    await wallet.waitForSelector('[data-testid=balance]');
+    await waitForText(wallet, 'Live');
+    const before = Number(await wallet.$eval('[data-testid=balance]', (e) => e.textContent!.replace(/\D/g, '')));
+    // A first event while connected, so the wallet has an eventId to resume from.
+    await earn(gw, cafe, member, '3.00');
+    await wallet.waitForFunction((n: number) => document.querySelector('[data-testid=balance]')?.textContent === String(n), { timeout: 15_000 }, before + 3);
+
+    await wallet.evaluate(() => {
+      const w = window as unknown as { __sockets: WebSocket[]; __offline: boolean };
+      w.__offline = true;
+      for (const socket of w.__sockets) socket.close();
+    });
+    await waitForText(wallet, 'Reconnecting…');
+    // Earned while the wallet is cut off: only the replay can bring it.
+    await earn(gw, cafe, member, '7.00');
+    await wallet.evaluate(() => {
+      (window as unknown as { __offline: boolean }).__offline = false;
+    });
+    await wallet.waitForFunction((n: number) => document.querySelector('[data-testid=balance]')?.textContent === String(n), { timeout: 30_000 }, before + 10);
+    const subscribes = await wallet.evaluate(() =>
+      (window as unknown as { __sent: string[] }).__sent
+        .map((m) => JSON.parse(m) as { type: string; payload?: { variables?: { after?: string | null } } })
+        .filter((m) => m.type === 'subscribe'),
+    );
+    expect(subscribes[0]!.payload!.variables!.after ?? null).toBeNull();
+    expect(subscribes.at(-1)!.payload!.variables!.after).toMatch(/^\d+$/);
+    expect(wallet.errors).toEqual([]);
+    await wallet.close();
   });
 
   it("a partner key cannot open the console's member search", async () => {
