@@ -232,7 +232,7 @@ describe('web apps in a browser', () => {
       {
         app: 'console',
         url: `/console#token=${gw.adminToken}`,
-        tabs: ['Partners', 'Exchange rates', 'API keys', 'Webhooks', 'Settlement', 'Members', 'Audit log', 'Program'],
+        tabs: ['Partners', 'Exchange rates', 'API keys', 'Webhooks', 'Settlement', 'Insight', 'Members', 'Imports', 'Audit log', 'Program'],
         viewport: DESKTOP,
       },
       { app: 'till', url: `/till#key=${cafe.apiKey}`, tabs: ['Member & basket', 'Redemption code'], viewport: PHONE },
@@ -252,6 +252,10 @@ describe('web apps in a browser', () => {
         await page.waitForNetworkIdle({ idleTime: 200, timeout: 10_000 }).catch(() => undefined);
         for (const v of await seriousViolations(page)) found.push(`${s.app} / ${tab}: ${v}`);
         if (s.app === 'console' && tab === 'Settlement') await screenshot(page, 'console-settlement');
+        // Screens of APIs this gateway does not serve yet (bulk, insight) say so, and nothing breaks.
+        if (s.app === 'console' && (tab === 'Insight' || tab === 'Imports' || tab === 'Settlement')) {
+          await page.waitForSelector('[data-testid=not-served]');
+        }
         if (s.app === 'console' && tab === 'Members') {
           await fill(page, 'input[name=needle]', card);
           await clickButton(page, 'Find');

@@ -18,6 +18,9 @@ import { Settlement } from './Settlement';
 import { Members } from './Members';
 import { AuditLog } from './AuditLog';
 import { Program } from './Program';
+import { Imports } from './Imports';
+import { Insight } from './Insight';
+import { CredentialContext } from '../lib/optional-api';
 
 const ConsoleViewer = graphql(`
   query ConsoleViewer {
@@ -31,7 +34,7 @@ const StaffLogin = graphql(`
   }
 `);
 
-const TABS = ['partners', 'rates', 'keys', 'webhooks', 'settlement', 'members', 'audit', 'program'] as const;
+const TABS = ['partners', 'rates', 'keys', 'webhooks', 'settlement', 'insight', 'members', 'imports', 'audit', 'program'] as const;
 
 function Console({ onSignOut }: { onSignOut: () => void }) {
   const { t } = useTranslation();
@@ -54,7 +57,9 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
       {isStaff && tab === 'keys' && <ApiKeys />}
       {isStaff && tab === 'webhooks' && <Webhooks />}
       {isStaff && tab === 'settlement' && <Settlement />}
+      {isStaff && tab === 'insight' && <Insight />}
       {isStaff && tab === 'members' && <Members />}
+      {isStaff && tab === 'imports' && <Imports />}
       {isStaff && tab === 'audit' && <AuditLog />}
       {isStaff && tab === 'program' && <Program />}
     </Shell>
@@ -112,7 +117,9 @@ export default function ConsoleApp() {
   if (!session.client) return <Login onToken={session.signIn} />;
   return (
     <ApolloProvider client={session.client.apollo}>
-      <Console onSignOut={session.signOut} />
+      <CredentialContext.Provider value={session.credential}>
+        <Console onSignOut={session.signOut} />
+      </CredentialContext.Provider>
     </ApolloProvider>
   );
 }

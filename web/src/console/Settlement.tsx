@@ -9,6 +9,7 @@ import { ApiError } from '../ui/ApiError';
 import { Chart } from '../ui/Chart';
 import { Loading, Section } from '../ui/Shell';
 import { downloadText } from '../wallet/MyData';
+import { Statements } from './Statements';
 
 const SettlementQuery = graphql(`
   query ConsoleSettlement($from: DateTime!, $to: DateTime!) {
@@ -59,10 +60,8 @@ export function Settlement() {
   const now = new Date();
   const [from, setFrom] = useState(day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))));
   const [to, setTo] = useState(day(new Date(now.getTime() + 86_400_000)));
-  const { data, error, loading } = useQuery(SettlementQuery, {
-    variables: { from: new Date(`${from}T00:00:00Z`).toISOString(), to: new Date(`${to}T00:00:00Z`).toISOString() },
-    skip: !from || !to,
-  });
+  const period = { from: new Date(`${from}T00:00:00Z`).toISOString(), to: new Date(`${to}T00:00:00Z`).toISOString() };
+  const { data, error, loading } = useQuery(SettlementQuery, { variables: period, skip: !from || !to });
   const option = useMemo(() => {
     const flows = data?.settlementMatrix ?? [];
     // Every partner on both axes, so an empty cell reads as "nothing flowed", not as missing.
@@ -154,6 +153,7 @@ export function Settlement() {
           />
         )}
       </Section>
+      <Statements from={period.from} to={period.to} />
     </>
   );
 }

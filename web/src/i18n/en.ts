@@ -1,4 +1,5 @@
-// English: the reference; every other language has the same keys (test/web/i18n checks it).
+// English: the reference. Every other language is typed Messages, so tsc refuses a missing key;
+// test/web/i18n.test.ts checks that every key the screens ask for exists.
 const en = {
   common: {
     language: 'Language',
@@ -23,6 +24,7 @@ const en = {
     choose: 'Choose…',
     yes: 'Yes',
     no: 'No',
+    notServed: '{{what}}: not on this gateway yet.',
   },
   home: {
     title: 'Coalition loyalty',
@@ -63,6 +65,7 @@ const en = {
   redemptionStatus: { ACTIVE: 'Ready to use', FULFILLED: 'Fulfilled', CANCELLED: 'Cancelled', EXPIRED: 'Expired' },
   partnerStatus: { ACTIVE: 'Active', SUSPENDED: 'Suspended' },
   memberStatus: { ACTIVE: 'Active', BLOCKED: 'Blocked', MERGED: 'Merged', ERASED: 'Erased' },
+  importStatus: { QUEUED: 'Queued', RUNNING: 'Running', SUCCEEDED: 'Done', FAILED: 'Failed' },
   till: {
     title: 'Partner till',
     apiKey: 'Partner API key',
@@ -164,6 +167,8 @@ const en = {
       members: 'Members',
       audit: 'Audit log',
       program: 'Program',
+      imports: 'Imports',
+      insight: 'Insight',
     },
     slug: 'Slug',
     currency: 'Currency',
@@ -237,6 +242,41 @@ const en = {
     earnRules: 'Earn rules',
     settings: 'Settings',
     none: 'None.',
+    importKind: 'File of',
+    importEarns: 'Purchases (earns)',
+    importMembers: 'Members',
+    file: 'File (CSV or NDJSON)',
+    upload: 'Upload',
+    rowsFailed: '{{n}} rows failed',
+    importProgress: 'Import progress',
+    rowErrors: '{{n}} rows with errors',
+    row: 'Row',
+    errorCode: 'Code',
+    field: 'Field',
+    message: 'Message',
+    recentImports: 'Recent imports',
+    rows: 'Rows',
+    periods: 'Periods',
+    lastMonths: 'Last {{n}} months',
+    surveys: 'Surveys',
+    coalitionWide: 'coalition-wide',
+    statements: 'Closed periods (statements)',
+    closePeriod: 'Close {{from}} – {{to}}',
+    closedAt: 'Closed',
+    metric: {
+      members: 'Members',
+      active: 'Active members',
+      new: 'New members',
+      retention: 'Retention %',
+      redemption: 'Redemption rate %',
+      churn: 'Churn %',
+      crossPartner: 'Cross-partner %',
+      membersChart: 'Members per month',
+      ratesChart: 'Rates per month',
+      expired: 'Points expired',
+      outstanding: 'Points outstanding',
+      repeat: 'Repeat purchase rate',
+    },
   },
 };
 
