@@ -64,6 +64,8 @@ export interface Config {
   readonly earnBatchWriters: number;
   readonly earnBatchSize: number;
   readonly seedDemo: boolean;
+  /** The built web apps (console, till, wallet) served at `/`; not served when the folder has no index.html. */
+  readonly webDir: string;
   readonly logLevel: string;
   /** Events a live subscription may fall behind by before it is ended (it can resume with `after`). */
   readonly liveQueueLimit: number;
@@ -207,6 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
     earnBatchWriters: integer(env, 'EARN_BATCH_WRITERS', 2, 1, 64),
     earnBatchSize: integer(env, 'EARN_BATCH_SIZE', 64, 1, 1000),
     seedDemo: bool(env, 'SEED_DEMO', true),
+    webDir: env.WEB_DIR || 'web/dist',
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     liveQueueLimit: integer(env, 'LIVE_QUEUE_LIMIT', 1000, 1, 1_000_000),
     liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1_048_576, 1024, 1 << 30),

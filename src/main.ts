@@ -16,6 +16,7 @@ function banner(
   adminTokenGenerated: boolean,
   embedded: EmbeddedInfo | null,
   demo: DemoCredentials | null,
+  webApps: boolean,
 ): string {
   const lines = [
     '',
@@ -36,6 +37,18 @@ function banner(
     lines.push('  Demo partner API keys (new each start; older ones stay valid until revoked):');
     for (const p of demo.partners) lines.push(`    ${p.slug.padEnd(14)} ${p.apiKey}`);
     if (demo.member) lines.push(`  Demo member ${demo.member.email} (${demo.member.id}) token:`, `    ${demo.member.token}`);
+    if (demo.staff) lines.push(`  Demo staff (OWNER) sign-in for the console: ${demo.staff.email} / ${demo.staff.password}`);
+  }
+  const origin = url.replace(/\/graphql$/, '');
+  if (webApps) {
+    // Deep links sign in directly (the token stays in the fragment: never sent to the server).
+    lines.push('  Web apps (open in a browser; add ?lang=ms, th or id for another language):');
+    lines.push(`    console  ${origin}/console#token=${adminToken}`);
+    const till = demo?.partners[0];
+    if (till) lines.push(`    till     ${origin}/till#key=${till.apiKey}   (${till.slug})`);
+    if (demo?.member) lines.push(`    wallet   ${origin}/wallet#token=${demo.member.token}`);
+  } else {
+    lines.push('  Web apps not built (npm run build:web builds them into WEB_DIR, web/dist by default)');
   }
   lines.push('', `  Try: curl -s ${url} -H 'content-type: application/json' -d '{"query":"{ viewer tiers { name } }"}'`, '');
   return lines.join('\n');
@@ -68,7 +81,7 @@ async function main(shutdown: Shutdown, config: Config, logger: Logger): Promise
     demo = await mintDemoCredentials(gateway.services);
   }
   if (shutdown.stopping) return;
-  console.log(banner(gateway.url, config.host, config.adminToken, config.adminTokenGenerated, database.embedded, demo));
+  console.log(banner(gateway.url, config.host, config.adminToken, config.adminTokenGenerated, database.embedded, demo, gateway.webApps));
 }
 
 let config: Config;

@@ -39,12 +39,15 @@ import { bulkRoutes } from './modules/bulk/bulk.routes';
 import { enterRequestScope, operationRecorder, requestLog, scopeOf, withRequestId } from './request-log';
 import { metricsHandler, startMetricsServer } from './metrics-endpoint';
 import { draining as drainingGauge, timeJob, watchPool } from './metrics';
+import { mountWebApps } from './web/static-apps';
 
 export interface Gateway {
   url: string;
   port: number;
   /** The metrics-only port (METRICS_PORT), null when there is none. */
   metricsPort: number | null;
+  /** Whether the built web apps are served at `/`. */
+  webApps: boolean;
   services: Services;
   stop(): Promise<void>;
 }
@@ -226,6 +229,8 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
   );
   const unwatchPool = watchPool('main', db);
   const metricsServer = config.metricsPort === null ? null : await startMetricsServer(config.metricsPort, config.host);
+  // The console, till and wallet (web/), when built: same origin as /graphql.
+  const webApps = mountWebApps(app, config.webDir);
 
   await services.relay.start();
   services.webhookDispatcher.start();
@@ -288,6 +293,7 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
     url: `http://${urlHost(config.host)}:${boundPort}/graphql`,
     port: boundPort,
     metricsPort: metricsServer?.port ?? null,
+    webApps,
     services,
     stop: () => (stopped ??= drainAndStop()),
   };

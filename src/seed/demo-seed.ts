@@ -8,6 +8,13 @@ import type { Services } from '../app/services';
 import { Channel } from '../modules/ledger/points-transaction.entity';
 import { SYSTEM_ACTOR } from '../modules/audit/audit-trail';
 import { recordLink } from '../modules/linking/partner-link.service';
+import { StaffRole } from '../modules/auth/staff-role';
+
+/**
+ * The demo operator's owner account, for signing in to the web console (/console) by hand. A fixed
+ * password is fine here only because the demo is never seeded in production.
+ */
+export const DEMO_STAFF = { email: 'owner@coalition.example', password: 'demo-owner-passphrase', displayName: 'Demo Owner' } as const;
 
 export const DEMO_PARTNERS = [
   // Rates chosen so 1 point is worth about 0.01 MYR everywhere.
@@ -49,6 +56,7 @@ export async function databaseIsEmpty(services: Services): Promise<boolean> {
 
 export async function seedDemoCoalition(services: Services): Promise<void> {
   const admin = BREAK_GLASS;
+  await services.staff.create({ ...DEMO_STAFF, roles: [StaffRole.OWNER] }, SYSTEM_ACTOR);
   const partners = [];
   for (const p of DEMO_PARTNERS) {
     const partner = await services.partners.create(p);
@@ -114,6 +122,8 @@ export async function seedDemoCoalition(services: Services): Promise<void> {
 export interface DemoCredentials {
   partners: { slug: string; id: string; apiKey: string }[];
   member: { id: string; email: string; token: string } | null;
+  /** The demo owner's sign-in, when the account exists (databases seeded before it have none). */
+  staff: { email: string; password: string } | null;
 }
 
 /**
@@ -127,7 +137,9 @@ export async function mintDemoCredentials(services: Services): Promise<DemoCrede
     if (row) partners.push({ slug: p.slug, id: row.id, apiKey: (await services.apiKeys.create(row.id)).key });
   }
   const member = await services.members.byEmail(DEMO_MEMBERS[0].email);
+  const staff = await queryOne(services.db, 'SELECT 1 FROM staff_user WHERE email = $1 AND deactivated_at IS NULL', [DEMO_STAFF.email]);
   return {
+    staff: staff ? { email: DEMO_STAFF.email, password: DEMO_STAFF.password } : null,
     partners,
     member: member ? { id: member.id, email: member.email, token: services.memberTokens.issue(member.id, partners[0]?.id ?? null).token } : null,
   };
