@@ -15,7 +15,7 @@ let airline: TestPartner;
 let member: TestMember;
 let card: string;
 let staff: TestStaff;
-const REWARD = 'Browser test kopi';
+const REWARD = 'Free kopi';
 
 beforeAll(async () => {
   ensureWebBuild();
