@@ -112,6 +112,7 @@ const en = {
       consents: 'Privacy',
       transfer: 'Transfer',
       data: 'My data',
+      surveys: 'Surveys',
     },
     hello: 'Hello, {{name}}',
     live: { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' },
@@ -150,6 +151,10 @@ const en = {
     sent: 'Sent. Your balance: {{balance}}.',
     dataIntro: 'Everything the program holds about you, as one JSON file.',
     download: 'Download my data',
+    comment: 'Comment (optional)',
+    answer: 'Answer (+{{points}} points)',
+    thanks: 'Thank you!',
+    noSurveys: 'No surveys to answer.',
   },
   console: {
     title: 'Operator console',

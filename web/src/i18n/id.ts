@@ -112,6 +112,7 @@ const id: Messages = {
       consents: 'Privasi',
       transfer: 'Transfer',
       data: 'Data saya',
+      surveys: 'Survei',
     },
     hello: 'Halo, {{name}}',
     live: { connecting: 'Menghubungkan…', live: 'Langsung', reconnecting: 'Menghubungkan ulang…' },
@@ -150,6 +151,10 @@ const id: Messages = {
     sent: 'Terkirim. Saldo Anda: {{balance}}.',
     dataIntro: 'Semua yang disimpan program tentang Anda, dalam satu file JSON.',
     download: 'Unduh data saya',
+    comment: 'Komentar (opsional)',
+    answer: 'Jawab (+{{points}} poin)',
+    thanks: 'Terima kasih!',
+    noSurveys: 'Tidak ada survei untuk dijawab.',
   },
   console: {
     title: 'Konsol operator',

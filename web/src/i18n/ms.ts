@@ -112,6 +112,7 @@ const ms: Messages = {
       consents: 'Privasi',
       transfer: 'Pindah',
       data: 'Data saya',
+      surveys: 'Tinjauan',
     },
     hello: 'Helo, {{name}}',
     live: { connecting: 'Menyambung…', live: 'Langsung', reconnecting: 'Menyambung semula…' },
@@ -150,6 +151,10 @@ const ms: Messages = {
     sent: 'Dihantar. Baki anda: {{balance}}.',
     dataIntro: 'Semua yang program simpan tentang anda, dalam satu fail JSON.',
     download: 'Muat turun data saya',
+    comment: 'Komen (pilihan)',
+    answer: 'Jawab (+{{points}} mata)',
+    thanks: 'Terima kasih!',
+    noSurveys: 'Tiada tinjauan untuk dijawab.',
   },
   console: {
     title: 'Konsol pengendali',

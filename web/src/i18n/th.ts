@@ -112,6 +112,7 @@ const th: Messages = {
       consents: 'ความเป็นส่วนตัว',
       transfer: 'โอน',
       data: 'ข้อมูลของฉัน',
+      surveys: 'แบบสำรวจ',
     },
     hello: 'สวัสดี {{name}}',
     live: { connecting: 'กำลังเชื่อมต่อ…', live: 'สด', reconnecting: 'กำลังเชื่อมต่อใหม่…' },
@@ -150,6 +151,10 @@ const th: Messages = {
     sent: 'โอนแล้ว ยอดคงเหลือของคุณ: {{balance}}',
     dataIntro: 'ข้อมูลทั้งหมดที่โปรแกรมเก็บเกี่ยวกับคุณ ในไฟล์ JSON เดียว',
     download: 'ดาวน์โหลดข้อมูลของฉัน',
+    comment: 'ความคิดเห็น (ไม่บังคับ)',
+    answer: 'ตอบ (+{{points}} คะแนน)',
+    thanks: 'ขอบคุณ!',
+    noSurveys: 'ไม่มีแบบสำรวจให้ตอบ',
   },
   console: {
     title: 'คอนโซลผู้ดำเนินการ',

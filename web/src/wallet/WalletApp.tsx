@@ -18,6 +18,7 @@ import { Challenges } from './Challenges';
 import { Consents } from './Consents';
 import { Transfer } from './Transfer';
 import { MyData } from './MyData';
+import { Surveys } from './Surveys';
 
 const WalletViewer = graphql(`
   query WalletViewer {
@@ -25,7 +26,7 @@ const WalletViewer = graphql(`
   }
 `);
 
-const TABS = ['overview', 'history', 'rewards', 'codes', 'challenges', 'consents', 'transfer', 'data'] as const;
+const TABS = ['overview', 'history', 'rewards', 'codes', 'challenges', 'surveys', 'consents', 'transfer', 'data'] as const;
 
 function Wallet({ onSignOut }: { onSignOut: () => void }) {
   const { t } = useTranslation();
@@ -53,6 +54,7 @@ function Wallet({ onSignOut }: { onSignOut: () => void }) {
           {tab === 'rewards' && <Rewards memberId={memberId} onRedeemed={() => setTab('codes')} />}
           {tab === 'codes' && <Codes memberId={memberId} />}
           {tab === 'challenges' && <Challenges memberId={memberId} />}
+          {tab === 'surveys' && <Surveys memberId={memberId} />}
           {tab === 'consents' && <Consents memberId={memberId} />}
           {tab === 'transfer' && <Transfer memberId={memberId} />}
           {tab === 'data' && <MyData memberId={memberId} />}
