@@ -143,6 +143,7 @@ export async function insightStep(
       const rollupSeconds = await rollUp(db, gatewayUrl, adminToken);
       opts.log(`programMetrics: rolled up in ${rollupSeconds.toFixed(0)} s; ${opts.samples} requests for one month`);
       const latency = await measure(gatewayUrl, adminToken, opts.samples);
+      opts.log(`programMetrics: ${total.tx} transactions, one month: p50 ${latency.p50Ms.toFixed(1)} ms, p90 ${latency.p90Ms.toFixed(1)} ms`);
       return { transactions: total.tx, members: total.members, loadSeconds, rollupSeconds, samples: opts.samples, ...latency };
     };
     const base = await step(0, baseMembers, opts.transactions, yearEnd, 1, { tx: opts.transactions, members: baseMembers });
