@@ -1677,7 +1677,11 @@ describe('a member token sees only its own member', () => {
   it('one refused field does not fail the public fields beside it', async () => {
     const anon = await gw.gql(AuthzPublicAndMemberDocument, { id: w.member.id }, null);
     // The upsertTier cell may have added tiers above these.
-    expect(anon.data).toMatchObject({ viewer: 'anonymous', tiers: expect.arrayContaining([{ name: 'Bronze' }, { name: 'Silver' }, { name: 'Gold' }]), member: null });
+    expect(anon.data).toMatchObject({
+      viewer: 'anonymous',
+      tiers: expect.arrayContaining([{ name: 'Bronze' }, { name: 'Silver' }, { name: 'Gold' }]),
+      member: null,
+    });
     expect(anon.errors?.map((e) => [e.extensions?.code, (e as { path?: string[] }).path])).toEqual([[U, ['member']]]);
 
     const other = await gw.gql(AuthzPublicAndMemberDocument, { id: w.member.id }, w.other.token);
