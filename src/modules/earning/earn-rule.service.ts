@@ -139,6 +139,23 @@ export function rulesForEarn(partnerMatch: string): string {
         WHERE r.active AND (r.partner_id ${partnerMatch} OR r.partner_id IS NULL)`;
 }
 
+/** A rule's definition in the column order both the insert and the update write ($2 onwards). */
+function ruleValues(rule: ReturnType<typeof validRule>): unknown[] {
+  return [
+    rule.name,
+    rule.kind,
+    rule.active,
+    rule.multiplier,
+    rule.percent,
+    rule.bonusPoints,
+    rule.maxPoints,
+    rule.conditions,
+    rule.budgetPoints,
+    rule.perMemberCap,
+    rule.capPeriodDays,
+  ];
+}
+
 export class EarnRuleService {
   constructor(private readonly db: Pool) {}
 
@@ -164,20 +181,7 @@ export class EarnRuleService {
         m,
         `INSERT INTO earn_rule (partner_id, name, kind, active, multiplier, percent, bonus_points, max_points, conditions, budget_points, per_member_cap, cap_period_days)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${EARN_RULE_COLUMNS}`,
-        [
-          partnerId,
-          rule.name,
-          rule.kind,
-          rule.active,
-          rule.multiplier,
-          rule.percent,
-          rule.bonusPoints,
-          rule.maxPoints,
-          rule.conditions,
-          rule.budgetPoints,
-          rule.perMemberCap,
-          rule.capPeriodDays,
-        ],
+        [partnerId, ...ruleValues(rule)],
       ))!;
       await recordAudit(m, {
         actor: auditActorOf(requireActivePartnerOrStaff(caller, Capability.MANAGE_CATALOG)),
@@ -210,20 +214,7 @@ export class EarnRuleService {
         m,
         `UPDATE earn_rule SET name = $2, kind = $3, active = $4, multiplier = $5, percent = $6, bonus_points = $7, max_points = $8,
                 conditions = $9, budget_points = $10, per_member_cap = $11, cap_period_days = $12, updated_at = now() WHERE id = $1 RETURNING ${EARN_RULE_COLUMNS}`,
-        [
-          id,
-          rule.name,
-          rule.kind,
-          rule.active,
-          rule.multiplier,
-          rule.percent,
-          rule.bonusPoints,
-          rule.maxPoints,
-          rule.conditions,
-          rule.budgetPoints,
-          rule.perMemberCap,
-          rule.capPeriodDays,
-        ],
+        [id, ...ruleValues(rule)],
       ))!;
       const { seq: _a, createdAt: _b, ...previous } = existing;
       await recordAudit(m, {
