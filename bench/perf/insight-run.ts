@@ -1,20 +1,16 @@
 // npm run bench:insight — only the programMetrics step of npm run bench (bench/perf/insight.ts), on
 // a fresh database with the gateway as npm start runs it. Environment: DATABASE_URL (unset:
 // embedded PostgreSQL), BENCH_INSIGHT_TRANSACTIONS (1000000), BENCH_INSIGHT_GROWTH (10; 1 skips
-// the growth), BENCH_INSIGHT_SAMPLES (30).
-import { randomBytes } from 'node:crypto';
+// the growth), BENCH_INSIGHT_SAMPLES (30), BENCH_KEEP=1 keeps the database (its name is printed)
+// for EXPLAIN afterwards.
 import os from 'node:os';
-import { freshDatabase } from '../chaos/database';
-import { GatewayProcess } from '../chaos/gateway-process';
-import { freePort } from '../../src/db/embedded-postgres';
+import { benchGateway } from './bench-gateway';
 import { insightStep, printInsight } from './insight';
 
 const whole = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 
 async function main(): Promise<void> {
-  const database = await freshDatabase(process.env.DATABASE_URL || null);
-  const adminToken = `adm_bench_${randomBytes(12).toString('hex')}`;
-  const gateway = new GatewayProcess(await freePort(), { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
+  const { database, gateway, adminToken } = await benchGateway('insight');
   try {
     await gateway.start();
     const result = await insightStep(database.url, gateway.url, adminToken, {
@@ -33,7 +29,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
   } finally {
     await gateway.stop();
-    await database.drop();
+    if (process.env.BENCH_KEEP === '1') console.log(`[bench] database kept: ${new URL(database.url).pathname.slice(1)}`);
+    else await database.drop();
   }
 }
 
