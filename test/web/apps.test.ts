@@ -1,6 +1,7 @@
 // The web apps in a real headless Chromium against a real gateway serving the built app: the
 // console, the till and the wallet working together, in Thai too, with axe-core on every screen.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway';
@@ -211,6 +212,53 @@ describe('web apps in a browser', () => {
     expect(subscribes.at(-1)!.payload!.variables!.after).toMatch(/^\d+$/);
     expect(wallet.errors).toEqual([]);
     await wallet.close();
+  });
+
+  it('imports a members file in the console: a progress bar from importProgress reaches 100 %, and the bad row shows', { timeout: 60_000 }, async () => {
+    const file = join(SCREENS, 'members-import.csv');
+    writeFileSync(file, 'email,displayName,externalId\nnadia@example.com,Nadia Putri,KK-0001\nnot-an-email,Bad Row,KK-0002\nwei@example.com,Lim Wei,KK-0003\n');
+    const page = await openPage(browser, 'about:blank');
+    // Record what goes over graphql-ws, to see the bar is driven by the importProgress subscription.
+    await page.evaluateOnNewDocument(() => {
+      const w = window as unknown as { __sent: string[]; WebSocket: typeof WebSocket };
+      const Native = window.WebSocket;
+      w.__sent = [];
+      w.WebSocket = class extends Native {
+        send(data: string) {
+          w.__sent.push(String(data));
+          super.send(data);
+        }
+      };
+    });
+    await page.goto(`${origin}/console#token=${gw.adminToken}`, { waitUntil: 'domcontentloaded' });
+    await clickButton(page, 'Imports');
+    await page.waitForSelector('select[name=kind]');
+    await page.select('select[name=kind]', 'members');
+    await page.waitForSelector(`select[name=partner] option[value="${cafe.id}"]`);
+    await page.select('select[name=partner]', cafe.id);
+    await (await page.waitForSelector('input[type=file][name=file]'))!.uploadFile(file);
+    await clickButton(page, 'Upload');
+    await page.waitForSelector('[role=progressbar][aria-valuenow="100"]', { timeout: 30_000 });
+    await waitForText(page, 'Done');
+    await page.waitForSelector('table caption');
+    const errors = await page.$$eval('table:has(caption) tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.slice(0, 3)).toEqual(['2', 'BAD_USER_INPUT', 'email']);
+    expect(await page.$eval('[role=status]', (e) => e.textContent)).toMatch(/2 \/ 3.*1 rows failed/);
+    const subscribed = await page.evaluate(() =>
+      (window as unknown as { __sent: string[] }).__sent.some((m) => m.includes('"subscribe"') && m.includes('importProgress')),
+    );
+    expect(subscribed).toBe(true);
+    // The finished job is listed among the recent imports.
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('section')].some((s) => s.querySelector('h2')?.textContent === 'Recent imports' && /MEMBERS\s*Done/.test(s.innerText)),
+      { timeout: 10_000 },
+    );
+    await screenshot(page, 'console-import');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(page.errors).toEqual([]);
+    await page.close();
   });
 
   it("a partner key cannot open the console's member search", async () => {
