@@ -41,6 +41,18 @@ afterAll(async () => {
   await gw?.stop();
 });
 
+/** One GraphQL request as a partner app or script would send it. */
+async function api<T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> {
+  const res = await fetch(gw.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data: T; errors?: unknown[] };
+  expect(body.errors).toBeUndefined();
+  return body.data;
+}
+
 describe('web apps in a browser', () => {
   it('serves the app at / and the app paths, and keeps /graphql working', async () => {
     for (const path of ['/', '/console', '/till', '/wallet', '/wallet/anything']) {
@@ -256,6 +268,93 @@ describe('web apps in a browser', () => {
       { timeout: 10_000 },
     );
     await screenshot(page, 'console-import');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the wallet answers a real survey for its bonus points', async () => {
+    await api(
+      'mutation { createSurvey(input: { kind: NPS, question: "How likely are you to recommend Kopi Kita?", bonusPoints: 50 }) { id } }',
+      {},
+      gw.adminToken,
+    );
+    const wallet = await openPage(browser, `${origin}/wallet#token=${member.token}`, PHONE);
+    await clickButton(wallet, 'Surveys');
+    await waitForText(wallet, 'How likely are you to recommend Kopi Kita?');
+    const before = await api<{ member: { balance: { available: number } } }>(
+      'query($id: ID!) { member(id: $id) { balance { available } } }',
+      { id: member.id },
+      gw.adminToken,
+    );
+    await wallet.click('input[type=radio][value="9"]');
+    await clickButton(wallet, 'Answer (+50 points)');
+    await wallet.waitForSelector('.reward [role=status]');
+    const after = await api<{ member: { balance: { available: number } } }>(
+      'query($id: ID!) { member(id: $id) { balance { available } } }',
+      { id: member.id },
+      gw.adminToken,
+    );
+    expect(after.member.balance.available).toBe(before.member.balance.available + 50);
+    await screenshot(wallet, 'wallet-survey');
+    expect(await seriousViolations(wallet)).toEqual([]);
+    expect(wallet.errors).toEqual([]);
+    await wallet.close();
+  });
+
+  it("the console's Insight shows this month's programMetrics and the program's surveys", async () => {
+    const now = new Date();
+    const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+    const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)).toISOString();
+    const { programMetrics: m } = await api<{ programMetrics: { members: number; pointsIssued: number; netPromoterScore: string | null } }>(
+      'query($f: DateTime!, $t: DateTime!) { programMetrics(from: $f, to: $t) { members pointsIssued netPromoterScore } }',
+      { f: from, t: to },
+      gw.adminToken,
+    );
+    expect(m.pointsIssued).toBeGreaterThan(0);
+    const page = await openPage(browser, `${origin}/console#token=${gw.adminToken}`);
+    await clickButton(page, 'Insight');
+    await page.waitForSelector('[data-testid=metrics]');
+    const facts = await page.$eval('[data-testid=metrics]', (dl) =>
+      Object.fromEntries([...dl.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent])),
+    );
+    expect(facts).toMatchObject({
+      Members: m.members.toLocaleString('en'),
+      'Points issued': m.pointsIssued.toLocaleString('en'),
+      NPS: m.netPromoterScore ?? '—',
+    });
+    await waitForText(page, 'How likely are you to recommend Kopi Kita?');
+    expect(await page.$$eval('.chart svg path', (paths) => paths.length)).toBeGreaterThan(0);
+    await screenshot(page, 'console-insight');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the console closes a settlement period and lists its statement', async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const page = await openPage(browser, `${origin}/console#token=${gw.adminToken}`);
+    await clickButton(page, 'Settlement');
+    // The last two whole days (UTC): a period may not end in the future.
+    await fill(page, 'input[name=from]', day(-2));
+    await fill(page, 'input[name=to]', day(0));
+    const close = await page.waitForSelector('::-p-xpath(//button[starts-with(normalize-space(.), "Close ")])');
+    await close!.click();
+    // Listed in the closed periods below, as the API stored it.
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('section')].some(
+          (s) => s.querySelector('h2')?.textContent === 'Closed periods (statements)' && s.querySelector('tbody tr'),
+        ),
+      { timeout: 15_000 },
+    );
+    const { settlementStatements } = await api<{ settlementStatements: { edges: { node: { from: string; to: string } }[] } }>(
+      'query { settlementStatements(first: 5) { edges { node { from to } } } }',
+      {},
+      gw.adminToken,
+    );
+    expect(settlementStatements.edges.map((e) => [e.node.from, e.node.to])).toEqual([[`${day(-2)}T00:00:00.000Z`, `${day(0)}T00:00:00.000Z`]]);
+    expect(await page.$('[role=alert]')).toBeNull();
     expect(await seriousViolations(page)).toEqual([]);
     expect(page.errors).toEqual([]);
     await page.close();

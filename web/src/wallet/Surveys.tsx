@@ -26,12 +26,12 @@ const Submit = optionalDocument<
   { input: { surveyId: string; memberId: string; score: number; comment: string | null; idempotencyKey: string } }
 >('mutation WalletSubmitSurvey($input: SubmitSurveyResponseInput!) { submitSurveyResponse(input: $input) { id transaction { id points } } }');
 
-/** The answer scale of each kind: NPS 0–10, CSAT 1–5, CES 1–7, repurchase 0 (no) or 1 (yes). */
+/** The answer scale of each kind (README "Surveys"): NPS 0–10, CSAT 1–5, CES 1–7, repurchase 0–10 (how likely to buy again). */
 const SCALE: Record<Survey['kind'], number[]> = {
   NPS: Array.from({ length: 11 }, (_, i) => i),
   CSAT: [1, 2, 3, 4, 5],
   CES: [1, 2, 3, 4, 5, 6, 7],
-  REPURCHASE: [0, 1],
+  REPURCHASE: Array.from({ length: 11 }, (_, i) => i),
 };
 
 function SurveyForm({ survey, memberId }: { survey: Survey; memberId: string }) {
@@ -54,11 +54,10 @@ function SurveyForm({ survey, memberId }: { survey: Survey; memberId: string }) 
           <legend>
             {survey.question} <span className="muted">{survey.partner?.name ?? ''}</span>
           </legend>
-          <div className="row">
+          <div className="row scale">
             {SCALE[survey.kind].map((n) => (
               <label key={n} className="check">
-                <input type="radio" name={`score-${survey.id}`} value={n} checked={score === n} onChange={() => setScore(n)} />{' '}
-                {survey.kind === 'REPURCHASE' ? (n ? t('common.yes') : t('common.no')) : n}
+                <input type="radio" name={`score-${survey.id}`} value={n} checked={score === n} onChange={() => setScore(n)} /> {n}
               </label>
             ))}
           </div>
