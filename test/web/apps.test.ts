@@ -354,6 +354,12 @@ describe('web apps in a browser', () => {
       gw.adminToken,
     );
     expect(settlementStatements.edges.map((e) => [e.node.from, e.node.to])).toEqual([[`${day(-2)}T00:00:00.000Z`, `${day(0)}T00:00:00.000Z`]]);
+    // Its CSV comes from the gateway's export, with the signed-in credential.
+    const csv = page.waitForResponse((r) => r.url().includes('/exports/settlement/'));
+    await (await page.waitForSelector('::-p-xpath(//section[h2="Closed periods (statements)"]//tbody//button)'))!.click();
+    const res = await csv;
+    expect(res.status()).toBe(200);
+    expect(await res.text()).toMatch(/^kind,/);
     expect(await page.$('[role=alert]')).toBeNull();
     expect(await seriousViolations(page)).toEqual([]);
     expect(page.errors).toEqual([]);
