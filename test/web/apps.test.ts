@@ -279,9 +279,12 @@ describe('web apps in a browser', () => {
       {},
       gw.adminToken,
     );
+    // A partner's own survey shows to the members linked to it (this one enrolled at the café).
+    await api('mutation { createSurvey(input: { kind: CSAT, question: "How was your kopi today?", bonusPoints: 5 }) { id } }', {}, cafe.apiKey);
     const wallet = await openPage(browser, `${origin}/wallet#token=${member.token}`, PHONE);
     await clickButton(wallet, 'Surveys');
     await waitForText(wallet, 'How likely are you to recommend Kopi Kita?');
+    await waitForText(wallet, 'How was your kopi today? Kopi Kita Café');
     const before = await api<{ member: { balance: { available: number } } }>(
       'query($id: ID!) { member(id: $id) { balance { available } } }',
       { id: member.id },

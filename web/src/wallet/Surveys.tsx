@@ -18,8 +18,13 @@ interface Survey {
   active: boolean;
   partner: { id: string; name: string } | null;
 }
-const SurveysQuery = optionalDocument<{ surveys: Survey[] }, Record<string, never>>(
-  'query WalletSurveys { surveys { id kind question bonusPoints active partner { id name } } }',
+const SURVEY_FIELDS = 'id kind question bonusPoints active partner { id name }';
+// The coalition's surveys, and the partners the member is linked to (each has its own).
+const SurveysQuery = optionalDocument<{ surveys: Survey[]; linkedPartners: { id: string }[] }, { memberId: string }>(
+  `query WalletSurveys($memberId: ID!) { surveys { ${SURVEY_FIELDS} } linkedPartners(memberId: $memberId) { id } }`,
+);
+const PartnerSurveysQuery = optionalDocument<{ surveys: Survey[] }, { partnerId: string }>(
+  `query WalletPartnerSurveys($partnerId: ID!) { surveys(partnerId: $partnerId) { ${SURVEY_FIELDS} } }`,
 );
 const Submit = optionalDocument<
   { submitSurveyResponse: { id: string; transaction: { id: string; points: number } | null } },
@@ -80,9 +85,28 @@ function SurveyForm({ survey, memberId }: { survey: Survey; memberId: string }) 
   );
 }
 
+/** One linked partner's open surveys (rendered only if it has any). */
+function PartnerSurveys({ partnerId, memberId }: { partnerId: string; memberId: string }) {
+  const { data, error } = useQuery(PartnerSurveysQuery, { variables: { partnerId } });
+  return (
+    <>
+      {error && (
+        <li>
+          <ApiError error={error} />
+        </li>
+      )}
+      {data?.surveys
+        .filter((s) => s.active)
+        .map((s) => (
+          <SurveyForm key={s.id} survey={s} memberId={memberId} />
+        ))}
+    </>
+  );
+}
+
 export function Surveys({ memberId }: { memberId: string }) {
   const { t } = useTranslation();
-  const { data, error, loading } = useQuery(SurveysQuery);
+  const { data, error, loading } = useQuery(SurveysQuery, { variables: { memberId } });
   if (error && isMissingApi(error)) {
     return (
       <Section title={t('wallet.tab.surveys')}>
@@ -95,10 +119,13 @@ export function Surveys({ memberId }: { memberId: string }) {
     <Section title={t('wallet.tab.surveys')}>
       <ApiError error={error} />
       {loading && !data && <Loading />}
-      {data && open.length === 0 && <p>{t('wallet.noSurveys')}</p>}
+      {data && open.length === 0 && data.linkedPartners.length === 0 && <p>{t('wallet.noSurveys')}</p>}
       <ul className="grid">
         {open.map((s) => (
           <SurveyForm key={s.id} survey={s} memberId={memberId} />
+        ))}
+        {data?.linkedPartners.map((p) => (
+          <PartnerSurveys key={p.id} partnerId={p.id} memberId={memberId} />
         ))}
       </ul>
     </Section>
