@@ -1,6 +1,7 @@
 // The web apps in a real headless Chromium against a real gateway serving the built app: the
 // console, the till and the wallet working together, in Thai too, with axe-core on every screen.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway';
@@ -39,6 +40,18 @@ afterAll(async () => {
   await browser?.close();
   await gw?.stop();
 });
+
+/** One GraphQL request as a partner app or script would send it. */
+async function api<T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> {
+  const res = await fetch(gw.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data: T; errors?: unknown[] };
+  expect(body.errors).toBeUndefined();
+  return body.data;
+}
 
 describe('web apps in a browser', () => {
   it('serves the app at / and the app paths, and keeps /graphql working', async () => {
@@ -211,6 +224,151 @@ describe('web apps in a browser', () => {
     expect(subscribes.at(-1)!.payload!.variables!.after).toMatch(/^\d+$/);
     expect(wallet.errors).toEqual([]);
     await wallet.close();
+  });
+
+  it('imports a members file in the console: a progress bar from importProgress reaches 100 %, and the bad row shows', { timeout: 60_000 }, async () => {
+    const file = join(SCREENS, 'members-import.csv');
+    writeFileSync(file, 'email,displayName,externalId\nnadia@example.com,Nadia Putri,KK-0001\nnot-an-email,Bad Row,KK-0002\nwei@example.com,Lim Wei,KK-0003\n');
+    const page = await openPage(browser, 'about:blank');
+    // Record what goes over graphql-ws, to see the bar is driven by the importProgress subscription.
+    await page.evaluateOnNewDocument(() => {
+      const w = window as unknown as { __sent: string[]; WebSocket: typeof WebSocket };
+      const Native = window.WebSocket;
+      w.__sent = [];
+      w.WebSocket = class extends Native {
+        send(data: string) {
+          w.__sent.push(String(data));
+          super.send(data);
+        }
+      };
+    });
+    await page.goto(`${origin}/console#token=${gw.adminToken}`, { waitUntil: 'domcontentloaded' });
+    await clickButton(page, 'Imports');
+    await page.waitForSelector('select[name=kind]');
+    await page.select('select[name=kind]', 'members');
+    await page.waitForSelector(`select[name=partner] option[value="${cafe.id}"]`);
+    await page.select('select[name=partner]', cafe.id);
+    await (await page.waitForSelector('input[type=file][name=file]'))!.uploadFile(file);
+    await clickButton(page, 'Upload');
+    await page.waitForSelector('[role=progressbar][aria-valuenow="100"]', { timeout: 30_000 });
+    await waitForText(page, 'Done');
+    await page.waitForSelector('table caption');
+    const errors = await page.$$eval('table:has(caption) tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.slice(0, 3)).toEqual(['2', 'BAD_USER_INPUT', 'email']);
+    expect(await page.$eval('[role=status]', (e) => e.textContent)).toMatch(/2 \/ 3.*1 rows failed/);
+    const subscribed = await page.evaluate(() =>
+      (window as unknown as { __sent: string[] }).__sent.some((m) => m.includes('"subscribe"') && m.includes('importProgress')),
+    );
+    expect(subscribed).toBe(true);
+    // The finished job is listed among the recent imports.
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('section')].some((s) => s.querySelector('h2')?.textContent === 'Recent imports' && /MEMBERS\s*Done/.test(s.innerText)),
+      { timeout: 10_000 },
+    );
+    await screenshot(page, 'console-import');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the wallet answers a real survey for its bonus points', async () => {
+    await api(
+      'mutation { createSurvey(input: { kind: NPS, question: "How likely are you to recommend Kopi Kita?", bonusPoints: 50 }) { id } }',
+      {},
+      gw.adminToken,
+    );
+    // A partner's own survey shows to the members linked to it (this one enrolled at the café).
+    await api('mutation { createSurvey(input: { kind: CSAT, question: "How was your kopi today?", bonusPoints: 5 }) { id } }', {}, cafe.apiKey);
+    const wallet = await openPage(browser, `${origin}/wallet#token=${member.token}`, PHONE);
+    await clickButton(wallet, 'Surveys');
+    await waitForText(wallet, 'How likely are you to recommend Kopi Kita?');
+    await waitForText(wallet, 'How was your kopi today? Kopi Kita Café');
+    const before = await api<{ member: { balance: { available: number } } }>(
+      'query($id: ID!) { member(id: $id) { balance { available } } }',
+      { id: member.id },
+      gw.adminToken,
+    );
+    await wallet.click('input[type=radio][value="9"]');
+    await clickButton(wallet, 'Answer (+50 points)');
+    await wallet.waitForSelector('.reward [role=status]');
+    const after = await api<{ member: { balance: { available: number } } }>(
+      'query($id: ID!) { member(id: $id) { balance { available } } }',
+      { id: member.id },
+      gw.adminToken,
+    );
+    expect(after.member.balance.available).toBe(before.member.balance.available + 50);
+    await screenshot(wallet, 'wallet-survey');
+    expect(await seriousViolations(wallet)).toEqual([]);
+    expect(wallet.errors).toEqual([]);
+    await wallet.close();
+  });
+
+  it("the console's Insight shows this month's programMetrics and the program's surveys", async () => {
+    const now = new Date();
+    const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+    const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)).toISOString();
+    const { programMetrics: m } = await api<{ programMetrics: { members: number; pointsIssued: number; netPromoterScore: string | null } }>(
+      'query($f: DateTime!, $t: DateTime!) { programMetrics(from: $f, to: $t) { members pointsIssued netPromoterScore } }',
+      { f: from, t: to },
+      gw.adminToken,
+    );
+    expect(m.pointsIssued).toBeGreaterThan(0);
+    const page = await openPage(browser, `${origin}/console#token=${gw.adminToken}`);
+    await clickButton(page, 'Insight');
+    await page.waitForSelector('[data-testid=metrics]');
+    const facts = await page.$eval('[data-testid=metrics]', (dl) =>
+      Object.fromEntries([...dl.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent])),
+    );
+    expect(facts).toMatchObject({
+      Members: m.members.toLocaleString('en'),
+      'Points issued': m.pointsIssued.toLocaleString('en'),
+      NPS: m.netPromoterScore ?? '—',
+    });
+    await waitForText(page, 'How likely are you to recommend Kopi Kita?');
+    expect(await page.$$eval('.chart svg path', (paths) => paths.length)).toBeGreaterThan(0);
+    await screenshot(page, 'console-insight');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the console closes a settlement period and lists its statement', async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const page = await openPage(browser, `${origin}/console#token=${gw.adminToken}`);
+    await clickButton(page, 'Settlement');
+    // The default period runs to tomorrow: not closable yet, and the screen says why.
+    await waitForText(page, 'A period can be closed once it has ended.');
+    // The last two whole days (UTC): a period may not end in the future.
+    await fill(page, 'input[name=from]', day(-2));
+    await fill(page, 'input[name=to]', day(0));
+    const close = await page.waitForSelector('::-p-xpath(//button[starts-with(normalize-space(.), "Close ")])');
+    await close!.click();
+    // Listed in the closed periods below, as the API stored it.
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('section')].some(
+          (s) => s.querySelector('h2')?.textContent === 'Closed periods (statements)' && s.querySelector('tbody tr'),
+        ),
+      { timeout: 15_000 },
+    );
+    const { settlementStatements } = await api<{ settlementStatements: { edges: { node: { from: string; to: string } }[] } }>(
+      'query { settlementStatements(first: 5) { edges { node { from to } } } }',
+      {},
+      gw.adminToken,
+    );
+    expect(settlementStatements.edges.map((e) => [e.node.from, e.node.to])).toEqual([[`${day(-2)}T00:00:00.000Z`, `${day(0)}T00:00:00.000Z`]]);
+    // Its CSV comes from the gateway's export, with the signed-in credential.
+    const csv = page.waitForResponse((r) => r.url().includes('/exports/settlement/'));
+    await (await page.waitForSelector('::-p-xpath(//section[h2="Closed periods (statements)"]//tbody//button)'))!.click();
+    const res = await csv;
+    expect(res.status()).toBe(200);
+    expect(await res.text()).toMatch(/^kind,/);
+    expect(await page.$('[role=alert]')).toBeNull();
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(page.errors).toEqual([]);
+    await page.close();
   });
 
   it("a partner key cannot open the console's member search", async () => {

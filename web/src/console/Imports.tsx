@@ -35,6 +35,17 @@ const ImportProgress = optionalDocument<{ importProgress: Job }, { id: string }>
   `subscription ConsoleImportProgress($id: ID!) { importProgress(id: $id) { ${JOB_FIELDS} } }`,
 );
 
+/** A refused upload as the API said it: `{"error":{"code","message","field"}}` (else the status and body). */
+function uploadRefusal(status: number, body: string): string {
+  try {
+    const { error } = JSON.parse(body) as { error?: { code?: string; message?: string } };
+    if (error?.message) return `${error.code ?? `HTTP ${status}`}: ${error.message}`;
+  } catch {
+    // not JSON: fall through
+  }
+  return `HTTP ${status}: ${body.slice(0, 300)}`;
+}
+
 const done = (job: Job | null) => job?.status === 'SUCCEEDED' || job?.status === 'FAILED';
 
 export function Imports() {
@@ -58,7 +69,12 @@ export function Imports() {
     const final = () =>
       void client
         .query({ query: ImportJobQuery, variables: { id: jobId }, fetchPolicy: 'network-only' })
-        .then((r) => !stopped && setJob(r.data?.importJob ?? null))
+        .then((r) => {
+          if (stopped) return;
+          setJob(r.data?.importJob ?? null);
+          // The finished job joins the recent imports below.
+          void jobs.refetch();
+        })
         .catch((e: unknown) => !stopped && setJobError(e));
     const sub = client.subscribe({ query: ImportProgress, variables: { id: jobId } }).subscribe({
       next: (r) => {
@@ -74,6 +90,7 @@ export function Imports() {
       stopped = true;
       sub.unsubscribe();
     };
+    // Not on jobs (a new object each render): that would resubscribe each time.
   }, [client, jobId]);
 
   if (jobs.error && isMissingApi(jobs.error)) {
@@ -97,7 +114,7 @@ export function Imports() {
     }).catch((e: unknown) => ({ ok: false, status: 0, text: async () => String(e) }) as const);
     const text = await res.text();
     if (!res.ok) {
-      setUploadError(res.status === 404 ? t('common.notServed', { what: t('console.tab.imports') }) : `HTTP ${res.status}: ${text.slice(0, 300)}`);
+      setUploadError(res.status === 404 ? t('common.notServed', { what: t('console.tab.imports') }) : uploadRefusal(res.status, text));
       return;
     }
     setJobId((JSON.parse(text) as { importId: string }).importId);
@@ -117,7 +134,7 @@ export function Imports() {
         >
           <label>
             {t('console.importKind')}
-            <select value={kind} onChange={(e) => setKind(e.target.value as 'members' | 'earns')}>
+            <select name="kind" value={kind} onChange={(e) => setKind(e.target.value as 'members' | 'earns')}>
               <option value="earns">{t('console.importEarns')}</option>
               <option value="members">{t('console.importMembers')}</option>
             </select>
@@ -125,7 +142,7 @@ export function Imports() {
           <PartnerPicker value={partnerId} onChange={setPartnerId} />
           <label>
             {t('console.file')}
-            <input type="file" accept=".csv,.ndjson,.jsonl,text/csv,application/x-ndjson" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+            <input type="file" name="file" accept=".csv,.ndjson,.jsonl,text/csv,application/x-ndjson" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
           </label>
           <button type="submit" disabled={!file}>
             {t('console.upload')}

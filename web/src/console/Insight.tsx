@@ -45,13 +45,14 @@ const Surveys = optionalDocument<
   { p: string | null }
 >('query ConsoleSurveys($p: ID) { surveys(partnerId: $p) { id kind question bonusPoints active partner { name } } }');
 
-/** The last `n` whole months (UTC) and the current one so far. */
+/** The last `n` months (UTC), the current one up to the end of today: programMetrics takes whole UTC days only. */
 function months(n: number): { from: string; to: string }[] {
   const now = new Date();
+  const endOfToday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
   return Array.from({ length: n }, (_, i) => {
     const k = n - 1 - i;
     const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - k, 1));
-    const to = k === 0 ? now : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - k + 1, 1));
+    const to = k === 0 ? endOfToday : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - k + 1, 1));
     return { from: from.toISOString(), to: to.toISOString() };
   });
 }
@@ -148,7 +149,11 @@ export function Insight() {
           </>
         )}
         {last && (
-          <dl className="facts">
+          <dl className="facts" data-testid="metrics">
+            <dt>{t('console.metric.members')}</dt>
+            <dd>{formatPoints(last.members)}</dd>
+            <dt>{t('console.metric.active')}</dt>
+            <dd>{formatPoints(last.activeMembers)}</dd>
             <dt>{t('console.issued')}</dt>
             <dd>{formatPoints(last.pointsIssued)}</dd>
             <dt>{t('console.redeemed')}</dt>
@@ -157,6 +162,8 @@ export function Insight() {
             <dd>{formatPoints(last.pointsExpired)}</dd>
             <dt>{t('console.metric.outstanding')}</dt>
             <dd>{formatPoints(last.pointsOutstanding)}</dd>
+            <dt>NPS</dt>
+            <dd>{last.netPromoterScore === null ? '—' : formatDecimal(last.netPromoterScore)}</dd>
             <dt>{t('console.metric.repeat')}</dt>
             <dd>{last.repeatPurchaseRate === null ? '—' : `${formatDecimal(String(Number(last.repeatPurchaseRate) * 100))} %`}</dd>
           </dl>

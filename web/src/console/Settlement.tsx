@@ -106,11 +106,11 @@ export function Settlement() {
         <div className="row">
           <label>
             {t('console.from')}
-            <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+            <input type="date" name="from" value={from} onChange={(e) => setFrom(e.target.value)} />
           </label>
           <label>
             {t('console.to')}
-            <input type="date" value={to} onChange={(e) => setTo(e.target.value)} />
+            <input type="date" name="to" value={to} onChange={(e) => setTo(e.target.value)} />
           </label>
           <button type="button" className="secondary" onClick={csv} disabled={!data}>
             {t('console.downloadCsv')}

@@ -44,10 +44,14 @@ export function Statements({ from, to }: { from: string; to: string }) {
     if (!res.ok) return setDownloadError(`HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
     downloadText(`settlement-${s.from.slice(0, 10)}-${s.to.slice(0, 10)}.csv`, await res.text(), 'text/csv');
   };
+  // closeSettlementPeriod refuses a period that ends in the future (BAD_USER_INPUT on to).
+  const ended = Date.parse(to) <= Date.now();
   return (
     <Section title={t('console.statements')} scroll>
       <button
         type="button"
+        disabled={!ended}
+        aria-describedby={ended ? undefined : 'close-after-end'}
         onClick={() =>
           void close({ variables: { from, to, key: idempotencyKey('console-close') } })
             .then(() => refetch())
@@ -56,6 +60,11 @@ export function Statements({ from, to }: { from: string; to: string }) {
       >
         {t('console.closePeriod', { from: formatDate(from), to: formatDate(to) })}
       </button>
+      {!ended && (
+        <p id="close-after-end" className="muted">
+          {t('console.closeAfterEnd')}
+        </p>
+      )}
       <ApiError error={error ?? closed.error} />
       {downloadError && (
         <p role="alert" className="error">

@@ -268,6 +268,7 @@ const en = {
     statements: 'Closed periods (statements)',
     closePeriod: 'Close {{from}} – {{to}}',
     closedAt: 'Closed',
+    closeAfterEnd: 'A period can be closed once it has ended.',
     metric: {
       members: 'Members',
       active: 'Active members',

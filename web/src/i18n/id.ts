@@ -268,6 +268,7 @@ const id: Messages = {
     statements: 'Periode ditutup (laporan)',
     closePeriod: 'Tutup {{from}} – {{to}}',
     closedAt: 'Ditutup',
+    closeAfterEnd: 'Periode dapat ditutup setelah berakhir.',
     metric: {
       members: 'Anggota',
       active: 'Anggota aktif',

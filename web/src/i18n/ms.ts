@@ -268,6 +268,7 @@ const ms: Messages = {
     statements: 'Tempoh ditutup (penyata)',
     closePeriod: 'Tutup {{from}} – {{to}}',
     closedAt: 'Ditutup',
+    closeAfterEnd: 'Tempoh boleh ditutup setelah ia berakhir.',
     metric: {
       members: 'Ahli',
       active: 'Ahli aktif',

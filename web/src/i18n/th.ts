@@ -268,6 +268,7 @@ const th: Messages = {
     statements: 'งวดที่ปิดแล้ว (รายงาน)',
     closePeriod: 'ปิดงวด {{from}} – {{to}}',
     closedAt: 'ปิดเมื่อ',
+    closeAfterEnd: 'ปิดงวดได้เมื่องวดนั้นสิ้นสุดแล้ว',
     metric: {
       members: 'สมาชิก',
       active: 'สมาชิกที่ใช้งาน',

@@ -18,20 +18,25 @@ interface Survey {
   active: boolean;
   partner: { id: string; name: string } | null;
 }
-const SurveysQuery = optionalDocument<{ surveys: Survey[] }, Record<string, never>>(
-  'query WalletSurveys { surveys { id kind question bonusPoints active partner { id name } } }',
+const SURVEY_FIELDS = 'id kind question bonusPoints active partner { id name }';
+// The coalition's surveys, and the partners the member is linked to (each has its own).
+const SurveysQuery = optionalDocument<{ surveys: Survey[]; linkedPartners: { id: string }[] }, { memberId: string }>(
+  `query WalletSurveys($memberId: ID!) { surveys { ${SURVEY_FIELDS} } linkedPartners(memberId: $memberId) { id } }`,
+);
+const PartnerSurveysQuery = optionalDocument<{ surveys: Survey[] }, { partnerId: string }>(
+  `query WalletPartnerSurveys($partnerId: ID!) { surveys(partnerId: $partnerId) { ${SURVEY_FIELDS} } }`,
 );
 const Submit = optionalDocument<
   { submitSurveyResponse: { id: string; transaction: { id: string; points: number } | null } },
   { input: { surveyId: string; memberId: string; score: number; comment: string | null; idempotencyKey: string } }
 >('mutation WalletSubmitSurvey($input: SubmitSurveyResponseInput!) { submitSurveyResponse(input: $input) { id transaction { id points } } }');
 
-/** The answer scale of each kind: NPS 0–10, CSAT 1–5, CES 1–7, repurchase 0 (no) or 1 (yes). */
+/** The answer scale of each kind (README "Surveys"): NPS 0–10, CSAT 1–5, CES 1–7, repurchase 0–10 (how likely to buy again). */
 const SCALE: Record<Survey['kind'], number[]> = {
   NPS: Array.from({ length: 11 }, (_, i) => i),
   CSAT: [1, 2, 3, 4, 5],
   CES: [1, 2, 3, 4, 5, 6, 7],
-  REPURCHASE: [0, 1],
+  REPURCHASE: Array.from({ length: 11 }, (_, i) => i),
 };
 
 function SurveyForm({ survey, memberId }: { survey: Survey; memberId: string }) {
@@ -54,11 +59,10 @@ function SurveyForm({ survey, memberId }: { survey: Survey; memberId: string }) 
           <legend>
             {survey.question} <span className="muted">{survey.partner?.name ?? ''}</span>
           </legend>
-          <div className="row">
+          <div className="row scale">
             {SCALE[survey.kind].map((n) => (
               <label key={n} className="check">
-                <input type="radio" name={`score-${survey.id}`} value={n} checked={score === n} onChange={() => setScore(n)} />{' '}
-                {survey.kind === 'REPURCHASE' ? (n ? t('common.yes') : t('common.no')) : n}
+                <input type="radio" name={`score-${survey.id}`} value={n} checked={score === n} onChange={() => setScore(n)} /> {n}
               </label>
             ))}
           </div>
@@ -81,9 +85,28 @@ function SurveyForm({ survey, memberId }: { survey: Survey; memberId: string }) 
   );
 }
 
+/** One linked partner's open surveys (rendered only if it has any). */
+function PartnerSurveys({ partnerId, memberId }: { partnerId: string; memberId: string }) {
+  const { data, error } = useQuery(PartnerSurveysQuery, { variables: { partnerId } });
+  return (
+    <>
+      {error && (
+        <li>
+          <ApiError error={error} />
+        </li>
+      )}
+      {data?.surveys
+        .filter((s) => s.active)
+        .map((s) => (
+          <SurveyForm key={s.id} survey={s} memberId={memberId} />
+        ))}
+    </>
+  );
+}
+
 export function Surveys({ memberId }: { memberId: string }) {
   const { t } = useTranslation();
-  const { data, error, loading } = useQuery(SurveysQuery);
+  const { data, error, loading } = useQuery(SurveysQuery, { variables: { memberId } });
   if (error && isMissingApi(error)) {
     return (
       <Section title={t('wallet.tab.surveys')}>
@@ -96,10 +119,13 @@ export function Surveys({ memberId }: { memberId: string }) {
     <Section title={t('wallet.tab.surveys')}>
       <ApiError error={error} />
       {loading && !data && <Loading />}
-      {data && open.length === 0 && <p>{t('wallet.noSurveys')}</p>}
+      {data && open.length === 0 && data.linkedPartners.length === 0 && <p>{t('wallet.noSurveys')}</p>}
       <ul className="grid">
         {open.map((s) => (
           <SurveyForm key={s.id} survey={s} memberId={memberId} />
+        ))}
+        {data?.linkedPartners.map((p) => (
+          <PartnerSurveys key={p.id} partnerId={p.id} memberId={memberId} />
         ))}
       </ul>
     </Section>
