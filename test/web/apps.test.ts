@@ -1,6 +1,7 @@
 // The web apps in a real headless Chromium against a real gateway serving the built app: the
 // console, the till and the wallet working together, in Thai too, with axe-core on every screen.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -227,7 +228,7 @@ describe('web apps in a browser', () => {
   });
 
   it('imports a members file in the console: a progress bar from importProgress reaches 100 %, and the bad row shows', { timeout: 60_000 }, async () => {
-    const file = join(SCREENS, 'members-import.csv');
+    const file = join(mkdtempSync(join(tmpdir(), 'loyalty-import-')), 'members-import.csv');
     writeFileSync(file, 'email,displayName,externalId\nnadia@example.com,Nadia Putri,KK-0001\nnot-an-email,Bad Row,KK-0002\nwei@example.com,Lim Wei,KK-0003\n');
     const page = await openPage(browser, 'about:blank');
     // Record what goes over graphql-ws, to see the bar is driven by the importProgress subscription.
