@@ -49,6 +49,16 @@ describe('the rolling policy on the real clock: only the members due are read', 
     // On the lowest tier there is nothing to review.
     expect(await gw.sql(`SELECT tier_review_at FROM member WHERE id = $1`, [m.id])).toEqual([{ tier_review_at: null }]);
   });
+
+  it('a policy change makes every member above the lowest tier due for review today', async () => {
+    await policy('ROLLING_12_MONTHS');
+    const gold = await memberWith('Gold', []);
+    await gw.sql(`UPDATE member SET tier_review_at = '2099-01-01' WHERE id = $1`, [gold]);
+    await policy('ROLLING_12_MONTHS', true);
+    const [due] = await gw.sql<{ due: boolean }>(`SELECT tier_review_at = (now() AT TIME ZONE 'UTC')::date AS due FROM member WHERE id = $1`, [gold]);
+    expect(due!.due).toBe(true);
+    await policy('ROLLING_12_MONTHS');
+  });
 });
 
 describe('downgrade policies (evaluated on an injected clock)', () => {

@@ -8,7 +8,8 @@ import type { Pool } from '../../db/sql';
 import { badInput } from '../../errors/domain-error';
 import { Exact } from '../../money/decimal';
 import { MAX_POINTS_PER_TRANSACTION } from '../ledger/transaction-limit';
-import { Db, query, queryOne } from '../../db/sql';
+import { markEveryTierReviewDueToday } from '../ledger/qualifying';
+import { Db, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { AuditAction, AuditActor, AuditTargetType, PROGRAM_SETTINGS_TARGET_ID, recordAudit } from '../audit/audit-trail';
 import { ProgramSettings, ProgramSettingsInput, TierDowngradePolicy } from './program-settings.types';
@@ -113,14 +114,9 @@ export class ProgramSettingsService {
         ],
       ))!;
       const { updatedAt: _after, ...current } = updated;
-      // Another downgrade policy: every member above the lowest tier is due for review by the next
-      // tier evaluation (member.tier_review_at, see tier/tier-evaluation.ts).
+      // Another downgrade policy: every member above the lowest tier is reviewed by the next tier evaluation.
       if (current.tierDowngradePolicy !== previous.tierDowngradePolicy || current.tierDowngradeOneStep !== previous.tierDowngradeOneStep) {
-        await query(
-          m,
-          `UPDATE member m SET tier_review_at = (now() AT TIME ZONE 'UTC')::date FROM tier t
-            WHERE t.id = m.tier_id AND t.qualifying_points > 0 AND m.tier_review_at IS DISTINCT FROM (now() AT TIME ZONE 'UTC')::date`,
-        );
+        await markEveryTierReviewDueToday(m);
       }
       await recordAudit(m, {
         actor,

@@ -18,7 +18,7 @@
 // The calendar-year policy, and an evaluation on another clock (`now`, as tests pass), read the
 // members above the lowest tier whose points under the policy are below their tier's threshold,
 // each in its own short transaction under its wallet lock.
-import type { Db, Pool } from '../../db/sql';
+import type { Pool } from '../../db/sql';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
 import { withJobLock } from '../lifecycle/job-lock';
@@ -75,14 +75,6 @@ const SET_NEXT_REVIEW = `
            END AS at
       FROM r)
   UPDATE member m SET tier_review_at = next.at FROM next WHERE m.id = next.id`;
-
-/** Every member above the lowest tier is due for review today (a ladder or policy edit changes what each qualifies for). */
-export async function reviewEveryTierToday(m: Db): Promise<void> {
-  await query(
-    m,
-    `UPDATE member m SET tier_review_at = ${TODAY} FROM tier t WHERE t.id = m.tier_id AND t.qualifying_points > 0 AND m.tier_review_at IS DISTINCT FROM ${TODAY}`,
-  );
-}
 
 export async function evaluateTiers(db: Pool, tiers: TierService, now?: Date): Promise<TierEvaluationResult> {
   return withJobLock<TierEvaluationResult>(db, TIER_EVALUATION_LOCK, { ran: false, downgraded: 0 }, async () => {

@@ -10,7 +10,7 @@ import { requireText } from '../../errors/text';
 import { Exact } from '../../money/decimal';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
-import { reviewEveryTierToday } from './tier-evaluation';
+import { markEveryTierReviewDueToday } from '../ledger/qualifying';
 import { AuditAction, AuditTargetType, auditActorOf, recordAudit } from '../audit/audit-trail';
 import { Capability, requireStaff } from '../auth/policy';
 import type { Caller } from '../auth/viewer';
@@ -79,7 +79,7 @@ export class TierLadderService {
             )
       )!;
       // What each member qualifies for may have changed: every member above the lowest tier is reviewed by the next run.
-      await reviewEveryTierToday(m);
+      await markEveryTierReviewDueToday(m);
       await recordAudit(m, {
         actor: auditActorOf(staff),
         action: id ? AuditAction.TIER_CHANGED : AuditAction.TIER_CREATED,
