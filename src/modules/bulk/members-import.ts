@@ -15,6 +15,7 @@ import { validBirthDate, validDisplayName, validEmail } from '../member/member-f
 import type { RawRow } from './import-file';
 import type { StagedRow } from './import-jobs';
 import { ImportRowFailure, RowError, optionalText, rowError, text } from './import-rows';
+import { recordLinks } from '../linking/partner-link.service';
 
 export const MEMBER_COLUMNS_REQUIRED = ['email', 'displayName', 'externalId'] as const;
 const MAX_OPENING_POINTS = 2_147_483_647;
@@ -124,11 +125,7 @@ export class MembersImport {
     const idOf = (t: (typeof taken)[number]) => memberOf.get(t.email)!;
 
     const linked = taken.filter((t) => t.link).map(idOf);
-    await query(
-      m,
-      `INSERT INTO member_partner_link (member_id, partner_id, via) SELECT id, $2, 'IMPORT' FROM unnest($1::uuid[]) AS id ON CONFLICT DO NOTHING`,
-      [linked, partnerId],
-    );
+    await recordLinks(m, linked, partnerId, 'IMPORT');
     await query(m, `INSERT INTO partner_member_ref (partner_id, external_id, member_id) SELECT $1, x, id FROM unnest($2::text[], $3::uuid[]) AS r(x, id)`, [
       partnerId,
       taken.map((t) => t.row.externalId),

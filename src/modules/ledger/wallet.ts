@@ -80,7 +80,14 @@ export const TRANSACTION_COUNT = `SELECT transaction_count FROM account WHERE me
 
 /** A new member's empty wallet. */
 export async function openWallet(m: Tx, memberId: string): Promise<void> {
-  await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) VALUES ('MEMBER', $1, 0, 0, 0)`, [memberId]);
+  await openWallets(m, [memberId]);
+}
+
+/** The empty wallets of new members, one statement for any number (a members import's batch). */
+export async function openWallets(m: Tx, memberIds: readonly string[]): Promise<void> {
+  await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) SELECT 'MEMBER', id, 0, 0, 0 FROM unnest($1::uuid[]) AS id`, [
+    memberIds,
+  ]);
 }
 
 export async function coalitionAccountId(m: Tx, kind: 'COALITION_REDEMPTION' | 'COALITION_BREAKAGE' | 'COALITION_TRANSFER'): Promise<string> {

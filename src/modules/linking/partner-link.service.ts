@@ -54,8 +54,17 @@ export async function isLinked(db: Db, memberId: string, partnerId: string): Pro
  * coalition member (IMPORT) is no consent: the member never agreed to anything at the coalition.
  */
 export async function recordLink(m: Db, memberId: string, partnerId: string, via: LinkVia): Promise<void> {
-  await query(m, `INSERT INTO member_partner_link (member_id, partner_id, via) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [memberId, partnerId, via]);
-  if (via === 'CODE' || via === 'SEED') await recordConsent(m, memberId, partnerId, via);
+  await recordLinks(m, [memberId], partnerId, via);
+}
+
+/** recordLink for many members of one partner in one statement (a members import's batch). */
+export async function recordLinks(m: Db, memberIds: readonly string[], partnerId: string, via: LinkVia): Promise<void> {
+  await query(m, `INSERT INTO member_partner_link (member_id, partner_id, via) SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id ON CONFLICT DO NOTHING`, [
+    memberIds,
+    partnerId,
+    via,
+  ]);
+  if (via === 'CODE' || via === 'SEED') for (const memberId of memberIds) await recordConsent(m, memberId, partnerId, via);
 }
 
 export class PartnerLinkService {

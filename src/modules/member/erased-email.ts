@@ -23,7 +23,14 @@ export class ErasedEmails {
   }
 
   async wasErased(db: Db, email: string): Promise<boolean> {
-    return (await query(db, `SELECT 1 FROM erased_member_email WHERE email_hmac = $1`, [this.hash(email)])).length > 0;
+    return (await this.among(db, [email])).size > 0;
+  }
+
+  /** The lower-cased addresses among `emails` that belonged to erased members, in one statement. */
+  async among(db: Db, emails: readonly string[]): Promise<Set<string>> {
+    const byHash = new Map(emails.map((e) => [this.hash(e), e.trim().toLowerCase()]));
+    const found = await query<{ h: string }>(db, `SELECT email_hmac AS h FROM erased_member_email WHERE email_hmac = ANY($1::text[])`, [[...byHash.keys()]]);
+    return new Set(found.map((f) => byHash.get(f.h)!));
   }
 
   async remember(m: Tx, email: string): Promise<void> {

@@ -4,12 +4,12 @@ import { requireText } from '../../errors/text';
 import { query, queryOne } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
 import { claimKey, recordResult, requestHash, validKey } from '../ledger/idempotency';
-import { TRANSACTION_COUNT, openWallet } from '../ledger/wallet';
+import { TRANSACTION_COUNT, openWallet, openWallets } from '../ledger/wallet';
 import { Page } from '../../db/pagination';
 import { memberHistoryPage } from '../../db/member-history';
 import { qualifyingPointsOf } from '../ledger/qualifying';
 import { TRANSACTION_COLUMNS, PointsTransaction } from '../ledger/points-transaction.entity';
-import { recordLink } from '../linking/partner-link.service';
+import { recordLink, recordLinks } from '../linking/partner-link.service';
 import { publish } from '../../db/outbox';
 import { MEMBER_COLUMNS, Balance, Member } from './member.entity';
 import { normalizeCardNumber } from './card-number';
@@ -122,23 +122,15 @@ export class MemberService {
     );
     const byEmail = new Map(rows.map((r) => [r.e, r.id]));
     const ids = people.map((p) => byEmail.get(p.email.toLowerCase())!);
-    await query(m, `INSERT INTO account (kind, member_id, balance, lifetime_earned, pending) SELECT 'MEMBER', id, 0, 0, 0 FROM unnest($1::uuid[]) AS id`, [
-      ids,
-    ]);
-    await query(
-      m,
-      `INSERT INTO member_partner_link (member_id, partner_id, via) SELECT id, $2, 'ENROLMENT' FROM unnest($1::uuid[]) AS id ON CONFLICT DO NOTHING`,
-      [ids, partnerId],
-    );
+    await openWallets(m, ids);
+    await recordLinks(m, ids, partnerId, 'ENROLMENT');
     await publish(m, ...ids.map((memberId) => ({ topic: 'MEMBER_ENROLLED' as const, memberId, partnerId, payload: { enrolledByPartnerId: partnerId } })));
     return ids;
   }
 
   /** The lower-cased addresses among `emails` that belonged to erased members (never enrolled again). */
-  async erasedAmong(m: Tx, emails: readonly string[]): Promise<Set<string>> {
-    const byHash = new Map(emails.map((e) => [this.erased.hash(e), e.toLowerCase()]));
-    const found = await query<{ h: string }>(m, `SELECT email_hmac AS h FROM erased_member_email WHERE email_hmac = ANY($1::text[])`, [[...byHash.keys()]]);
-    return new Set(found.map((f) => byHash.get(f.h)!));
+  erasedAmong(m: Tx, emails: readonly string[]): Promise<Set<string>> {
+    return this.erased.among(m, emails);
   }
 
   async byIds(ids: readonly string[]): Promise<Member[]> {
