@@ -7,7 +7,7 @@
 // work stops.
 import type { Pool } from './db/sql';
 import { isUtf8 } from 'node:buffer';
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import express from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -170,35 +170,25 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
     const ok = await databaseAnswers(db);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unavailable' });
   });
-  // Files over plain HTTP (imports, exports), authenticated as GraphQL is.
-  app.use(
-    bulkRoutes({
-      db,
-      settlementPeriods: services.settlementPeriods,
-      imports: services.imports,
-      authenticate: (authorization) =>
-        services.authenticator.authenticate(authorization).catch((err: unknown) => {
-          throw isConnectionError(err) ? serviceUnavailableError() : err;
-        }),
-    }),
-  );
-  app.get(
-    '/metrics',
-    // A token tried here counts against the failed-authentication limit like one tried on /graphql.
-    metricsHandler(async (authorization, req) => {
-      const ip = clientIp(req, config.trustProxyHops);
-      services.rateLimits.refuseBlockedIp(ip);
-      try {
-        return await services.authenticator.authenticate(authorization);
-      } catch (err) {
-        if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
-          const limited = await services.rateLimits.authenticationFailed(ip).catch(() => null);
-          if (limited) throw limited;
-        }
-        throw err;
+  // The plain-HTTP routes (files, metrics) authenticate as GraphQL does: a token tried there counts
+  // against the address's failed-authentication limit too, and a database that is away is a 503.
+  const authenticateHttp = async (authorization: string | undefined, req: IncomingMessage) => {
+    const ip = clientIp(req, config.trustProxyHops);
+    services.rateLimits.refuseBlockedIp(ip);
+    try {
+      return await services.authenticator.authenticate(authorization);
+    } catch (err) {
+      if (isConnectionError(err)) throw serviceUnavailableError();
+      if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
+        const limited = await services.rateLimits.authenticationFailed(ip).catch(() => null);
+        if (limited) throw limited;
       }
-    }),
-  );
+      throw err;
+    }
+  };
+  // Files over plain HTTP (imports, exports).
+  app.use(bulkRoutes({ db, settlementPeriods: services.settlementPeriods, imports: services.imports, authenticate: authenticateHttp }));
+  app.get('/metrics', metricsHandler(authenticateHttp));
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY_BYTES, verify: requireUtf8 }),

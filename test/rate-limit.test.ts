@@ -189,6 +189,20 @@ describe('failed authentications per address', () => {
     await nextWindow();
     expect((await post(child.url, ViewerDocument, {}, cafe.apiKey)).body.data).toEqual({ viewer: `partner:${cafe.slug}` });
   });
+
+  it('tokens tried on the file routes count too: the export past the limit answers 429 RATE_LIMITED', async () => {
+    const exportOf = (token: string) =>
+      fetch(gw.url.replace(/\/graphql$/, '/exports/transactions.csv?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z'), {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    await nextWindow();
+    await roomInWindow(800);
+    for (let i = 0; i < 3; i++) expect((await exportOf(`wrong-file-${i}`)).status).toBe(401);
+    const fourth = await exportOf('wrong-file-3');
+    expect(fourth.status).toBe(429);
+    expect(((await fourth.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    await nextWindow();
+  });
 });
 
 async function waitUntil(done: () => boolean, ms = 5000): Promise<void> {

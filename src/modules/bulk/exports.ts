@@ -63,7 +63,7 @@ function csvHeaders(res: Response, filename: string): void {
 export function transactionsExport(db: Pool, authenticate: Authenticate) {
   return async (req: Request, res: Response, next: (err: unknown) => void) => {
     try {
-      const viewer = await authenticate(req.headers.authorization);
+      const viewer = await authenticate(req.headers.authorization, req);
       const partnerId = exportPartnerScope(viewer, idParam(req, 'partnerId'));
       const [from, to] = [dateParam(req, 'from'), dateParam(req, 'to')];
       validPeriod(from, to);
@@ -103,7 +103,7 @@ export const STATEMENT_COLUMNS = [
 export function statementExport(periods: SettlementPeriodService, authenticate: Authenticate) {
   return async (req: Request, res: Response, next: (err: unknown) => void) => {
     try {
-      const viewer = await authenticate(req.headers.authorization);
+      const viewer = await authenticate(req.headers.authorization, req);
       const scope = settlementScope(viewer);
       const id = requireId(String(req.params.statementId), 'statementId');
       const found = await periods.byId(id);

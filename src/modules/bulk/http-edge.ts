@@ -1,11 +1,13 @@
 // The plain-HTTP side of bulk work (file uploads and downloads): the caller authenticated the
 // same way as GraphQL, and a domain error answered as JSON with its code, field and a status.
+import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
 import { DomainError, ErrorCode } from '../../errors/domain-error';
 import { requireId } from '../../errors/ids';
 import type { Viewer } from '../auth/viewer';
 
-export type Authenticate = (authorization: string | undefined) => Promise<Viewer>;
+/** The caller of a plain-HTTP request, from its Authorization header (the request gives its address, for the failed-authentication limit). */
+export type Authenticate = (authorization: string | undefined, req: IncomingMessage) => Promise<Viewer>;
 
 const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.UNAUTHENTICATED]: 401,

@@ -14,7 +14,7 @@ import type { ImportKind, ImportService } from './import-jobs';
 export function importUpload(kind: ImportKind, imports: ImportService, authenticate: Authenticate) {
   return async (req: Request, res: Response, next: (err: unknown) => void) => {
     try {
-      const viewer = await authenticate(req.headers.authorization);
+      const viewer = await authenticate(req.headers.authorization, req);
       const partnerId = importPartner(viewer, idParam(req, 'partnerId'));
       const format = formatOf(req.headers['content-type']);
       if (!format) {
