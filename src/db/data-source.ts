@@ -25,6 +25,7 @@ import { InsightAggregates1764001010000 } from '../../migrations/1764001010000-I
 import { CampaignBudgets1764001020000 } from '../../migrations/1764001020000-CampaignBudgets';
 import { TierPolicy1764001030000 } from '../../migrations/1764001030000-TierPolicy';
 import { ScaleIndexes1764001200000 } from '../../migrations/1764001200000-ScaleIndexes';
+import { InsightMonths1764001300000 } from '../../migrations/1764001300000-InsightMonths';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -57,6 +58,7 @@ export const migrations = [
   CampaignBudgets1764001020000,
   TierPolicy1764001030000,
   ScaleIndexes1764001200000,
+  InsightMonths1764001300000,
 ];
 
 /** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */

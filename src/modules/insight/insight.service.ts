@@ -19,6 +19,7 @@ import {
   rate,
   retentionRate,
 } from './metrics';
+import { ActivitySets, calendarMonth, monthPurchasesByCurrency, monthSets } from './month-metrics';
 import { rollUpInsight } from './rollup';
 
 const DAY_MS = 86_400_000;
@@ -39,17 +40,6 @@ interface Totals {
   newMembers: number;
 }
 
-interface Sets {
-  active: number;
-  previous: number;
-  fresh: number;
-  lost: number;
-  purchasers: number;
-  repeaters: number;
-  engaged: number;
-  crossPartner: number;
-}
-
 export class InsightService {
   constructor(
     private readonly db: Pool,
@@ -62,7 +52,7 @@ export class InsightService {
   }
 
   /** partnerId: the scope policy allowed (null: coalition-wide). */
-  async metrics(from: Date, to: Date, partnerId: string | null): Promise<ProgramMetrics> {
+  async metrics(from: Date, to: Date, partnerId: string | null, options: { fromActivityDays?: boolean } = {}): Promise<ProgramMetrics> {
     if (Number.isNaN(from.getTime()) || !isMidnightUtc(from))
       throw badInput('from', 'must be a UTC midnight (metrics are kept per UTC day), e.g. 2026-11-01T00:00:00Z');
     if (Number.isNaN(to.getTime()) || !isMidnightUtc(to))
@@ -75,11 +65,16 @@ export class InsightService {
       if (!p) throw notFound('partnerId', 'partner');
     }
     await this.rollUp();
-    const previousFrom = new Date(from.getTime() - days * DAY_MS);
+    // A calendar month's previous period is the month before; any other's, as many days before.
+    // A month's sets are read from the month counters unless asked for from the activity days
+    // (the tests' cross-check of the two).
+    const month = calendarMonth(from, to);
+    const previousFrom = month ? new Date(`${month.previous}T00:00:00Z`) : new Date(from.getTime() - days * DAY_MS);
+    const byMonth = month !== null && !options.fromActivityDays;
     const [totals, sets, clv, surveys] = await Promise.all([
       this.totals(isoDay(from), isoDay(to), partnerId),
-      this.sets(isoDay(previousFrom), isoDay(from), isoDay(to), partnerId),
-      this.purchasesByCurrency(isoDay(from), isoDay(to), to, partnerId),
+      byMonth ? monthSets(this.db, month, partnerId) : this.sets(isoDay(previousFrom), isoDay(from), isoDay(to), partnerId),
+      byMonth ? monthPurchasesByCurrency(this.db, month, isoDay(to), to, partnerId) : this.purchasesByCurrency(isoDay(from), isoDay(to), to, partnerId),
       this.surveyHistograms(isoDay(from), isoDay(to), partnerId),
     ]);
     return {
@@ -128,14 +123,14 @@ export class InsightService {
   }
 
   /** Who was active in this period and the previous one, and how: one pass over their member-days. */
-  private async sets(previousFrom: string, from: string, to: string, partnerId: string | null): Promise<Sets> {
+  private async sets(previousFrom: string, from: string, to: string, partnerId: string | null): Promise<ActivitySets> {
     const active = 'purchases + redemptions + surveys > 0';
     // A partner's purchasers who also bought elsewhere; coalition-wide, at two partners or more.
     const cross = partnerId
       ? `purchases > 0 AND EXISTS (SELECT 1 FROM insight_member_day o WHERE o.member_id = m.member_id AND o.partner_id <> $4
                                      AND o.day >= $2::date AND o.day < $3::date AND o.purchases > 0)`
       : 'partners > 1';
-    return (await queryOne<Sets>(
+    return (await queryOne<ActivitySets>(
       this.db,
       `WITH m AS (
          SELECT member_id,

@@ -30,7 +30,7 @@ export class ProgramMetrics {
 
   @Field(() => DecimalScalar, {
     nullable: true,
-    description: `(E − N) / S: S active in the previous period of the same length, E active in this one, N active in this one and not the previous; ${RATE}`,
+    description: `(E − N) / S: S active in the previous period (for a calendar month, the month before; any other period, as many days before), E active in this one, N active in this one and not the previous; ${RATE}`,
   })
   retentionRate!: string | null;
 
