@@ -8,6 +8,8 @@
 // history, never the ledger's length: that is what the growth shows. (Ten times the activity
 // inside the month itself would cost about ten times as much: see README "Program insight".)
 import { Client } from 'pg';
+import { createPool } from '../../src/db/data-source';
+import { rollUpInsight } from '../../src/modules/insight/rollup';
 import { percentile } from './stats';
 
 export interface InsightStepResult {
@@ -47,10 +49,11 @@ async function load(db: Client, first: number, count: number, transactions: numb
   await db.query('SET LOCAL session_replication_role = replica');
   await db.query(
     `WITH enrolled AS (
-       INSERT INTO member (email, display_name, tier_id, enrolled_by_partner, enrolled_at)
-       SELECT 'insight-bench-' || i || '@example.com', 'Bench ' || i, (SELECT id FROM tier ORDER BY rank LIMIT 1),
+       INSERT INTO member (email, display_name, card_number, tier_id, enrolled_by_partner, enrolled_at)
+       -- Card numbers by member number: a million random draws would clash now and then.
+       SELECT 'insight-bench-' || i || '@example.com', 'Bench ' || i, c.body || luhn_check_digit(c.body), (SELECT id FROM tier ORDER BY rank LIMIT 1),
               (SELECT id FROM partner WHERE slug = 'insight-bench-' || (i % 3)), $3::timestamptz + make_interval(secs => (i - $1) * ($4::float8 / 4) / $2)
-         FROM generate_series($1::bigint, $1::bigint + $2 - 1) i
+         FROM generate_series($1::bigint, $1::bigint + $2 - 1) i, LATERAL (SELECT '87' || lpad(i::text, 13, '0') AS body) c
        RETURNING id, display_name)
      INSERT INTO bench_member (n, id) SELECT substring(display_name from 7)::bigint, id FROM enrolled`,
     [first, count, start, span],
@@ -94,23 +97,25 @@ async function measure(url: string, adminToken: string, samples: number): Promis
   return { p50Ms: percentile(times, 0.5), p90Ms: percentile(times, 0.9) };
 }
 
-/** Roll everything up once (the backlog a first query would otherwise pay), then VACUUM ANALYZE the aggregates. */
-async function rollUp(db: Client, url: string, adminToken: string): Promise<number> {
+/**
+ * Roll everything up once (the backlog the scheduled rollup job would fold in as it arrived), then
+ * VACUUM ANALYZE the aggregates. Run here on the database rather than through a first HTTP request:
+ * a backlog of millions of rows takes minutes, past any HTTP client's patience.
+ */
+async function rollUp(db: Client, databaseUrl: string): Promise<number> {
   const t = Date.now();
-  await measureOnce(url, adminToken);
+  const pool = createPool(databaseUrl, 2);
+  try {
+    const { rows } = await db.query<{ id: string }>(`SELECT id FROM partner WHERE is_coalition`);
+    await rollUpInsight(pool, rows[0]!.id);
+  } finally {
+    await pool.end();
+  }
   const seconds = (Date.now() - t) / 1000;
-  await db.query('VACUUM ANALYZE insight_member_day, insight_partner_day, insight_member_partner, insight_survey_day, ledger_transaction');
+  await db.query(
+    'VACUUM ANALYZE insight_member_day, insight_partner_day, insight_member_partner, insight_survey_day, insight_member_month, insight_month, insight_month_currency, ledger_transaction',
+  );
   return seconds;
-}
-
-async function measureOnce(url: string, adminToken: string): Promise<void> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-    body: JSON.stringify({ query: QUERY, variables: MONTH }),
-  });
-  const body = (await res.json()) as { errors?: unknown };
-  if (body.errors) throw new Error(`programMetrics failed: ${JSON.stringify(body.errors)}`);
 }
 
 export async function insightStep(
@@ -140,7 +145,7 @@ export async function insightStep(
       const loadSeconds = (Date.now() - t) / 1000;
       opts.log(`programMetrics: loaded in ${loadSeconds.toFixed(0)} s; rolling up`);
       t = Date.now();
-      const rollupSeconds = await rollUp(db, gatewayUrl, adminToken);
+      const rollupSeconds = await rollUp(db, databaseUrl);
       opts.log(`programMetrics: rolled up in ${rollupSeconds.toFixed(0)} s; ${opts.samples} requests for one month`);
       const latency = await measure(gatewayUrl, adminToken, opts.samples);
       opts.log(`programMetrics: ${total.tx} transactions, one month: p50 ${latency.p50Ms.toFixed(1)} ms, p90 ${latency.p90Ms.toFixed(1)} ms`);
