@@ -62,6 +62,11 @@ export function validPeriod(from: Date, to: Date): void {
 export class SettlementService {
   constructor(private readonly db: Pool) {}
 
+  /** Fold in what was committed since the last run (also run by the scheduled jobs). */
+  rollUp(): Promise<number> {
+    return rollUpSettlement(this.db);
+  }
+
   /**
    * Lines for the given partners (null: every partner, then the coalition's own line for the
    * points it funded), zero lines included. A reversal counts with what it reverses.
