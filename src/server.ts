@@ -239,8 +239,9 @@ async function mountGateway(config: Config, db: Pool, logger: Logger, app: expre
             () => evaluateTiers(db, services.tiers),
             (r) => r.ran,
           ).catch(jobFailed('tier evaluation'));
-          // programMetrics rolls up what is new before it answers; this keeps that backlog small.
+          // programMetrics and settlement roll up what is new before they answer; this keeps that backlog small.
           timeJob('insight-rollup', () => services.insight.rollUp()).catch(jobFailed('insight rollup'));
+          timeJob('settlement-rollup', () => services.settlement.rollUp()).catch(jobFailed('settlement rollup'));
         }, config.tierEvaluationIntervalSeconds * 1000).unref()
       : null;
   // Likewise the points lifecycle (expiry, pending release, birthdays): each job under its own lock.

@@ -17,21 +17,8 @@
 import type { Pool, Tx } from '../../db/sql';
 import { query, queryOne } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
+import { isNew } from '../../db/snapshot-delta';
 import { MONTH_ROLLUP } from './month-rollup';
-
-/**
- * Whether the row written by transaction `xid` is new since `seen` ($1; its xmax $4 and running
- * transactions $5), as of `cur` ($2): its
- * transaction had not committed at `seen` — it was still running then (in seen's list of running
- * transactions) or started after (at or past seen's xmax) — and has committed by `cur`. Both
- * tests are index lookups on the xid column, so a run reads only what is new, even while some long
- * transaction elsewhere in the cluster holds seen's xmin far back.
- */
-function isNew(xid: string, firstRun: boolean): string {
-  return firstRun
-    ? `($1::text IS NULL AND (${xid} IS NULL OR pg_visible_in_snapshot(${xid}, $2::pg_snapshot)))`
-    : `($1::pg_snapshot IS NOT NULL AND (${xid} >= $4::xid8 OR ${xid} = ANY ($5::xid8[])) AND pg_visible_in_snapshot(${xid}, $2::pg_snapshot))`;
-}
 
 const day = (at: string) => `((${at}) AT TIME ZONE 'UTC')::date`;
 

@@ -1,4 +1,5 @@
-// Settlement between partners for a period [from, to). Every figure is valued at the rate
+// Settlement between partners for a period [from, to). Its whole UTC days are read from the
+// per-day aggregates (settlement-rollup.ts), its partial edge days from the ledger. Every figure is valued at the rate
 // version recorded on each transaction, so a later rate change never re-prices the past;
 // reversals count against the partner and rate of the transaction they reverse, in the period
 // the reversal happens. Sums are exact; each money total is rounded once, half-even, to the
@@ -9,27 +10,43 @@ import { query } from '../../db/sql';
 import { Exact } from '../../money/decimal';
 import { currencyDigits } from '../../money/decimal';
 import { SettlementFlow, SettlementLine } from './settlement.types';
+import { FACTS, PERIOD_COLUMNS } from './settlement-facts';
+import { rollUpSettlement } from './settlement-rollup';
 
 const MAX_PERIOD_DAYS = 366;
+const DAY_MS = 86_400_000;
 
-// Points honoured at a partner: reward redemptions and payments with points at its till, alike.
-const HONOURED = `('REDEEM', 'PAYMENT')`;
-// Points an issuer funds and pays the coalition for: purchases, bonuses, staff adjustments
-// (coalition-funded unless they name a partner) and the opening balances a partner brings when it
-// joins (MIGRATION, valued at its burn rate in force at the import).
-const ISSUING = `('EARN', 'BONUS', 'ADJUSTMENT', 'MIGRATION')`;
+/** How a period is read: raw transactions in [from, edgeA) and [edgeB, to), aggregate days in [firstDay, endDay). */
+interface Split {
+  edgeA: Date;
+  edgeB: Date;
+  firstDay: string;
+  endDay: string;
+}
 
 /**
- * The burn rate an issuer's points of transaction `t` are valued at: the version `t` recorded when
- * the issuer is its partner, else the issuer's version in force at `t`. Two branches, each by an
- * index (one row by key, the other the latest version), rather than one OR that scans the rates.
+ * The whole UTC days inside [from, to) come from the aggregates; the partial days at its edges
+ * (or the whole period, when it holds no whole day, or when asked for the raw rows) from the
+ * ledger, so any period is exact.
  */
-function rateOf(issuer: string, t: string): string {
-  return `SELECT x.burn_rate FROM exchange_rate x WHERE ${issuer} = ${t}.partner_id AND x.id = ${t}.exchange_rate_id
-          UNION ALL
-          (SELECT x.burn_rate FROM exchange_rate x
-            WHERE ${issuer} <> ${t}.partner_id AND x.partner_id = ${issuer} AND x.effective_from <= ${t}.created_at AND x.created_at <= ${t}.created_at
-            ORDER BY x.effective_from DESC, x.version DESC LIMIT 1)`;
+function split(from: Date, to: Date, raw: boolean): Split {
+  const firstDay = Math.ceil(from.getTime() / DAY_MS) * DAY_MS;
+  const endDay = Math.floor(to.getTime() / DAY_MS) * DAY_MS;
+  if (raw || firstDay >= endDay) return { edgeA: to, edgeB: to, firstDay: '1970-01-01', endDay: '1970-01-01' };
+  const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return { edgeA: new Date(firstDay), edgeB: new Date(endDay), firstDay: date(firstDay), endDay: date(endDay) };
+}
+
+// The period's raw transactions ($1 from, $2 to, $4 edgeA, $5 edgeB): the two edge ranges, each by
+// the index on created_at, so what they cost is their own rows.
+const EDGES = `period AS MATERIALIZED (
+    SELECT ${PERIOD_COLUMNS} FROM ledger_transaction t WHERE t.created_at >= $1 AND t.created_at < $4
+    UNION ALL
+    SELECT ${PERIOD_COLUMNS} FROM ledger_transaction t WHERE t.created_at >= $5 AND t.created_at < $2)`;
+
+export interface SettlementOptions {
+  /** Every transaction of the period from the ledger, no aggregate (the tests' cross-check). */
+  fromRawRows?: boolean;
 }
 
 function money(amount: string, currencyCode: string) {
@@ -45,12 +62,20 @@ export function validPeriod(from: Date, to: Date): void {
 export class SettlementService {
   constructor(private readonly db: Pool) {}
 
+  /** Fold in what was committed since the last run (also run by the scheduled jobs). */
+  rollUp(): Promise<number> {
+    return rollUpSettlement(this.db);
+  }
+
   /**
    * Lines for the given partners (null: every partner, then the coalition's own line for the
    * points it funded), zero lines included. A reversal counts with what it reverses.
    */
-  async lines(from: Date, to: Date, partnerId: string | null, on: Db = this.db): Promise<SettlementLine[]> {
+  async lines(from: Date, to: Date, partnerId: string | null, on: Db = this.db, options: SettlementOptions = {}): Promise<SettlementLine[]> {
     validPeriod(from, to);
+    const p = split(from, to, options.fromRawRows === true);
+    // Everything committed before this was asked is in the aggregates.
+    if (p.firstDay !== p.endDay) await rollUpSettlement(this.db, on);
     const rows = await query<{
       partnerId: string;
       currencyCode: string;
@@ -62,60 +87,26 @@ export class SettlementService {
       expiredValue: string;
     }>(
       on,
-      `WITH period AS MATERIALIZED (
-         -- The period's transactions, by the index on created_at: what a month costs is the month's
-         -- rows, never the ledger's. What a reversal reverses is read by primary key, and only for
-         -- reversals (a join here would be planned as a scan of the whole table).
-         SELECT t.id, t.type, t.partner_id, t.points, t.exchange_rate_id, t.created_at,
-                CASE WHEN t.reverses_id IS NOT NULL THEN (SELECT o.type FROM ledger_transaction o WHERE o.id = t.reverses_id) END AS original_type
-           FROM ledger_transaction t
-          WHERE t.created_at >= $1 AND t.created_at < $2),
-       issuers AS MATERIALIZED (SELECT id, partner_id FROM account WHERE kind = 'PARTNER_ISSUANCE'),
-       issued AS (
-         -- Issuance is read from the issuers' accounts: a purchase's coalition-funded points are
-         -- the coalition's, not the partner's. The partner's points are valued at the rate version
-         -- the earn recorded; another issuer's (the coalition's) at its version in force then.
-         SELECT a.partner_id, -e.amount AS points, -e.amount * r.burn_rate AS value
-           FROM period t
-           -- Each transaction's own entries (OFFSET 0 keeps this a per-transaction index probe: flattened,
-           -- the planner walks the issuance accounts' entries, which are the whole ledger's).
-           CROSS JOIN LATERAL (SELECT x.account_id, x.amount FROM ledger_entry x WHERE x.transaction_id = t.id OFFSET 0) e
-           JOIN issuers a ON a.id = e.account_id
-           JOIN LATERAL (${rateOf('a.partner_id', 't')}) r ON true
-          WHERE (t.type IN ${ISSUING} OR t.original_type IN ${ISSUING})
-            AND ($3::uuid IS NULL OR a.partner_id = $3)),
-       redeemed AS (
-         SELECT t.partner_id, -t.points AS points, -t.points * r.burn_rate AS value
-           FROM period t
-           JOIN exchange_rate r ON r.id = t.exchange_rate_id
-          WHERE (t.type IN ${HONOURED} OR t.original_type IN ${HONOURED})
-            AND ($3::uuid IS NULL OR t.partner_id = $3)),
-       expired AS (
-         -- Breakage: the issuer's points that lapsed unspent (EXPIRY, and an erased member's ERASURE, by the lots they
-         -- took), valued as they were when issued: at the rate of the transaction that issued the
-         -- lot (another issuer's — the coalition's — at its version in force then).
-         SELECT l.partner_id, c.points, c.points * r.burn_rate AS value
-           FROM period t
-           JOIN lot_consumption c ON c.transaction_id = t.id
-           JOIN points_lot l ON l.id = c.lot_id
-           JOIN ledger_transaction et ON et.id = l.earn_transaction_id
-           JOIN LATERAL (${rateOf('l.partner_id', 'et')}) r ON true
-          WHERE t.type IN ('EXPIRY', 'ERASURE')
-            AND ($3::uuid IS NULL OR l.partner_id = $3)),
-       issued_by AS (SELECT partner_id, sum(points) AS points, sum(value) AS value FROM issued GROUP BY partner_id),
-       redeemed_at AS (SELECT partner_id, sum(points) AS points, sum(value) AS value FROM redeemed GROUP BY partner_id),
-       expired_of AS (SELECT partner_id, sum(points) AS points, sum(value) AS value FROM expired GROUP BY partner_id)
+      `WITH ${EDGES},
+       ${FACTS},
+       parts AS (
+         SELECT partner_id, issued, issued_value, redeemed, redeemed_value, expired, expired_value FROM line_facts
+         UNION ALL
+         SELECT partner_id, issued, issued_value, redeemed, redeemed_value, expired, expired_value FROM settlement_partner_day
+          WHERE day >= $6::date AND day < $7::date),
+       totals AS (
+         SELECT partner_id, sum(issued) AS issued, sum(issued_value) AS issued_value, sum(redeemed) AS redeemed,
+                sum(redeemed_value) AS redeemed_value, sum(expired) AS expired, sum(expired_value) AS expired_value
+           FROM parts WHERE $3::uuid IS NULL OR partner_id = $3 GROUP BY partner_id)
        SELECT p.id AS "partnerId", p.currency_code AS "currencyCode",
-              coalesce(i.points, 0)::bigint AS issued, coalesce(i.value, 0)::text AS "issuedValue",
-              coalesce(d.points, 0)::bigint AS redeemed, coalesce(d.value, 0)::text AS "redeemedValue",
-              coalesce(x.points, 0)::bigint AS expired, coalesce(x.value, 0)::text AS "expiredValue"
+              coalesce(s.issued, 0)::bigint AS issued, coalesce(s.issued_value, 0)::text AS "issuedValue",
+              coalesce(s.redeemed, 0)::bigint AS redeemed, coalesce(s.redeemed_value, 0)::text AS "redeemedValue",
+              coalesce(s.expired, 0)::bigint AS expired, coalesce(s.expired_value, 0)::text AS "expiredValue"
          FROM partner p
-         LEFT JOIN issued_by i ON i.partner_id = p.id
-         LEFT JOIN redeemed_at d ON d.partner_id = p.id
-         LEFT JOIN expired_of x ON x.partner_id = p.id
+         LEFT JOIN totals s ON s.partner_id = p.id
         WHERE $3::uuid IS NULL OR p.id = $3
         ORDER BY p.is_coalition, p.seq`,
-      [from, to, partnerId],
+      [from, to, partnerId, p.edgeA, p.edgeB, p.firstDay, p.endDay],
     );
     return rows.map((r) => {
       const owedBy = money(r.issuedValue, r.currencyCode);
@@ -134,30 +125,28 @@ export class SettlementService {
   }
 
   /** Issued-at → redeemed-at flows, from the lots each redemption consumed. */
-  async matrix(from: Date, to: Date, partnerId: string | null, on: Db = this.db): Promise<SettlementFlow[]> {
+  async matrix(from: Date, to: Date, partnerId: string | null, on: Db = this.db, options: SettlementOptions = {}): Promise<SettlementFlow[]> {
     validPeriod(from, to);
+    const p = split(from, to, options.fromRawRows === true);
+    if (p.firstDay !== p.endDay) await rollUpSettlement(this.db, on);
     const rows = await query<{ issuerId: string | null; redeemerId: string; currencyCode: string; points: number; value: string }>(
       on,
-      `WITH period AS MATERIALIZED (
-         -- As in lines(): the period's transactions by the index on created_at, originals by key.
-         SELECT t.id, t.partner_id, t.exchange_rate_id
-           FROM ledger_transaction t
-          WHERE t.created_at >= $1 AND t.created_at < $2
-            AND (t.type IN ${HONOURED}
-                 OR (t.reverses_id IS NOT NULL AND (SELECT o.type FROM ledger_transaction o WHERE o.id = t.reverses_id) IN ${HONOURED})))
-       SELECT l.partner_id AS "issuerId", t.partner_id AS "redeemerId", p.currency_code AS "currencyCode",
-              sum(c.points)::bigint AS points, sum(c.points * r.burn_rate)::text AS value
-         FROM period t
-         JOIN lot_consumption c ON c.transaction_id = t.id
-         JOIN points_lot l ON l.id = c.lot_id
-         JOIN exchange_rate r ON r.id = t.exchange_rate_id
-         JOIN partner p ON p.id = t.partner_id
-         LEFT JOIN partner ip ON ip.id = l.partner_id
-        WHERE $3::uuid IS NULL OR t.partner_id = $3 OR l.partner_id = $3
-        GROUP BY l.partner_id, ip.seq, t.partner_id, p.seq, p.currency_code
-       HAVING sum(c.points) <> 0
+      `WITH ${EDGES},
+       ${FACTS},
+       parts AS (
+         SELECT issuer_id, redeemer_id, points, value FROM flow_facts
+         UNION ALL
+         SELECT issuer_id, redeemer_id, points, value FROM settlement_flow_day WHERE day >= $6::date AND day < $7::date)
+       SELECT f.issuer_id AS "issuerId", f.redeemer_id AS "redeemerId", p.currency_code AS "currencyCode",
+              sum(f.points)::bigint AS points, sum(f.value)::text AS value
+         FROM parts f
+         JOIN partner p ON p.id = f.redeemer_id
+         LEFT JOIN partner ip ON ip.id = f.issuer_id
+        WHERE $3::uuid IS NULL OR f.redeemer_id = $3 OR f.issuer_id = $3
+        GROUP BY f.issuer_id, ip.seq, f.redeemer_id, p.seq, p.currency_code
+       HAVING sum(f.points) <> 0
         ORDER BY ip.seq, p.seq`,
-      [from, to, partnerId],
+      [from, to, partnerId, p.edgeA, p.edgeB, p.firstDay, p.endDay],
     );
     return rows.map((r) => ({ issuerId: r.issuerId, redeemerId: r.redeemerId, points: r.points, value: money(r.value, r.currencyCode) }));
   }
