@@ -38,6 +38,7 @@ const MEMBER_TABLES = [
   'survey_response',
   'insight_member_day',
   'insight_member_partner',
+  'insight_member_month',
 ];
 /**
  * Everything else: small reference tables (partners, rates, tiers, rules, rewards, settings),
@@ -75,6 +76,12 @@ const OTHER_TABLES = [
   'insight_partner_day',
   'insight_survey_day',
   'insight_rollup',
+  // Per scope (partner or coalition) and month, per day and partner: grow with time, not members.
+  'insight_month',
+  'insight_month_currency',
+  'settlement_partner_day',
+  'settlement_flow_day',
+  'settlement_rollup',
 ];
 
 // Background work of the gateway (the relay's polls and NOTIFY, the key stamp, the webhook dispatcher).
