@@ -344,8 +344,9 @@ describe('web apps in a browser', () => {
     // The last two whole days (UTC): a period may not end in the future.
     await fill(page, 'input[name=from]', day(-2));
     await fill(page, 'input[name=to]', day(0));
-    const close = await page.waitForSelector('::-p-xpath(//button[starts-with(normalize-space(.), "Close ")])');
-    await close!.click();
+    // A locator, not a handle: the button re-renders as the period's settlement loads, and a
+    // locator waits for the element that is there and clickable.
+    await page.locator('::-p-xpath(//button[starts-with(normalize-space(.), "Close ")])').click();
     // Listed in the closed periods below, as the API stored it.
     await page.waitForFunction(
       () =>
