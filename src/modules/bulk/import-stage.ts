@@ -1,9 +1,9 @@
 // Staging an uploaded file's rows: one COPY … FROM STDIN in the transaction that creates the job,
 // fed as the file streams in (pg-copy-streams: COPY for node-postgres). A COPY stream is one
 // statement whatever the file's size, with none of a multi-row INSERT's per-statement parse,
-// plan and parameter arrays; a 200,000-row file went in several times faster than in INSERTs
-// of 1,000 rows. Rows are written as they are parsed, at the pace the database takes them
-// (backpressure), so the server never holds the file.
+// plan and parameter arrays (measured on a shared machine: 2.5–5.3 s for 200,000 rows against
+// 3.2–4.9 s in INSERTs of 1,000; the CSV parsing sets the pace). Rows are written as they are
+// parsed, at the pace the database takes them (backpressure), so the server never holds the file.
 import { once } from 'node:events';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
