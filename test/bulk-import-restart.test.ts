@@ -19,7 +19,7 @@ const ROWS = 800;
 
 async function progress(jobId: string) {
   const [job] = await gw.sql<{ status: string; done: number; failed: number; staged: number }>(
-    `SELECT status, rows_done AS done, rows_failed AS failed, (SELECT count(*)::int FROM import_row WHERE job_id = j.id) AS staged
+    `SELECT status, rows_done AS done, rows_failed AS failed, (SELECT count(*)::int FROM import_row WHERE job_id = j.id AND row_no > j.applied_through) AS staged
        FROM import_job j WHERE id = $1`,
     [jobId],
   );

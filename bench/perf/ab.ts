@@ -7,7 +7,7 @@
 //   AB_STEPS     comma list of earn8, earn32, earn64, hot, dashboard, trivial (earn8,earn32,dashboard)
 //   AB_ROUNDS    rounds per step (6)   AB_SECONDS  seconds per load (5)   AB_MEMBERS  (2000)
 //   DATABASE_URL a PostgreSQL server for the two databases; unset: embedded
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpuTicks } from './cpu';
 import { resolve } from 'node:path';
 import type { ChaosDatabase } from '../chaos/database';
 import type { GatewayProcess } from '../chaos/gateway-process';
@@ -27,34 +27,9 @@ interface Side {
   sent: number;
 }
 
-/** utime + stime of a process, in clock ticks (100 a second on Linux); 0 once it is gone. */
-function ticks(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
-}
-
-/** The PostgreSQL backends serving one database: their command line names it. */
-function backendsOf(database: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(` ${database} `);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 /** CPU ticks now, for the gateway and the backends of its database: what a request costs whatever the machine's load. */
 function cpuNow(side: Side): { gateway: number; database: number } {
-  const name = new URL(side.database.url).pathname.slice(1);
-  return { gateway: ticks(side.gateway.pid!), database: backendsOf(name).reduce((sum, pid) => sum + ticks(pid), 0) };
+  return cpuTicks(side.gateway.pid!, side.database.url);
 }
 
 const STEPS: Record<string, { op: 'earn' | 'dashboard' | 'trivial'; clients: number; hot?: number }> = {

@@ -4,6 +4,8 @@
 //   BENCH_SECONDS     seconds per HTTP load step (10)     BENCH_MEMBERS   members (10000)
 //   BENCH_SUBSCRIBERS live subscribers (10000)            BENCH_LIVE_RATE earns/s during live push (200)
 //   BENCH_GATEWAY_NODE_ARGS node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+//   BENCH_STEPS       the steps to run, comma-separated (all): pgbench, earn, hot, dashboard,
+//                     trivial, live, earns-import, members-import
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Client } from 'pg';
@@ -23,6 +25,18 @@ function whole(name: string, fallback: number): number {
 }
 
 const log = (line: string) => console.log(`[bench] ${line}`);
+
+const STEPS = ['pgbench', 'earn', 'hot', 'dashboard', 'trivial', 'live', 'earns-import', 'members-import'] as const;
+type Step = (typeof STEPS)[number];
+
+function chosenSteps(): Set<Step> {
+  const raw = process.env.BENCH_STEPS;
+  if (raw === undefined || raw.trim() === '') return new Set(STEPS);
+  const names = raw.split(',').map((s) => s.trim());
+  const unknown = names.find((n) => !(STEPS as readonly string[]).includes(n));
+  if (unknown !== undefined) throw new Error(`BENCH_STEPS: unknown step "${unknown}" (one of ${STEPS.join(', ')})`);
+  return new Set(names as Step[]);
+}
 
 async function postgresSettings(url: string): Promise<Record<string, string>> {
   const c = new Client({ connectionString: url });
@@ -48,6 +62,7 @@ async function main(): Promise<void> {
   const earnFileRows = whole('BENCH_IMPORT_EARNS', 200_000);
   const memberFileRows = whole('BENCH_IMPORT_MEMBERS', 1_000_000);
   const runId = randomBytes(3).toString('hex');
+  const steps = chosenSteps();
   const serverUrl = process.env.DATABASE_URL || null;
 
   const { database, gateway, adminToken } = await benchGateway('bench', {
@@ -69,7 +84,8 @@ async function main(): Promise<void> {
     log(`seeded in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
     let pgbench = null;
-    if (await pgbenchAvailable()) {
+    if (!steps.has('pgbench')) log('pgbench skipped (BENCH_STEPS)');
+    else if (await pgbenchAvailable()) {
       log('pgbench TPC-B, scale 10, 8 clients, prepared protocol');
       pgbench = await pgbenchTpcb(pgServer.toString(), { scale: 10, clients: 8, seconds: 15, protocol: 'prepared' });
     } else log('pgbench is not on the PATH: no reference figure');
@@ -82,7 +98,7 @@ async function main(): Promise<void> {
       return { token: partner.apiKey, body: earnBody(partner, member, ref) };
     };
     const http: LoadResult[] = [];
-    for (const c of [8, 32, 64]) {
+    for (const c of steps.has('earn') ? [8, 32, 64] : []) {
       log(`earnPoints, ${c} clients, distinct members`);
       // Consecutive requests go to members far apart, so the requests in flight never share one.
       http.push(
@@ -95,59 +111,70 @@ async function main(): Promise<void> {
         ),
       );
     }
-    log('earnPoints, 64 clients on 10 hot members');
-    http.push(
-      await load(
-        'earn hot c=64/10',
-        gateway.url,
-        64,
-        seconds,
-        earnRequest((n) => n % 10, 'hot'),
-      ),
-    );
+    if (steps.has('hot')) {
+      log('earnPoints, 64 clients on 10 hot members');
+      http.push(
+        await load(
+          'earn hot c=64/10',
+          gateway.url,
+          64,
+          seconds,
+          earnRequest((n) => n % 10, 'hot'),
+        ),
+      );
+    }
 
     const dash = coalition.dashboardMembers;
-    log('member dashboard (balance, tier, next tier, 20 transactions with partners), 32 clients');
-    http.push(
-      await load('dashboard c=32', gateway.url, 32, seconds, (n) => {
-        const m = dash[n % dash.length]!;
-        return { token: m.token, body: JSON.stringify({ query: DASHBOARD, variables: { id: m.id } }) };
-      }),
-    );
-    log('trivial query { viewer }, 32 clients');
-    http.push(
-      await load('trivial c=32', gateway.url, 32, seconds, (n) => {
-        const m = dash[n % dash.length]!;
-        return { token: m.token, body: JSON.stringify({ query: TRIVIAL }) };
-      }),
-    );
+    if (steps.has('dashboard')) {
+      log('member dashboard (balance, tier, next tier, 20 transactions with partners), 32 clients');
+      http.push(
+        await load('dashboard c=32', gateway.url, 32, seconds, (n) => {
+          const m = dash[n % dash.length]!;
+          return { token: m.token, body: JSON.stringify({ query: DASHBOARD, variables: { id: m.id } }) };
+        }),
+      );
+    }
+    if (steps.has('trivial')) {
+      log('trivial query { viewer }, 32 clients');
+      http.push(
+        await load('trivial c=32', gateway.url, 32, seconds, (n) => {
+          const m = dash[n % dash.length]!;
+          return { token: m.token, body: JSON.stringify({ query: TRIVIAL }) };
+        }),
+      );
+    }
 
-    log(`live push: ${subscribers} graphql-ws subscribers, ${liveRate} earns/s for ${seconds} s`);
-    const live = await livePush(gateway.url, gateway.pid!, coalition, { subscribers, earnsPerSecond: liveRate, seconds, runId });
+    let live = null;
+    if (steps.has('live')) {
+      log(`live push: ${subscribers} graphql-ws subscribers, ${liveRate} earns/s for ${seconds} s`);
+      live = await livePush(gateway.url, gateway.pid!, coalition, { subscribers, earnsPerSecond: liveRate, seconds, runId });
+    }
 
     const imports = [];
-    if (earnFileRows > 0) {
+    if (earnFileRows > 0 && steps.has('earns-import')) {
       log(`earns import: a ${earnFileRows}-row CSV file at one partner`);
-      imports.push(await earnsImport(gateway.url, gateway.pid!, adminToken, coalition, earnFileRows, runId));
+      imports.push(await earnsImport(gateway.url, database.url, gateway.pid!, adminToken, coalition, earnFileRows, runId));
     }
-    if (memberFileRows > 0) {
+    if (memberFileRows > 0 && steps.has('members-import')) {
       log(`members import: a ${memberFileRows}-row CSV file with opening points (server memory sampled every 200 ms)`);
-      imports.push(await membersImport(gateway.url, gateway.pid!, adminToken, coalition, memberFileRows, runId));
+      imports.push(await membersImport(gateway.url, database.url, gateway.pid!, adminToken, coalition, memberFileRows, runId));
     }
     const earnFile = imports.find((i) => i.kind === 'EARNS');
     const memberFile = imports.find((i) => i.kind === 'MEMBERS');
 
-    const byLabel = (l: string) => http.find((r) => r.label === l)!;
+    const byLabel = (l: string) => http.find((r) => r.label === l);
     const earn32 = byLabel('earn c=32');
+    const dashboard = byLabel('dashboard c=32');
+    const trivial = byLabel('trivial c=32');
     const ratios = {
-      earnTps32OverPgbench: pgbench ? earn32.rps / pgbench.tps : null,
-      dashboardOverTrivial: byLabel('dashboard c=32').rps / byLabel('trivial c=32').rps,
+      earnTps32OverPgbench: pgbench && earn32 ? earn32.rps / pgbench.tps : null,
+      dashboardOverTrivial: dashboard && trivial ? dashboard.rps / trivial.rps : null,
       importedEarnsOverPgbench: pgbench && earnFile ? earnFile.rowsPerSecond / pgbench.tps : null,
     };
     const targets = {
       earnAtLeastPgbench: ratios.earnTps32OverPgbench === null ? null : ratios.earnTps32OverPgbench >= 1,
-      dashboardAtLeastHalfTrivial: ratios.dashboardOverTrivial >= 0.5,
-      livePushP99Under100ms: live.p99Ms < 100 && live.delivered === live.earns,
+      dashboardAtLeastHalfTrivial: ratios.dashboardOverTrivial === null ? null : ratios.dashboardOverTrivial >= 0.5,
+      livePushP99Under100ms: live ? live.p99Ms < 100 && live.delivered === live.earns : null,
       importedEarnsAtLeast10xPgbench: ratios.importedEarnsOverPgbench === null ? null : ratios.importedEarnsOverPgbench >= 10,
       membersImportMemoryUnder150Mb: memberFile ? memberFile.serverRssPeakMb - memberFile.serverRssBeforeMb < 150 : null,
     };
@@ -166,21 +193,25 @@ async function main(): Promise<void> {
     for (const r of http) {
       console.log(`| ${r.label} | ${r.connections} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50Ms} | ${r.p99Ms} | ${r.failures} |`);
     }
-    console.log(
-      `| live push, ${live.subscribers} subscribers | ${live.earnsPerSecond}/s | ${live.earns} | delivered ${live.delivered} | ${live.p50Ms.toFixed(1)} | ${live.p99Ms.toFixed(1)} | ${live.earns - live.delivered} |`,
-    );
+    if (live) {
+      console.log(
+        `| live push, ${live.subscribers} subscribers | ${live.earnsPerSecond}/s | ${live.earns} | delivered ${live.delivered} | ${live.p50Ms.toFixed(1)} | ${live.p99Ms.toFixed(1)} | ${live.earns - live.delivered} |`,
+      );
+    }
     for (const i of imports) {
       console.log(
-        `| ${i.kind.toLowerCase()} import, ${i.rows} rows | | ${i.rowsDone} done, ${i.rowsFailed} failed | ${i.rowsPerSecond.toFixed(0)} | upload ${i.uploadSeconds.toFixed(1)} s | apply ${i.applySeconds.toFixed(1)} s | RSS ${i.serverRssBeforeMb.toFixed(0)} → peak ${i.serverRssPeakMb.toFixed(0)} MiB |`,
+        `| ${i.kind.toLowerCase()} import, ${i.rows} rows | | ${i.rowsDone} done, ${i.rowsFailed} failed | ${i.rowsPerSecond.toFixed(0)} | upload ${i.uploadSeconds.toFixed(1)} s | apply ${i.applySeconds.toFixed(1)} s | RSS ${i.serverRssBeforeMb.toFixed(0)} → peak ${i.serverRssPeakMb.toFixed(0)} MiB; load ${i.loadBefore.toFixed(1)} → ${i.loadAfter.toFixed(1)}; CPU per 1,000 rows: gateway ${i.cpuMsPer1000Rows.gateway.toFixed(0)} ms, database ${i.cpuMsPer1000Rows.database.toFixed(0)} ms |`,
       );
       if (i.firstErrors.length) console.log(`first refused rows of the ${i.kind.toLowerCase()} import: ${JSON.stringify(i.firstErrors)}`);
     }
     console.log('');
+    if (live) {
+      console.log(
+        `memory per idle subscriber: ${(live.bytesPerSubscriber / 1024).toFixed(1)} KiB (server RSS ${live.serverRssBeforeMb.toFixed(0)} → ${live.serverRssAfterMb.toFixed(0)} MiB; ${live.connectSeconds.toFixed(1)} s to connect)`,
+      );
+    }
     console.log(
-      `memory per idle subscriber: ${(live.bytesPerSubscriber / 1024).toFixed(1)} KiB (server RSS ${live.serverRssBeforeMb.toFixed(0)} → ${live.serverRssAfterMb.toFixed(0)} MiB; ${live.connectSeconds.toFixed(1)} s to connect)`,
-    );
-    console.log(
-      `ratios: earn c=32 / pgbench = ${ratios.earnTps32OverPgbench?.toFixed(2) ?? 'n/a'}; dashboard / trivial = ${ratios.dashboardOverTrivial.toFixed(2)}; ` +
+      `ratios: earn c=32 / pgbench = ${ratios.earnTps32OverPgbench?.toFixed(2) ?? 'n/a'}; dashboard / trivial = ${ratios.dashboardOverTrivial?.toFixed(2) ?? 'n/a'}; ` +
         `imported earns/s / pgbench = ${ratios.importedEarnsOverPgbench?.toFixed(2) ?? 'n/a'}`,
     );
     console.log(

@@ -133,7 +133,7 @@ export async function createServices(db: Pool, config: Config, logger: Logger): 
     config.imports,
     {
       MEMBERS: new MembersBatch(db, new MembersImport(members), logger),
-      EARNS: new EarnsBatch(db, earn, earnWriter, config.imports),
+      EARNS: new EarnsBatch(db, earn, earnWriter, config.imports, logger),
     },
     logger,
   );

@@ -26,6 +26,7 @@ import { CampaignBudgets1764001020000 } from '../../migrations/1764001020000-Cam
 import { TierPolicy1764001030000 } from '../../migrations/1764001030000-TierPolicy';
 import { ScaleIndexes1764001200000 } from '../../migrations/1764001200000-ScaleIndexes';
 import { InsightMonths1764001300000 } from '../../migrations/1764001300000-InsightMonths';
+import { ImportWatermark1764002000000 } from '../../migrations/1764002000000-ImportWatermark';
 import { SettlementAggregates1764003000000 } from '../../migrations/1764003000000-SettlementAggregates';
 import { GuardedClient } from './guarded-client';
 
@@ -60,6 +61,7 @@ export const migrations = [
   TierPolicy1764001030000,
   ScaleIndexes1764001200000,
   InsightMonths1764001300000,
+  ImportWatermark1764002000000,
   SettlementAggregates1764003000000,
 ];
 

@@ -1,20 +1,23 @@
 // Earns files through the one earn path: each row is prepared exactly as a live earnPoints is
-// (EarnService.prepare: the same checks and fingerprint) and submitted to the group-commit writer
-// (earn-writer.ts, with its plug-ins: tiers, earn rules, punch cards, challenges, pending points),
-// which writes them in set-based batches. Each row carries the idempotency key
-// import:<job>/<row>, so a batch resumed after a crash replays what it had written instead of
-// writing it twice; (partner, externalRef) is the writer's own once-only receipt rule, and a
-// receipt that already earned (the same file sent again) is reported ALREADY_RECORDED.
-import type { Pool } from '../../db/sql';
+// (EarnService.prepare: the same checks) and written by the earn writer (earn-writer.ts, with its
+// plug-ins: tiers, earn rules, punch cards, challenges, pending points) in set-based batches. A
+// batch's earns and its bookkeeping (the job's watermark and counters, the refused rows) commit in
+// one transaction, so a batch resumed after a crash starts where the last committed one ended and
+// its rows need no idempotency claims; (partner, externalRef) is the writer's own once-only
+// receipt rule, and a receipt that already earned (the same file sent again) is reported
+// ALREADY_RECORDED.
+import type { Pool, Tx } from '../../db/sql';
 import { query } from '../../db/sql';
-import { withTransaction } from '../../db/transaction';
+import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
+import { isConnectionError } from '../../db/connection-errors';
+import type { Logger } from '../../logger';
 import { DomainError, ErrorCode, badInput } from '../../errors/domain-error';
 import type { EarnService } from '../earning/earn.service';
 import type { EarnWriter, PreparedEarn } from '../earning/earn.service';
 import type { PurchaseItem } from '../earning/points-calculator';
 import { Channel } from '../ledger/points-transaction.entity';
 import type { ImportSettings } from '../../config';
-import type { BatchApplier, Bookkeep, ImportJobRow, StagedRow } from './import-jobs';
+import { BatchApplier, Bookkeep, ImportJobRow, StagedRow, rowsToApply } from './import-jobs';
 import { ImportRowFailure, RowError, optionalText, rowError, text } from './import-rows';
 import { BREAK_GLASS } from '../auth/viewer';
 
@@ -51,6 +54,7 @@ export class EarnsBatch implements BatchApplier {
     private readonly earn: EarnService,
     private readonly writer: EarnWriter,
     private readonly settings: ImportSettings,
+    private readonly logger: Logger,
   ) {}
 
   private occurredAt(raw: Record<string, unknown>, now: number): Date {
@@ -64,34 +68,29 @@ export class EarnsBatch implements BatchApplier {
     return at;
   }
 
-  /** member: a member id, an email, or the partner's own customer id (a members file's externalId). */
+  /**
+   * member: a member id, an email, or the partner's own customer id (a members file's externalId).
+   * Which refs can be ids is decided here, not by a pattern the database would test on every
+   * row of the join (that cost most of the statement).
+   */
   private async members(partnerId: string, refs: string[]): Promise<Map<string, string>> {
     const found = await query<{ ref: string; id: string }>(
       this.db,
       `SELECT r.ref, coalesce(byid.id, byemail.id, byext.member_id) AS id
-         FROM unnest($2::text[]) AS r(ref)
-         LEFT JOIN member byid ON r.ref ~* '^[0-9a-f-]{36}$' AND byid.id = CASE WHEN r.ref ~* '^[0-9a-f-]{36}$' THEN r.ref::uuid END
+         FROM unnest($2::text[], $3::uuid[]) AS r(ref, uid)
+         LEFT JOIN member byid ON byid.id = r.uid
          LEFT JOIN member byemail ON position('@' in r.ref) > 0 AND lower(byemail.email) = lower(r.ref)
          LEFT JOIN partner_member_ref byext ON byext.partner_id = $1 AND byext.external_id = r.ref`,
-      [partnerId, refs],
+      [partnerId, refs, refs.map((r) => (UUID.test(r) ? r : null))],
     );
     return new Map(found.filter((f) => f.id !== null).map((f) => [f.ref, f.id]));
   }
 
-  async applyBatch(job: ImportJobRow, rows: StagedRow[], bookkeep: Bookkeep): Promise<void> {
+  /** Members looked up and each row prepared as earnPoints would; the write step takes the batch's transaction. */
+  async prepareBatch(job: ImportJobRow, rows: StagedRow[]): Promise<(bookkeep: Bookkeep) => Promise<void>> {
     const now = Date.now();
-    const errors: RowError[] = [];
     const refs = [...new Set(rows.map((r) => optionalText(r.data, 'member')).filter((x): x is string => x !== null && x.length <= 254))];
     const memberIds = await this.members(job.partnerId, refs);
-    const refused = (row: StagedRow, err: unknown) => {
-      const receiptUsed = err instanceof DomainError && err.field === 'input.externalRef' && err.details?.originalTransactionId !== undefined;
-      const e = rowError(
-        row.rowNo,
-        receiptUsed ? new ImportRowFailure('ALREADY_RECORDED', 'externalRef', 'this receipt has already earned points; nothing new was credited') : err,
-      );
-      if (!e) throw err;
-      errors.push(e);
-    };
     const prepare = (row: StagedRow): PreparedEarn => {
       const raw = row.data;
       const ref = text(raw, 'member', 254);
@@ -114,41 +113,101 @@ export class EarnsBatch implements BatchApplier {
       });
       return { ...prepared, scope: `import:${job.id}`, occurredAt };
     };
-    // A member's rows in file order (a tier reached by one earn multiplies the next, as it would
-    // live): wave k holds each member's k-th row, written together as one batch of the writer.
-    const waves: StagedRow[][] = [];
-    const seen = new Map<string, number>();
-    for (const row of rows) {
-      const ref = String(optionalText(row.data, 'member') ?? '');
-      const member = memberIds.get(ref) ?? `row:${row.rowNo}`;
-      const k = seen.get(member) ?? 0;
-      seen.set(member, k + 1);
-      (waves[k] ??= []).push(row);
+    const planned: Planned[] = rows.map((row) => {
+      try {
+        return { row, earn: prepare(row) };
+      } catch (err) {
+        return { row, error: refusal(row, err) };
+      }
+    });
+    return (bookkeep) => this.write(job, planned, bookkeep);
+  }
+
+  private async write(job: ImportJobRow, planned: Planned[], bookkeep: Bookkeep): Promise<void> {
+    try {
+      await withTransaction(this.db, (m) => this.applyIn(m, job, planned, bookkeep));
+    } catch (err) {
+      if (planned.length === 1 || isConnectionError(err)) throw err;
+      // A surprise failing the batch as a whole (a till's earn with one of its receipts committing
+      // between the receipt check and the write, …): each row on its own, in file order.
+      for (const one of planned) {
+        await withTransaction(this.db, (m) => this.applyIn(m, job, [one], bookkeep)).catch(async (e: unknown) => {
+          if (isConnectionError(e)) throw e;
+          const receipt = pgErrorCode(e) === '23505' && pgConstraint(e) === 'ledger_transaction_receipt';
+          // The code and constraint only: a database error's detail would quote the row.
+          if (!receipt)
+            this.logger.error(
+              { code: pgErrorCode(e), constraint: pgConstraint(e), jobId: job.id, row: one.row.rowNo },
+              'earns import: a row failed unexpectedly',
+            );
+          const error = receipt
+            ? alreadyRecorded(one.row.rowNo)
+            : { row: one.row.rowNo, code: 'INTERNAL_SERVER_ERROR', field: null, message: 'this row could not be applied' };
+          await withTransaction(this.db, async (m) => {
+            if ((await rowsToApply(m, job.id, [one.row])).length > 0) await bookkeep(m, [one.row.rowNo], [error]);
+          });
+        });
+      }
+    }
+  }
+
+  /**
+   * One transaction: the job locked, its rows still above the watermark written through the one
+   * earn path and booked. A member's rows (and a receipt's) in file order — a tier reached by one
+   * earn multiplies the next, as it would live: wave k holds each one's k-th row, and the waves are
+   * written one after another in the transaction, each a batch of the earn writer.
+   */
+  private async applyIn(m: Tx, job: ImportJobRow, planned: Planned[], bookkeep: Bookkeep): Promise<void> {
+    const todo = await rowsToApply(
+      m,
+      job.id,
+      planned.map((p) => ({ ...p, rowNo: p.row.rowNo })),
+    );
+    const errors: RowError[] = todo.flatMap((p) => (p.error ? [p.error] : []));
+    const waves: { row: StagedRow; earn: PreparedEarn }[][] = [];
+    const lastWave = new Map<string, number>();
+    for (const p of todo) {
+      if (!p.earn) continue;
+      const member = `m:${p.earn.p.memberId}`;
+      const receipt = `r:${p.earn.externalRef}`;
+      const k = Math.max(lastWave.get(member) ?? -1, lastWave.get(receipt) ?? -1) + 1;
+      lastWave.set(member, k);
+      lastWave.set(receipt, k);
+      (waves[k] ??= []).push({ row: p.row, earn: p.earn });
     }
     for (const wave of waves) {
-      const ready: { row: StagedRow; earn: PreparedEarn }[] = [];
-      for (const row of wave) {
-        try {
-          ready.push({ row, earn: prepare(row) });
-        } catch (err) {
-          refused(row, err);
-        }
-      }
-      const outcomes = await this.writer.writeMany(
-        ready.map((r) => r.earn),
-        this.settings.batchRows,
+      if (!wave) continue;
+      const answers = await this.writer.writeIn(
+        m,
+        wave.map((w) => w.earn),
       );
-      // Every row settles before the batch is booked; an unexpected failure leaves it staged to resume.
-      outcomes.forEach((o, i) => {
-        if (o.status === 'rejected') refused(ready[i]!.row, o.reason);
+      answers.forEach((a, i) => {
+        if (a instanceof DomainError) errors.push(refusal(wave[i]!.row, a));
       });
     }
-    await withTransaction(this.db, (m) =>
-      bookkeep(
-        m,
-        rows.map((r) => r.rowNo),
-        errors,
-      ),
+    await bookkeep(
+      m,
+      todo.map((p) => p.row.rowNo),
+      errors,
     );
   }
+}
+
+interface Planned {
+  row: StagedRow;
+  earn?: PreparedEarn;
+  error?: RowError;
+}
+
+function alreadyRecorded(row: number): RowError {
+  return rowError(row, new ImportRowFailure('ALREADY_RECORDED', 'externalRef', 'this receipt has already earned points; nothing new was credited'))!;
+}
+
+/** What a refused row is reported as; anything that is not the row's fault is rethrown. */
+function refusal(row: StagedRow, err: unknown): RowError {
+  const receiptUsed = err instanceof DomainError && err.field === 'input.externalRef' && err.details?.originalTransactionId !== undefined;
+  if (receiptUsed) return alreadyRecorded(row.rowNo);
+  const e = rowError(row.rowNo, err);
+  if (!e) throw err;
+  return e;
 }

@@ -1,8 +1,10 @@
-// Import jobs: receiving a file (staged row by row in the same transaction that creates the job,
-// so a job exists only once its whole file has arrived and parsed), applying it in batches, and
-// resuming after a crash. Each batch's rows are applied, removed from the stage and counted on the
-// job together, so a job interrupted anywhere resumes at the first row not yet applied and no row
-// is ever half-applied. Every instance sweeps for open jobs (a crashed instance's) now and then.
+// Import jobs: receiving a file (staged in the same transaction that creates the job, so a job
+// exists only once its whole file has arrived and parsed), applying it in batches, and resuming
+// after a crash. Rows are numbered 1, 2, … and applied in that order: each batch's rows are
+// applied, counted on the job and the job's watermark (applied_through) moved past them in one
+// transaction, so a job interrupted anywhere resumes at the first row above the watermark and no
+// row is ever half-applied. A finished job's stage is removed whole. Every instance sweeps for
+// open jobs (a crashed instance's) now and then.
 import type { Readable } from 'node:stream';
 import type { Pool } from '../../db/sql';
 import { Tx, query, queryOne } from '../../db/sql';
@@ -12,6 +14,7 @@ import { DomainError, ErrorCode } from '../../errors/domain-error';
 import type { ImportSettings } from '../../config';
 import type { Logger } from '../../logger';
 import { FileFormat, FileInvalid, RawRow, readRows } from './import-file';
+import { stageRows } from './import-stage';
 import { RowError } from './import-rows';
 import { importRows } from '../../metrics';
 
@@ -27,28 +30,49 @@ export interface ImportJobRow {
   rowsTotal: number | null;
   rowsDone: number;
   rowsFailed: number;
+  /** The last row whose outcome is booked: the rows above it are still to apply. */
+  appliedThrough: number;
   createdAt: Date;
   finishedAt: Date | null;
 }
 
 export const JOB_COLUMNS = `id, seq, kind, partner_id AS "partnerId", status, rows_total AS "rowsTotal", rows_done AS "rowsDone",
-  rows_failed AS "rowsFailed", created_at AS "createdAt", finished_at AS "finishedAt"`;
+  rows_failed AS "rowsFailed", applied_through AS "appliedThrough", created_at AS "createdAt", finished_at AS "finishedAt"`;
 
 export interface StagedRow {
   rowNo: number;
   data: RawRow;
 }
 
-/** Applies a batch of one kind of file; answers the rows it refused (the rest were written). */
+/** Applies the batches of one kind of file. */
 export interface BatchApplier {
   required: readonly string[];
-  applyBatch(job: ImportJobRow, rows: StagedRow[], bookkeep: Bookkeep): Promise<void>;
+  /**
+   * Reads and checks a batch (whatever needs no transaction: parsing, lookups) and answers the
+   * step that writes it and books its rows. The service prepares the next batch while the
+   * previous one is being written, so the database and this process work at the same time.
+   */
+  prepareBatch(job: ImportJobRow, rows: StagedRow[]): Promise<(bookkeep: Bookkeep) => Promise<void>>;
 }
 
-/** Records what became of `rowNos` (applied, or refused with `errors`) in the transaction `m` that applied them. */
+/** The next batch, ready to write; 'none': every row is staged before it; null: the job is no longer open. */
+type Prepared = { last: number; write: (bookkeep: Bookkeep) => Promise<void> } | 'none' | null;
+
+/**
+ * Records what became of `rowNos` (applied, or refused with `errors`) in the transaction `m` that
+ * applied them: the rows next above the watermark, in order, as `rowsToApply` gave them.
+ */
 export type Bookkeep = (m: Tx, rowNos: number[], errors: RowError[]) => Promise<void>;
 
-const STAGE_ROWS = 1000;
+/**
+ * In the transaction `m` that is to apply them: locks the job (one applier at a time, whichever
+ * instance) and answers those of `rows` still above its watermark, in order (another instance
+ * resuming the same job at once may have applied some).
+ */
+export async function rowsToApply<R extends { rowNo: number }>(m: Tx, jobId: string, rows: R[]): Promise<R[]> {
+  const job = await queryOne<{ appliedThrough: number }>(m, `SELECT applied_through AS "appliedThrough" FROM import_job WHERE id = $1 FOR UPDATE`, [jobId]);
+  return rows.filter((r) => r.rowNo > job!.appliedThrough);
+}
 
 export class ImportService {
   private readonly running = new Set<string>();
@@ -95,23 +119,7 @@ export class ImportService {
         `INSERT INTO import_job (kind, partner_id, caller, idempotency_key, format) VALUES ($1, $2, $3, $4, $5) RETURNING ${JOB_COLUMNS}`,
         [kind, partnerId, caller, idempotencyKey, format],
       ))!;
-      let batch: [number, string][] = [];
-      let total = 0;
-      const flush = async () => {
-        if (batch.length === 0) return;
-        await query(m, `INSERT INTO import_row (job_id, row_no, data) SELECT $1, * FROM unnest($2::int[], $3::jsonb[])`, [
-          job.id,
-          batch.map((b) => b[0]),
-          batch.map((b) => b[1]),
-        ]);
-        batch = [];
-      };
-      for await (const [rowNo, data] of readRows(body, format, this.appliers[kind].required, this.settings.maxRows)) {
-        batch.push([rowNo, JSON.stringify(data)]);
-        total = rowNo;
-        if (batch.length >= STAGE_ROWS) await flush();
-      }
-      await flush();
+      const total = await stageRows(client, job.id, readRows(body, format, this.appliers[kind].required, this.settings.maxRows));
       job = (await queryOne<ImportJobRow>(m, `UPDATE import_job SET rows_total = $2 WHERE id = $1 RETURNING ${JOB_COLUMNS}`, [job.id, total]))!;
       await client.query('COMMIT');
     } catch (err) {
@@ -163,30 +171,54 @@ export class ImportService {
   }
 
   private async run(jobId: string): Promise<void> {
-    for (;;) {
-      if (this.stopped) return;
-      const job = await queryOne<ImportJobRow>(
+    const job = await queryOne<ImportJobRow>(
+      this.db,
+      `UPDATE import_job SET status = 'RUNNING' WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') RETURNING ${JOB_COLUMNS}`,
+      [jobId],
+    );
+    if (!job) return;
+    const applier = this.appliers[job.kind];
+    // The batch after the rows through `after`, read and checked; null: none left, or the job is no longer open.
+    const prepare = async (after: number): Promise<Prepared> => {
+      const open = await queryOne(this.db, `SELECT 1 FROM import_job WHERE id = $1 AND status = 'RUNNING'`, [jobId]);
+      if (!open) return null;
+      const rows = await query<StagedRow>(
         this.db,
-        `UPDATE import_job SET status = 'RUNNING' WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') RETURNING ${JOB_COLUMNS}`,
-        [jobId],
+        `SELECT row_no AS "rowNo", data FROM import_row WHERE job_id = $1 AND row_no > $2 ORDER BY row_no LIMIT $3`,
+        [jobId, after, this.settings.batchRows],
       );
-      if (!job) return;
-      const rows = await query<StagedRow>(this.db, `SELECT row_no AS "rowNo", data FROM import_row WHERE job_id = $1 ORDER BY row_no LIMIT $2`, [
-        jobId,
-        this.settings.batchRows,
-      ]);
-      if (rows.length === 0) {
-        await query(this.db, `UPDATE import_job SET status = 'SUCCEEDED', finished_at = now() WHERE id = $1 AND status = 'RUNNING'`, [jobId]);
-        return;
-      }
+      if (rows.length === 0) return 'none';
+      return { last: rows.at(-1)!.rowNo, write: await applier.prepareBatch(job, rows) };
+    };
+    let next = prepare(job.appliedThrough);
+    for (;;) {
+      const batch = await next;
+      if (batch === 'none') await this.finish(jobId);
+      if (!batch || batch === 'none' || this.stopped) return;
+      // The next batch is read and checked while this one is written (its rows follow this
+      // one's; should this one fail, the run ends and the next sweep starts from the watermark).
+      next = prepare(batch.last);
+      next.catch(() => undefined);
       // Counted once the batch has committed (its last bookkeeping is the one that landed).
       let counts = { done: 0, failed: 0 };
-      await this.appliers[job.kind].applyBatch(job, rows, async (m, rowNos, errors) => {
+      await batch.write(async (m, rowNos, errors) => {
         counts = await bookkeep(m, jobId, rowNos, errors);
       });
       importRows.inc({ kind: job.kind, outcome: 'imported' }, counts.done);
       importRows.inc({ kind: job.kind, outcome: 'refused' }, counts.failed);
     }
+  }
+
+  /** Every row booked: the job succeeds and its stage goes, whole. */
+  private async finish(jobId: string): Promise<void> {
+    await withTransaction(this.db, async (m) => {
+      const done = await query(
+        m,
+        `UPDATE import_job SET status = 'SUCCEEDED', finished_at = now() WHERE id = $1 AND status = 'RUNNING' AND applied_through >= rows_total RETURNING id`,
+        [jobId],
+      );
+      if (done.length > 0) await query(m, `DELETE FROM import_row WHERE job_id = $1`, [jobId]);
+    });
   }
 
   /** Resumes open jobs (this instance's before a crash, or another's that died), now and every sweep. */
@@ -242,16 +274,12 @@ export class ImportService {
 }
 
 /**
- * In the transaction that wrote the batch: its refused rows recorded, all its rows taken off the
- * stage, the job's counters moved. Only rows this transaction took off count (another instance
- * resuming the same job at once may have applied some: their writes replayed, not repeated).
+ * In the transaction that wrote the batch (under the job's lock, from rowsToApply): its refused
+ * rows recorded, the job's counters and watermark moved past its rows.
  */
 async function bookkeep(m: Tx, jobId: string, rowNos: number[], errors: RowError[]): Promise<{ done: number; failed: number }> {
-  const taken = await query<{ rowNo: number }>(m, `DELETE FROM import_row WHERE job_id = $1 AND row_no = ANY($2::int[]) RETURNING row_no AS "rowNo"`, [
-    jobId,
-    rowNos,
-  ]);
-  const mine = new Set(taken.map((t) => t.rowNo));
+  if (rowNos.length === 0) return { done: 0, failed: 0 };
+  const mine = new Set(rowNos);
   const failed = errors.filter((e) => mine.has(e.row));
   if (failed.length > 0) {
     await query(
@@ -261,10 +289,16 @@ async function bookkeep(m: Tx, jobId: string, rowNos: number[], errors: RowError
       [jobId, failed.map((e) => e.row), failed.map((e) => e.code), failed.map((e) => e.field), failed.map((e) => e.message)],
     );
   }
-  await query(m, `UPDATE import_job SET rows_done = rows_done + $2, rows_failed = rows_failed + $3 WHERE id = $1`, [
-    jobId,
-    mine.size - failed.length,
-    failed.length,
-  ]);
+  const first = Math.min(...rowNos);
+  const last = Math.max(...rowNos);
+  if (last - first + 1 !== mine.size) throw new Error('import bookkeeping: a batch books consecutive rows');
+  const moved = await query(
+    m,
+    `UPDATE import_job SET rows_done = rows_done + $2, rows_failed = rows_failed + $3, applied_through = $5
+      WHERE id = $1 AND applied_through = $4 - 1 RETURNING id`,
+    [jobId, mine.size - failed.length, failed.length, first, last],
+  );
+  // Rows are booked once, next above the watermark: anything else is a bug, and nothing of it commits.
+  if (moved.length === 0) throw new Error('import bookkeeping: rows not next above the watermark');
   return { done: mine.size - failed.length, failed: failed.length };
 }

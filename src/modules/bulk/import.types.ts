@@ -43,6 +43,7 @@ export class ImportRowErrorConnection extends Connection(ImportRowError, 'Import
 export class ImportJob implements Omit<ImportJobRow, 'kind' | 'status'> {
   seq!: number;
   partnerId!: string;
+  appliedThrough!: number;
 
   @Field(() => ID)
   id!: string;

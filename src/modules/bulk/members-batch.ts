@@ -1,13 +1,12 @@
 // Members files, a batch per transaction: the job row locked (one applier per job at a time),
-// the rows still staged applied together (members-import.ts), the refused ones reported. A batch failing as a whole
+// the rows still above its watermark applied together (members-import.ts), the refused ones reported. A batch failing as a whole
 // (a surprise such as a live enrolment of the same email racing it) is applied again row by row,
 // each in its own transaction, so one troublesome row never holds back the others.
 import type { Pool, Tx } from '../../db/sql';
-import { query } from '../../db/sql';
 import { pgConstraint, pgErrorCode, withTransaction } from '../../db/transaction';
 import { isConnectionError } from '../../db/connection-errors';
 import type { Logger } from '../../logger';
-import type { BatchApplier, Bookkeep, ImportJobRow, StagedRow } from './import-jobs';
+import { BatchApplier, Bookkeep, ImportJobRow, StagedRow, rowsToApply } from './import-jobs';
 import { MEMBER_COLUMNS_REQUIRED, MembersImport } from './members-import';
 
 export class MembersBatch implements BatchApplier {
@@ -19,7 +18,11 @@ export class MembersBatch implements BatchApplier {
     private readonly logger: Logger,
   ) {}
 
-  async applyBatch(job: ImportJobRow, rows: StagedRow[], bookkeep: Bookkeep): Promise<void> {
+  async prepareBatch(job: ImportJobRow, rows: StagedRow[]): Promise<(bookkeep: Bookkeep) => Promise<void>> {
+    return (bookkeep) => this.applyBatch(job, rows, bookkeep);
+  }
+
+  private async applyBatch(job: ImportJobRow, rows: StagedRow[], bookkeep: Bookkeep): Promise<void> {
     try {
       await withTransaction(this.db, (m) => this.applyIn(m, job, rows, bookkeep));
     } catch (err) {
@@ -38,21 +41,12 @@ export class MembersBatch implements BatchApplier {
   }
 
   private async applyIn(m: Tx, job: ImportJobRow, rows: StagedRow[], bookkeep: Bookkeep): Promise<void> {
-    await query(m, `SELECT 1 FROM import_job WHERE id = $1 FOR UPDATE`, [job.id]);
-    const still = new Set(
-      (
-        await query<{ rowNo: number }>(m, `SELECT row_no AS "rowNo" FROM import_row WHERE job_id = $1 AND row_no = ANY($2::int[])`, [
-          job.id,
-          rows.map((r) => r.rowNo),
-        ])
-      ).map((r) => r.rowNo),
-    );
-    const errors = await this.members.applyMany(
+    const still = await rowsToApply(m, job.id, rows);
+    const errors = await this.members.applyMany(m, job.partnerId, still, new Date());
+    await bookkeep(
       m,
-      job.partnerId,
-      rows.filter((r) => still.has(r.rowNo)),
-      new Date(),
+      still.map((r) => r.rowNo),
+      errors,
     );
-    await bookkeep(m, [...still], errors);
   }
 }

@@ -51,6 +51,11 @@ import { EarnPlugin, EarnPluginData } from './earn-plugin';
 import { Component, EarnInputs, computeEarn, totalPoints } from './points-calculator';
 import type { EarnLimiter } from './rule-budget';
 
+/** The answer to a receipt that already earned (README: Idempotency); `originalTransactionId` names that earn. */
+function receiptUsedError(originalTransactionId: string | undefined): DomainError {
+  return badInput('input.externalRef', 'this receipt has already earned points; a purchase earns once', { originalTransactionId });
+}
+
 /** An idempotency key as one string: the caller's scope and its key. */
 const keyOf = (scope: string, key: string) => `${scope}\u0000${key}`;
 
@@ -141,22 +146,36 @@ export class EarnBatchWriter implements EarnWriter {
   }
 
   /**
-   * Bulk files: the same batches as the live queue's, only larger (a batch's statements are
-   * set-based, so its cost grows far slower than its size) and written one after another on one
-   * connection, so a big file neither waits behind nor crowds out the tills' earns in the queue.
+   * Bulk files: the live queue's batch (the same statements, checks and plug-ins), only larger
+   * (its statements are set-based, so its cost grows far slower than its size) and written in
+   * the caller's transaction `m`, beside the queue, so a big file neither waits behind nor
+   * crowds out the tills' earns. The caller books the earns in `m` too (an import moves its
+   * job's watermark there), so they take no idempotency claims: the earns and their booking
+   * commit together or not at all. A receipt that already earned (in the ledger or earlier in
+   * `m`) is refused as a live earn's is, before anything is written. The earns are for distinct
+   * members and receipts; the answer for each, in order, is its transaction or the error it
+   * alone gets. Anything else fails the call, and with it the caller's transaction.
    */
-  async writeMany(earns: PreparedEarn[], batchSize: number): Promise<PromiseSettledResult<PointsTransaction>[]> {
-    const waiting: Waiting[] = [];
-    const outcomes = earns.map(
-      (earn) =>
-        new Promise<PointsTransaction>((resolve, reject) => {
-          waiting.push({ earn, resolve, reject });
-        }),
+  async writeIn(m: Tx, earns: PreparedEarn[]): Promise<(PointsTransaction | DomainError)[]> {
+    const members = new Set(earns.map((e) => e.p.memberId));
+    const receipts = new Set(earns.map((e) => `${e.p.partnerId}\u0000${e.externalRef}`));
+    if (members.size !== earns.length || receipts.size !== earns.length) throw new Error('writeIn: earns for distinct members and receipts only');
+    const batch: Waiting[] = earns.map((earn) => ({ earn, resolve: () => undefined, reject: () => undefined }));
+    this.stats.batches++;
+    this.stats.earns += batch.length;
+    this.stats.largest = Math.max(this.stats.largest, batch.length);
+    earnBatchSize.observe(batch.length);
+    const used = await query<{ i: number; id: string }>(
+      m,
+      `SELECT k.i::int AS i, t.id FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS k(partner_id, ref, i)
+         JOIN ledger_transaction t ON t.partner_id = k.partner_id AND t.external_ref = k.ref AND t.type = 'EARN'`,
+      [earns.map((e) => e.p.partnerId), earns.map((e) => e.externalRef)],
     );
-    // Settled handlers first: an answer may be refused before the last batch is written.
-    const settled = Promise.allSettled(outcomes);
-    for (let i = 0; i < waiting.length; i += batchSize) await this.run(waiting.slice(i, i + batchSize));
-    return settled;
+    const answers = new Map<Waiting, PointsTransaction | DomainError>();
+    for (const u of used) answers.set(batch[u.i - 1]!, receiptUsedError(u.id));
+    const fresh = batch.filter((w) => !answers.has(w));
+    if (fresh.length > 0) for (const [w, a] of await this.write(m, fresh, false)) answers.set(w, a);
+    return batch.map((w) => answers.get(w)!);
   }
 
   /** What `p` would earn right now: the same reads and calculation as a write, nothing locked or written. */
@@ -261,9 +280,7 @@ export class EarnBatchWriter implements EarnWriter {
       `SELECT id FROM ledger_transaction WHERE partner_id = $1 AND external_ref = $2 AND type = 'EARN'`,
       [earn.p.partnerId, earn.externalRef],
     );
-    return badInput('input.externalRef', 'this receipt has already earned points; a purchase earns once', {
-      originalTransactionId: original?.id,
-    });
+    return receiptUsedError(original?.id);
   }
 
   private async references(db: Pool | Tx, partnerIds: string[]): Promise<References> {
@@ -351,8 +368,11 @@ export class EarnBatchWriter implements EarnWriter {
     return ready.filter((r) => !refused.has(r.w));
   }
 
-  /** The batch's writes; the answer for each earn (its transaction, or the error it alone gets). */
-  private async write(m: Tx, batch: Waiting[]): Promise<Map<Waiting, PointsTransaction | DomainError>> {
+  /**
+   * The batch's writes; the answer for each earn (its transaction, or the error it alone gets).
+   * claim: take each earn's idempotency key (false: the caller's own booking makes them once-only).
+   */
+  private async write(m: Tx, batch: Waiting[], claim = true): Promise<Map<Waiting, PointsTransaction | DomainError>> {
     const answers = new Map<Waiting, PointsTransaction | DomainError>();
     const refuse = (w: Waiting, err: unknown) => {
       if (!(err instanceof DomainError)) throw err;
@@ -377,23 +397,25 @@ export class EarnBatchWriter implements EarnWriter {
 
     // 2. Claim the keys, each with the id its transaction will have (so no second statement
     //    records the result). A key already claimed is a replay, or a conflict.
-    const claimed = await query<{ caller: string; key: string }>(
-      m,
-      `INSERT INTO idempotency_key (caller, key, operation, request_hash, result_id)
-       SELECT caller, key, 'earnPoints', hash, tx_id FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[]) AS k(caller, key, hash, tx_id)
-       ON CONFLICT (caller, key) DO NOTHING RETURNING caller, key`,
-      [ready.map((r) => r.w.earn.scope), ready.map((r) => r.w.earn.key), ready.map((r) => r.w.earn.hash), ready.map((r) => r.txId)],
-    );
-    const mine = new Set(claimed.map((c) => keyOf(c.caller, c.key)));
-    const others = ready.filter((r) => !mine.has(keyOf(r.w.earn.scope, r.w.earn.key)));
-    if (others.length > 0)
-      await this.replays(
+    if (claim) {
+      const claimed = await query<{ caller: string; key: string }>(
         m,
-        others.map((r) => r.w),
-        answers,
+        `INSERT INTO idempotency_key (caller, key, operation, request_hash, result_id)
+         SELECT caller, key, 'earnPoints', hash, tx_id FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[]) AS k(caller, key, hash, tx_id)
+         ON CONFLICT (caller, key) DO NOTHING RETURNING caller, key`,
+        [ready.map((r) => r.w.earn.scope), ready.map((r) => r.w.earn.key), ready.map((r) => r.w.earn.hash), ready.map((r) => r.txId)],
       );
-    ready = ready.filter((r) => mine.has(keyOf(r.w.earn.scope, r.w.earn.key)));
-    if (ready.length === 0) return answers;
+      const mine = new Set(claimed.map((c) => keyOf(c.caller, c.key)));
+      const others = ready.filter((r) => !mine.has(keyOf(r.w.earn.scope, r.w.earn.key)));
+      if (others.length > 0)
+        await this.replays(
+          m,
+          others.map((r) => r.w),
+          answers,
+        );
+      ready = ready.filter((r) => mine.has(keyOf(r.w.earn.scope, r.w.earn.key)));
+      if (ready.length === 0) return answers;
+    }
 
     // 3. Lock the wallets, with what the plug-ins read of each member.
     const wallets = new Map(
@@ -468,7 +490,7 @@ export class EarnBatchWriter implements EarnWriter {
         unclaim.push(w.earn);
       }
     }
-    if (unclaim.length > 0) {
+    if (claim && unclaim.length > 0) {
       await query(m, `DELETE FROM idempotency_key k USING unnest($1::text[], $2::text[]) AS u(caller, key) WHERE k.caller = u.caller AND k.key = u.key`, [
         unclaim.map((e) => e.scope),
         unclaim.map((e) => e.key),

@@ -3,6 +3,7 @@
 // a single earn as a batch of one. previewEarn runs the same calculation on the same data there
 // and writes nothing.
 import { DomainError, ErrorCode, badInput, notFound } from '../../errors/domain-error';
+import type { Tx } from '../../db/sql';
 import { requireId } from '../../errors/ids';
 import { requireText } from '../../errors/text';
 import { Exact, currencyDigits } from '../../money/decimal';
@@ -83,10 +84,11 @@ export interface PreparedEarn {
 export interface EarnWriter {
   submit(earn: PreparedEarn): Promise<PointsTransaction>;
   /**
-   * Many earns at once (an import's rows), for distinct members and keys, written in batches of
-   * up to `batchSize` beside the live queue; one outcome per earn, in order.
+   * Many earns at once (an import's rows), for distinct members and receipts, written in the
+   * caller's transaction beside the live queue, without idempotency claims (the caller books them
+   * in that transaction); one answer per earn, in order: its transaction or its own error.
    */
-  writeMany(earns: PreparedEarn[], batchSize: number): Promise<PromiseSettledResult<PointsTransaction>[]>;
+  writeIn(m: Tx, earns: PreparedEarn[]): Promise<(PointsTransaction | DomainError)[]>;
   preview(p: ValidPurchase): Promise<EarnPreview>;
 }
 
