@@ -15,9 +15,9 @@
 //   a survey response: a response (score histogram) and a non-purchase action;
 //   a member row: an enrolment at the partner that enrolled it.
 import type { Pool, Tx } from '../../db/sql';
-import { query, queryOne } from '../../db/sql';
+import { query } from '../../db/sql';
 import { withTransaction } from '../../db/transaction';
-import { isNew } from '../../db/snapshot-delta';
+import { isNew, openDelta, tablesWithNew } from '../../db/snapshot-delta';
 import { MONTH_ROLLUP } from './month-rollup';
 
 const day = (at: string) => `((${at}) AT TIME ZONE 'UTC')::date`;
@@ -154,14 +154,9 @@ export async function rollUpInsight(db: Pool, coalitionPartnerId: string): Promi
 }
 
 async function rollUpIn(m: Tx, coalitionPartnerId: string): Promise<RollupResult> {
-  const state = (await queryOne<{ seen: string | null }>(m, `SELECT seen::text AS seen FROM insight_rollup FOR UPDATE`))!;
-  // Taken after the lock: a run that held it has committed, so this snapshot sees all it saw.
-  const { cur } = (await queryOne<{ cur: string }>(m, `SELECT pg_current_snapshot()::text AS cur`))!;
-  const firstRun = state.seen === null;
-  // seen's xmax and running transactions as values (text "xmin:xmax:xip,…"), so the planner
-  // estimates the xid tests from the column's statistics and takes the index.
-  const [, xmax, running] = (state.seen ?? '::').split(':');
-  const params = firstRun ? [state.seen, cur, coalitionPartnerId] : [state.seen, cur, coalitionPartnerId, xmax, running ? running.split(',') : []];
+  const delta = await openDelta(m, 'insight_rollup');
+  const { firstRun, cur } = delta;
+  const params = firstRun ? [delta.seen, cur, coalitionPartnerId] : [delta.seen, cur, coalitionPartnerId, delta.xmax, delta.running];
   const sources = [
     { table: 'member', statement: () => rollupStatement(enrolmentFacts(firstRun)) },
     { table: 'ledger_transaction', statement: () => rollupStatement(ledgerFacts(firstRun)) },
@@ -171,24 +166,13 @@ async function rollUpIn(m: Tx, coalitionPartnerId: string): Promise<RollupResult
   // Every statement here is planned for the values it has (a generic plan would guess the size of
   // the backlog, or which transaction ids are in the table, and scan).
   await query(m, `SET LOCAL plan_cache_mode = force_custom_plan`);
-  // Which sources have anything new: an index probe of each one's xid column (its newest xid, and
-  // the transactions seen as running), so that a run with nothing to fold in, as most
-  // programMetrics calls are, costs a millisecond instead of four large statements.
-  const fresh = firstRun
-    ? sources
-    : await (async () => {
-        const probe = await queryOne<Record<string, boolean>>(
-          m,
-          `SELECT ${sources
-            .map(
-              (s, i) => `coalesce((SELECT max(xid) FROM ${s.table}) >= $1::xid8, false)
-                 OR EXISTS (SELECT 1 FROM ${s.table} WHERE xid = ANY ($2::xid8[])) AS s${i}`,
-            )
-            .join(', ')}`,
-          [xmax, params[4]],
-        );
-        return sources.filter((_, i) => probe![`s${i}`]);
-      })();
+  // Only the sources with anything new: most programMetrics calls fold in nothing.
+  const hasNew = await tablesWithNew(
+    m,
+    delta,
+    sources.map((s) => s.table),
+  );
+  const fresh = sources.filter((_, i) => hasNew[i]);
   if (fresh.length === 0) return { rows: 0 };
   let rows = 0;
   for (const source of fresh) rows += (await query<{ n: number }>(m, source.statement(), params))[0]!.n;

@@ -7,7 +7,7 @@
 // transaction that writes it, so taking the new transactions takes everything they count for.
 import type { Db, Pool } from '../../db/sql';
 import { Tx, query, queryOne } from '../../db/sql';
-import { isNew } from '../../db/snapshot-delta';
+import { isNew, openDelta, tablesWithNew } from '../../db/snapshot-delta';
 import { withTransaction } from '../../db/transaction';
 import { FACTS, PERIOD_COLUMNS } from './settlement-facts';
 
@@ -52,25 +52,13 @@ export async function rollUpSettlement(db: Pool, on: Db = db): Promise<number> {
 }
 
 async function rollUpIn(m: Tx): Promise<number> {
-  const state = (await queryOne<{ seen: string | null }>(m, `SELECT seen::text AS seen FROM settlement_rollup FOR UPDATE`))!;
-  // Taken after the lock: a run that held it has committed, so this snapshot sees all it saw.
-  const { cur } = (await queryOne<{ cur: string }>(m, `SELECT pg_current_snapshot()::text AS cur`))!;
-  const firstRun = state.seen === null;
-  const [, xmax, running] = (state.seen ?? '::').split(':');
-  const runningList = running ? running.split(',') : [];
-  if (!firstRun) {
-    // Nothing new (most reads): an index probe of the xid column, a millisecond.
-    const probe = (await queryOne<{ fresh: boolean }>(
-      m,
-      `SELECT coalesce((SELECT max(xid) FROM ledger_transaction) >= $1::xid8, false)
-              OR EXISTS (SELECT 1 FROM ledger_transaction WHERE xid = ANY ($2::xid8[])) AS fresh`,
-      [xmax, runningList],
-    ))!;
-    if (!probe.fresh) return 0;
-  }
+  const delta = await openDelta(m, 'settlement_rollup');
+  const { firstRun, cur } = delta;
+  // Nothing new (most reads): an index probe of the xid column, a millisecond.
+  if (!(await tablesWithNew(m, delta, ['ledger_transaction']))[0]) return 0;
   // Planned for the values it has (a generic plan would guess the backlog's size and scan).
   await query(m, `SET LOCAL plan_cache_mode = force_custom_plan`);
-  const params = firstRun ? [state.seen, cur] : [state.seen, cur, xmax, runningList];
+  const params = firstRun ? [delta.seen, cur] : [delta.seen, cur, delta.xmax, delta.running];
   const n = (await queryOne<{ n: number }>(m, rollupStatement(isNew('t.xid', firstRun, PARAMS)), params))!.n;
   await query(m, `UPDATE settlement_rollup SET seen = $1::pg_snapshot, rolled_at = now()`, [cur]);
   return n;
