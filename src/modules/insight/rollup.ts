@@ -144,24 +144,37 @@ export interface RollupResult {
   rows: number;
 }
 
+/** Parameters so that a test can force the sliced fold on a small history. */
+export interface RollupOptions {
+  /** A source with more new rows than this is folded in slices (foldInSlices). */
+  directRows?: number;
+  /** The rows of one slice. */
+  sliceRows?: number;
+}
+
+// A backlog that small costs little even planned blind; a slice large enough that its fixed cost
+// (a statement, a few index probes per aggregate) is small beside its rows.
+const DIRECT_ROWS = 10_000;
+const SLICE_ROWS = 100_000;
+
 /**
  * Fold everything committed since the last run into the aggregates. Called by programMetrics
  * before it reads (so its answer includes every change committed before it was asked) and by the
  * scheduled jobs (so that backlog stays small).
  */
-export async function rollUpInsight(db: Pool, coalitionPartnerId: string): Promise<RollupResult> {
-  return withTransaction(db, (m) => rollUpIn(m, coalitionPartnerId));
+export async function rollUpInsight(db: Pool, coalitionPartnerId: string, options: RollupOptions = {}): Promise<RollupResult> {
+  return withTransaction(db, (m) => rollUpIn(m, coalitionPartnerId, { directRows: DIRECT_ROWS, sliceRows: SLICE_ROWS, ...options }));
 }
 
-async function rollUpIn(m: Tx, coalitionPartnerId: string): Promise<RollupResult> {
+async function rollUpIn(m: Tx, coalitionPartnerId: string, sizes: Required<RollupOptions>): Promise<RollupResult> {
   const delta = await openDelta(m, 'insight_rollup');
   const { firstRun, cur } = delta;
   const params = firstRun ? [delta.seen, cur, coalitionPartnerId] : [delta.seen, cur, coalitionPartnerId, delta.xmax, delta.running];
   const sources = [
-    { table: 'member', statement: () => rollupStatement(enrolmentFacts(firstRun)) },
-    { table: 'ledger_transaction', statement: () => rollupStatement(ledgerFacts(firstRun)) },
-    { table: 'member_partner_consent', statement: () => rollupStatement(consentFacts(firstRun)) },
-    { table: 'survey_response', statement: () => rollupStatement(surveyFacts(firstRun), SURVEY_HISTOGRAM) },
+    { table: 'member', facts: enrolmentFacts(firstRun), extra: '' },
+    { table: 'ledger_transaction', facts: ledgerFacts(firstRun), extra: '' },
+    { table: 'member_partner_consent', facts: consentFacts(firstRun), extra: '' },
+    { table: 'survey_response', facts: surveyFacts(firstRun), extra: SURVEY_HISTOGRAM },
   ];
   // Every statement here is planned for the values it has (a generic plan would guess the size of
   // the backlog, or which transaction ids are in the table, and scan).
@@ -175,7 +188,39 @@ async function rollUpIn(m: Tx, coalitionPartnerId: string): Promise<RollupResult
   const fresh = sources.filter((_, i) => hasNew[i]);
   if (fresh.length === 0) return { rows: 0 };
   let rows = 0;
-  for (const source of fresh) rows += (await query<{ n: number }>(m, source.statement(), params))[0]!.n;
+  for (const source of fresh) {
+    // Counted only up to the limit: a small backlog (every programMetrics call's) costs a few index reads here.
+    const { n } = (await query<{ n: number }>(m, `SELECT count(*)::int AS n FROM (${source.facts} LIMIT ${sizes.directRows + 1}) x`, params))[0]!;
+    rows +=
+      n <= sizes.directRows
+        ? (await query<{ n: number }>(m, rollupStatement(source.facts, source.extra), params))[0]!.n
+        : await foldInSlices(m, source.facts, source.extra, params, coalitionPartnerId, sizes.sliceRows);
+  }
   await query(m, `UPDATE insight_rollup SET seen = $1::pg_snapshot, rolled_at = now()`, [cur]);
   return { rows };
+}
+
+/**
+ * A large backlog (a bulk load, a first run over an old ledger) folded as one statement is planned
+ * blind: the source's statistics predate the rows it folds (a bulk load's rows share one xid the
+ * statistics have never seen, so the backlog is estimated at a row), and the common table
+ * expressions joined with each other have none at all, so millions of rows met nested loops.
+ * Instead its facts are written once to a temporary table, numbered in member order, and analysed;
+ * then each slice of `sliceRows` rows is folded by the same statement as a small backlog, in turn,
+ * with an estimate that is right. Folding disjoint parts one after another is what successive runs
+ * of the rollup do, so the aggregates come out exactly as from one statement (test/insight-slices).
+ * In member order, a member's rows mostly fall in one slice, and its member-month rows are written
+ * once rather than once per slice.
+ */
+async function foldInSlices(m: Tx, facts: string, extra: string, params: unknown[], coalitionPartnerId: string, sliceRows: number): Promise<number> {
+  await query(m, `CREATE TEMP TABLE insight_fold ON COMMIT DROP AS SELECT row_number() OVER (ORDER BY x.member_id) AS n, x.* FROM (${facts}) x`, params);
+  await query(m, `CREATE INDEX ON insight_fold (n)`);
+  await query(m, `ANALYZE insight_fold`);
+  const { total } = (await query<{ total: number }>(m, `SELECT coalesce(max(n), 0)::int AS total FROM insight_fold`))[0]!;
+  // $1, $2: the slice's rows (n in ($1, $2]); $3: the coalition's partner id, as in every rollup statement.
+  const slice = rollupStatement(`SELECT * FROM insight_fold WHERE n > $1::bigint AND n <= $2::bigint`, extra);
+  let rows = 0;
+  for (let from = 0; from < total; from += sliceRows) rows += (await query<{ n: number }>(m, slice, [from, from + sliceRows, coalitionPartnerId]))[0]!.n;
+  await query(m, `DROP TABLE insight_fold`);
+  return rows;
 }
