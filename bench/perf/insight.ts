@@ -102,12 +102,17 @@ async function measure(url: string, adminToken: string, samples: number): Promis
  * VACUUM ANALYZE the aggregates. Run here on the database rather than through a first HTTP request:
  * a backlog of millions of rows takes minutes, past any HTTP client's patience.
  */
-async function rollUp(db: Client, databaseUrl: string): Promise<number> {
+async function rollUp(db: Client, databaseUrl: string, log: (line: string) => void): Promise<number> {
   const t = Date.now();
   const pool = createPool(databaseUrl, 2);
+  // A backlog of millions is folded in slices (rollup.ts foldInSlices): its pace, every million rows.
+  const onSlice = (table: string, folded: number, total: number) => {
+    if (folded % 1_000_000 < 100_000 || folded === total)
+      log(`programMetrics: ${table}: ${folded} of ${total} rows folded in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  };
   try {
     const { rows } = await db.query<{ id: string }>(`SELECT id FROM partner WHERE is_coalition`);
-    await rollUpInsight(pool, rows[0]!.id);
+    await rollUpInsight(pool, rows[0]!.id, { onSlice });
   } finally {
     await pool.end();
   }
@@ -145,7 +150,7 @@ export async function insightStep(
       const loadSeconds = (Date.now() - t) / 1000;
       opts.log(`programMetrics: loaded in ${loadSeconds.toFixed(0)} s; rolling up`);
       t = Date.now();
-      const rollupSeconds = await rollUp(db, databaseUrl);
+      const rollupSeconds = await rollUp(db, databaseUrl, opts.log);
       opts.log(`programMetrics: rolled up in ${rollupSeconds.toFixed(0)} s; ${opts.samples} requests for one month`);
       const latency = await measure(gatewayUrl, adminToken, opts.samples);
       opts.log(`programMetrics: ${total.tx} transactions, one month: p50 ${latency.p50Ms.toFixed(1)} ms, p90 ${latency.p90Ms.toFixed(1)} ms`);

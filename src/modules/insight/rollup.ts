@@ -150,6 +150,8 @@ export interface RollupOptions {
   directRows?: number;
   /** The rows of one slice. */
   sliceRows?: number;
+  /** Told after each slice (a bench's progress on a backlog of millions). */
+  onSlice?: (table: string, folded: number, total: number) => void;
 }
 
 // A backlog that small costs little even planned blind; a slice large enough that its fixed cost
@@ -166,7 +168,7 @@ export async function rollUpInsight(db: Pool, coalitionPartnerId: string, option
   return withTransaction(db, (m) => rollUpIn(m, coalitionPartnerId, { directRows: DIRECT_ROWS, sliceRows: SLICE_ROWS, ...options }));
 }
 
-async function rollUpIn(m: Tx, coalitionPartnerId: string, sizes: Required<RollupOptions>): Promise<RollupResult> {
+async function rollUpIn(m: Tx, coalitionPartnerId: string, sizes: RollupOptions & { directRows: number; sliceRows: number }): Promise<RollupResult> {
   const delta = await openDelta(m, 'insight_rollup');
   const { firstRun, cur } = delta;
   const params = firstRun ? [delta.seen, cur, coalitionPartnerId] : [delta.seen, cur, coalitionPartnerId, delta.xmax, delta.running];
@@ -194,7 +196,7 @@ async function rollUpIn(m: Tx, coalitionPartnerId: string, sizes: Required<Rollu
     rows +=
       n <= sizes.directRows
         ? (await query<{ n: number }>(m, rollupStatement(source.facts, source.extra), params))[0]!.n
-        : await foldInSlices(m, source.facts, source.extra, params, coalitionPartnerId, sizes.sliceRows);
+        : await foldInSlices(m, source, params, coalitionPartnerId, sizes);
   }
   await query(m, `UPDATE insight_rollup SET seen = $1::pg_snapshot, rolled_at = now()`, [cur]);
   return { rows };
@@ -212,7 +214,13 @@ async function rollUpIn(m: Tx, coalitionPartnerId: string, sizes: Required<Rollu
  * In member order, a member's rows mostly fall in one slice, and its member-month rows are written
  * once rather than once per slice.
  */
-async function foldInSlices(m: Tx, facts: string, extra: string, params: unknown[], coalitionPartnerId: string, sliceRows: number): Promise<number> {
+async function foldInSlices(
+  m: Tx,
+  { table, facts, extra }: { table: string; facts: string; extra: string },
+  params: unknown[],
+  coalitionPartnerId: string,
+  { sliceRows, onSlice }: RollupOptions & { sliceRows: number },
+): Promise<number> {
   await query(m, `CREATE TEMP TABLE insight_fold ON COMMIT DROP AS SELECT row_number() OVER (ORDER BY x.member_id) AS n, x.* FROM (${facts}) x`, params);
   await query(m, `CREATE INDEX ON insight_fold (n)`);
   await query(m, `ANALYZE insight_fold`);
@@ -220,7 +228,10 @@ async function foldInSlices(m: Tx, facts: string, extra: string, params: unknown
   // $1, $2: the slice's rows (n in ($1, $2]); $3: the coalition's partner id, as in every rollup statement.
   const slice = rollupStatement(`SELECT * FROM insight_fold WHERE n > $1::bigint AND n <= $2::bigint`, extra);
   let rows = 0;
-  for (let from = 0; from < total; from += sliceRows) rows += (await query<{ n: number }>(m, slice, [from, from + sliceRows, coalitionPartnerId]))[0]!.n;
+  for (let from = 0; from < total; from += sliceRows) {
+    rows += (await query<{ n: number }>(m, slice, [from, from + sliceRows, coalitionPartnerId]))[0]!.n;
+    onSlice?.(table, rows, total);
+  }
   await query(m, `DROP TABLE insight_fold`);
   return rows;
 }
