@@ -5,7 +5,8 @@
 //   BENCH_SUBSCRIBERS live subscribers (10000)            BENCH_LIVE_RATE earns/s during live push (200)
 //   BENCH_GATEWAY_NODE_ARGS node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 //   BENCH_STEPS       the steps to run, comma-separated (all): pgbench, earn, hot, dashboard,
-//                     trivial, live, earns-import, members-import
+//                     trivial, live, earns-import, kernel-ceiling, members-import
+//   BENCH_CEILING_LANES the kernel-ceiling step's lane counts, comma-separated (1,2)
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Client } from 'pg';
@@ -16,6 +17,7 @@ import { livePush } from './live-push';
 import { DASHBOARD, TRIVIAL } from './operations';
 import { pgbenchAvailable, pgbenchTpcb } from './pgbench';
 import { earnsImport, membersImport } from './imports';
+import { KernelCeilingResult, kernelCeiling } from './kernel-ceiling';
 
 function whole(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -26,7 +28,14 @@ function whole(name: string, fallback: number): number {
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
-const STEPS = ['pgbench', 'earn', 'hot', 'dashboard', 'trivial', 'live', 'earns-import', 'members-import'] as const;
+function laneCounts(): number[] {
+  const raw = process.env.BENCH_CEILING_LANES ?? '1,2';
+  const counts = raw.split(',').map((s) => s.trim());
+  if (counts.some((c) => !/^[1-9]\d*$/.test(c))) throw new Error(`BENCH_CEILING_LANES must be whole numbers separated by commas, got "${raw}"`);
+  return counts.map(Number);
+}
+
+const STEPS = ['pgbench', 'earn', 'hot', 'dashboard', 'trivial', 'live', 'earns-import', 'kernel-ceiling', 'members-import'] as const;
 type Step = (typeof STEPS)[number];
 
 function chosenSteps(): Set<Step> {
@@ -155,6 +164,14 @@ async function main(): Promise<void> {
       log(`earns import: a ${earnFileRows}-row CSV file at one partner`);
       imports.push(await earnsImport(gateway.url, database.url, gateway.pid!, adminToken, coalition, earnFileRows, runId));
     }
+    // The same earns straight through the ledger kernel: the most any import could reach here.
+    const ceilings: KernelCeilingResult[] = [];
+    if (earnFileRows > 0 && steps.has('kernel-ceiling')) {
+      for (const lanes of laneCounts()) {
+        log(`kernel ceiling: ${earnFileRows} earns posted straight by the journal, 1,000 a transaction, ${lanes} lane(s)`);
+        ceilings.push(await kernelCeiling(database.url, coalition, earnFileRows, lanes));
+      }
+    }
     if (memberFileRows > 0 && steps.has('members-import')) {
       log(`members import: a ${memberFileRows}-row CSV file with opening points (server memory sampled every 200 ms)`);
       imports.push(await membersImport(gateway.url, database.url, gateway.pid!, adminToken, coalition, memberFileRows, runId));
@@ -170,6 +187,7 @@ async function main(): Promise<void> {
       earnTps32OverPgbench: pgbench && earn32 ? earn32.rps / pgbench.tps : null,
       dashboardOverTrivial: dashboard && trivial ? dashboard.rps / trivial.rps : null,
       importedEarnsOverPgbench: pgbench && earnFile ? earnFile.rowsPerSecond / pgbench.tps : null,
+      kernelCeilingOverPgbench: pgbench && ceilings.length ? Math.max(...ceilings.map((c) => c.rowsPerSecond)) / pgbench.tps : null,
     };
     const targets = {
       earnAtLeastPgbench: ratios.earnTps32OverPgbench === null ? null : ratios.earnTps32OverPgbench >= 1,
@@ -204,6 +222,11 @@ async function main(): Promise<void> {
       );
       if (i.firstErrors.length) console.log(`first refused rows of the ${i.kind.toLowerCase()} import: ${JSON.stringify(i.firstErrors)}`);
     }
+    for (const c of ceilings) {
+      console.log(
+        `| kernel ceiling, ${c.rows} earns | ${c.lanes} lane(s) | ${c.rows} | ${c.rowsPerSecond.toFixed(0)} | ${c.seconds.toFixed(1)} s | | load ${c.loadBefore.toFixed(1)} → ${c.loadAfter.toFixed(1)}; CPU per 1,000 rows: client ${c.cpuMsPer1000Rows.client.toFixed(0)} ms, database ${c.cpuMsPer1000Rows.database.toFixed(0)} ms |`,
+      );
+    }
     console.log('');
     if (live) {
       console.log(
@@ -212,7 +235,7 @@ async function main(): Promise<void> {
     }
     console.log(
       `ratios: earn c=32 / pgbench = ${ratios.earnTps32OverPgbench?.toFixed(2) ?? 'n/a'}; dashboard / trivial = ${ratios.dashboardOverTrivial?.toFixed(2) ?? 'n/a'}; ` +
-        `imported earns/s / pgbench = ${ratios.importedEarnsOverPgbench?.toFixed(2) ?? 'n/a'}`,
+        `imported earns/s / pgbench = ${ratios.importedEarnsOverPgbench?.toFixed(2) ?? 'n/a'}; kernel ceiling / pgbench = ${ratios.kernelCeilingOverPgbench?.toFixed(2) ?? 'n/a'}`,
     );
     console.log(
       `targets: ${Object.entries(targets)
@@ -231,6 +254,7 @@ async function main(): Promise<void> {
         http: http.map(({ firstFailure: _, ...r }) => r),
         live,
         imports,
+        ceilings,
         ratios,
         targets,
       }),
