@@ -18,6 +18,8 @@ import {
 import { startTestGateway, TestGateway } from './support/gateway';
 import { earn, newMember, newPartner, newReward, rewriteLedgerHistory, TestMember, TestPartner, uniq } from './support/factories';
 import { expirePoints } from '../src/modules/lifecycle/expiry';
+import { RATE_VERSIONS_LOCK } from '../src/modules/exchange-rate/exchange-rate.service';
+import { rollUpSettlement } from '../src/modules/settlement/settlement-rollup';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -145,5 +147,33 @@ describe('settlement from the per-day aggregates', () => {
     }
     const all = await gw.services.settlement.lines(new Date(today), new Date(today + DAY), cafe.id);
     expect(all[0]!.pointsIssued).toBeGreaterThan(0);
+  });
+
+  // A version uncommitted while a rollup folds transactions it applies to would leave the
+  // aggregates valuing them at the older rate for good. Each side of the lock, held by hand.
+  it('a rollup waits for an exchange-rate version in flight, and a version begun during a rollup is stamped after it', async () => {
+    const settled = async (p: Promise<unknown>) => Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), 400))]);
+    const held = await gw.db.connect();
+    try {
+      // A rate change in flight: the rollup must not take its snapshot until it ends.
+      await held.query(`BEGIN; SELECT pg_advisory_xact_lock_shared(${RATE_VERSIONS_LOCK})`);
+      const rollup = rollUpSettlement(gw.db);
+      expect(await settled(rollup)).toBe(false);
+      await held.query('COMMIT');
+      await rollup;
+
+      // A rollup in progress: the rate change waits, then is stamped after the rollup's end.
+      await held.query(`BEGIN; SELECT pg_advisory_xact_lock(${RATE_VERSIONS_LOCK})`);
+      const change = gw.ok(SetExchangeRateDocument, { input: { partnerId: airline.id, earnRate: '0.001', burnRate: '36.5' } }, gw.adminToken);
+      expect(await settled(change)).toBe(false);
+      const { rows } = await held.query<{ at: Date }>(`SELECT clock_timestamp() AS at`);
+      await held.query('COMMIT');
+      const { setExchangeRate } = await change;
+      const [stamped] = await gw.sql<{ createdAt: Date }>(`SELECT created_at AS "createdAt" FROM exchange_rate WHERE id = $1`, [setExchangeRate.id]);
+      expect(stamped!.createdAt.getTime()).toBeGreaterThan(rows[0]!.at.getTime());
+    } finally {
+      await held.query('ROLLBACK').catch(() => undefined);
+      held.release();
+    }
   });
 });

@@ -33,6 +33,17 @@ function rateValue(rate: ExchangeRate): Record<string, unknown> {
   return { version: rate.version, earnRate: rate.earnRate, burnRate: rate.burnRate, effectiveFrom: rate.effectiveFrom };
 }
 
+/**
+ * Settlement values another issuer's points at that issuer's version created before the
+ * transaction (settlement-facts.ts), and its rollup folds transactions into aggregates once. A
+ * version still uncommitted when a rollup takes its snapshot would apply to transactions folded
+ * without it, and the aggregates would disagree with the ledger for good. So a rate change holds
+ * this lock shared from its first statement and stamps created_at after taking it; the rollup
+ * takes it exclusively before its snapshot: it waits for versions in flight, and a version begun
+ * during a rollup is stamped after everything that rollup folds.
+ */
+export const RATE_VERSIONS_LOCK = `hashtext('exchange_rate_versions')`;
+
 export class ExchangeRateService {
   constructor(private readonly db: Pool) {}
 
@@ -48,6 +59,8 @@ export class ExchangeRateService {
       throw badInput('input.effectiveFrom', 'cannot be in the past; rates apply from now or a future moment');
     }
     const rate = await withTransaction(this.db, async (m) => {
+      // First, so the version's created_at below comes after any settlement rollup in progress.
+      await query(m, `SELECT pg_advisory_xact_lock_shared(${RATE_VERSIONS_LOCK})`);
       // Serialises rate changes of one partner so versions are gap-free; admin-only, never hot.
       const partner = await queryOne(m, `SELECT id FROM partner WHERE id = $1 FOR UPDATE`, [partnerId]);
       if (!partner) throw notFound('input.partnerId', 'partner');
@@ -56,8 +69,8 @@ export class ExchangeRateService {
       ]);
       const rate = (await queryOne<ExchangeRate>(
         m,
-        `INSERT INTO exchange_rate (partner_id, version, earn_rate, burn_rate, effective_from)
-         SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4 FROM exchange_rate WHERE partner_id = $1
+        `INSERT INTO exchange_rate (partner_id, version, earn_rate, burn_rate, effective_from, created_at)
+         SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, clock_timestamp() FROM exchange_rate WHERE partner_id = $1
          RETURNING ${RATE_COLUMNS}`,
         [partnerId, earnRate, burnRate, effectiveFrom],
       ))!;

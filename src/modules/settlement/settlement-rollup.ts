@@ -9,6 +9,7 @@ import type { Db, Pool } from '../../db/sql';
 import { Tx, query, queryOne } from '../../db/sql';
 import { isNew, openDelta, tablesWithNew } from '../../db/snapshot-delta';
 import { withTransaction } from '../../db/transaction';
+import { RATE_VERSIONS_LOCK } from '../exchange-rate/exchange-rate.service';
 import { FACTS, PERIOD_COLUMNS } from './settlement-facts';
 
 const PARAMS = { seen: '$1', cur: '$2', xmax: '$3', running: '$4' };
@@ -52,6 +53,8 @@ export async function rollUpSettlement(db: Pool, on: Db = db): Promise<number> {
 }
 
 async function rollUpIn(m: Tx): Promise<number> {
+  // No exchange-rate version may be in flight while this run's snapshot is taken (see the lock).
+  await query(m, `SELECT pg_advisory_xact_lock(${RATE_VERSIONS_LOCK})`);
   const delta = await openDelta(m, 'settlement_rollup');
   const { firstRun, cur } = delta;
   // Nothing new (most reads): an index probe of the xid column, a millisecond.
