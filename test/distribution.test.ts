@@ -74,6 +74,7 @@ const OTHER_TABLES = [
   'settlement_statement',
   'survey',
   'insight_partner_day',
+  'insight_partner_month',
   'insight_survey_day',
   'insight_rollup',
   // Per scope (partner or coalition) and month, per day and partner: grow with time, not members.

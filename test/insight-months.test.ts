@@ -212,6 +212,7 @@ describe('programMetrics for a calendar month', () => {
     // Everything the rollup writes, in a stable order: a slice dropped or counted twice shows here.
     const tables = [
       'insight_partner_day',
+      'insight_partner_month',
       'insight_member_day',
       'insight_member_partner',
       'insight_survey_day',
@@ -229,6 +230,13 @@ describe('programMetrics for a calendar month', () => {
     };
     const rows = await refold(null, {});
     const whole = await dump();
+    // The running totals' months are exactly their days' sums.
+    expect(await gw.sql(`SELECT partner_id, month, points_net::text, enrolled::text, joined::text FROM insight_partner_month ORDER BY 1, 2`)).toEqual(
+      await gw.sql(
+        `SELECT partner_id, date_trunc('month', day)::date AS month, sum(points_net)::text AS points_net, sum(enrolled)::text AS enrolled, sum(joined)::text AS joined
+           FROM insight_partner_day GROUP BY 1, 2 ORDER BY 1, 2`,
+      ),
+    );
     expect(rows).toBeGreaterThan(50);
     expect(whole.every((t) => t.length > 0)).toBe(true);
     // Slices of one row and of three (members split across slices), below the direct limit of two.

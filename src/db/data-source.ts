@@ -28,6 +28,7 @@ import { ScaleIndexes1764001200000 } from '../../migrations/1764001200000-ScaleI
 import { InsightMonths1764001300000 } from '../../migrations/1764001300000-InsightMonths';
 import { ImportWatermark1764002000000 } from '../../migrations/1764002000000-ImportWatermark';
 import { SettlementAggregates1764003000000 } from '../../migrations/1764003000000-SettlementAggregates';
+import { InsightPartnerMonths1764004000000 } from '../../migrations/1764004000000-InsightPartnerMonths';
 import { GuardedClient } from './guarded-client';
 
 // Points and counts are bigint in SQL and Int in GraphQL: read int8 as a JS number, refusing
@@ -63,6 +64,7 @@ export const migrations = [
   InsightMonths1764001300000,
   ImportWatermark1764002000000,
   SettlementAggregates1764003000000,
+  InsightPartnerMonths1764004000000,
 ];
 
 /** The DataSource that applies migrations (and takes them back in tests); nothing else uses TypeORM. */

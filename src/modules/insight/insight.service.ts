@@ -104,20 +104,34 @@ export class InsightService {
     };
   }
 
-  /** The partner-day sums: the period's, and everything before `to` for the running totals. */
+  /**
+   * The period's partner-day sums, and the running totals at `to` (points outstanding, members):
+   * the whole months before `to`'s month from the month sums, that month's days before `to` from
+   * the days. A row a month and partner, however long the history.
+   */
   private async totals(from: string, to: string, partnerId: string | null): Promise<Totals> {
     const members = partnerId ? 'joined' : 'enrolled';
+    const partner = partnerId ? 'AND partner_id = $3' : '';
     return (await queryOne<Totals>(
       this.db,
-      `SELECT coalesce(sum(points_issued) FILTER (WHERE day >= $1), 0)::bigint AS issued,
-              coalesce(sum(points_redeemed) FILTER (WHERE day >= $1), 0)::bigint AS redeemed,
-              coalesce(sum(points_expired) FILTER (WHERE day >= $1), 0)::bigint AS expired,
-              coalesce(sum(points_net), 0)::bigint AS outstanding,
-              coalesce(sum(revenue_value) FILTER (WHERE day >= $1), 0)::text AS "revenueValue",
-              coalesce(sum(upsell_value) FILTER (WHERE day >= $1), 0)::text AS "upsellValue",
-              coalesce(sum(${members}), 0)::bigint AS members,
-              coalesce(sum(${members}) FILTER (WHERE day >= $1), 0)::bigint AS "newMembers"
-         FROM insight_partner_day WHERE day < $2::date ${partnerId ? 'AND partner_id = $3' : ''}`,
+      `WITH bounds AS (SELECT date_trunc('month', $2::date)::date AS month_start),
+       months AS (
+         SELECT coalesce(sum(points_net), 0) AS net, coalesce(sum(${members}), 0) AS members
+           FROM insight_partner_month WHERE month < (SELECT month_start FROM bounds) ${partner}),
+       days AS (
+         SELECT coalesce(sum(points_issued) FILTER (WHERE day >= $1), 0)::bigint AS issued,
+                coalesce(sum(points_redeemed) FILTER (WHERE day >= $1), 0)::bigint AS redeemed,
+                coalesce(sum(points_expired) FILTER (WHERE day >= $1), 0)::bigint AS expired,
+                coalesce(sum(points_net) FILTER (WHERE day >= (SELECT month_start FROM bounds)), 0) AS net,
+                coalesce(sum(revenue_value) FILTER (WHERE day >= $1), 0)::text AS "revenueValue",
+                coalesce(sum(upsell_value) FILTER (WHERE day >= $1), 0)::text AS "upsellValue",
+                coalesce(sum(${members}) FILTER (WHERE day >= (SELECT month_start FROM bounds)), 0) AS members,
+                coalesce(sum(${members}) FILTER (WHERE day >= $1), 0)::bigint AS "newMembers"
+           FROM insight_partner_day
+          WHERE day >= least($1::date, (SELECT month_start FROM bounds)) AND day < $2::date ${partner})
+       SELECT d.issued, d.redeemed, d.expired, (m.net + d.net)::bigint AS outstanding, d."revenueValue", d."upsellValue",
+              (m.members + d.members)::bigint AS members, d."newMembers"
+         FROM days d, months m`,
       partnerId ? [from, to, partnerId] : [from, to],
     ))!;
   }

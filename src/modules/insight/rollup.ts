@@ -124,13 +124,21 @@ function rollupStatement(facts: string, extra = ''): string {
   joined AS (
     SELECT partner_id, day, 1 AS n FROM prior WHERE since IS NULL OR day < since
     UNION ALL SELECT partner_id, since, -1 FROM prior WHERE day < since),
-  pd AS (
-    INSERT INTO insight_partner_day AS d (partner_id, day, ${dayColumns.join(', ')})
-    SELECT partner_id, day, ${[...sums, 'joined'].map((c) => `sum(${c})`).join(', ')}
+  days AS (
+    SELECT partner_id, day, ${[...sums, 'joined'].map((c) => `sum(${c}) AS ${c}`).join(', ')}
       FROM (SELECT partner_id, day, ${sums.join(', ')}, 0 AS joined FROM f
             UNION ALL SELECT partner_id, day, ${sums.map(() => '0').join(', ')}, n FROM joined) x
-     GROUP BY 1, 2
+     GROUP BY 1, 2),
+  pd AS (
+    INSERT INTO insight_partner_day AS d (partner_id, day, ${dayColumns.join(', ')})
+    SELECT partner_id, day, ${[...sums, 'joined'].join(', ')} FROM days
     ON CONFLICT (partner_id, day) DO UPDATE SET ${dayColumns.map((c) => `${c} = d.${c} + EXCLUDED.${c}`).join(', ')}),
+  -- The running totals' months (migrations/1764004000000-InsightPartnerMonths.ts).
+  pm AS (
+    INSERT INTO insight_partner_month AS d (partner_id, month, points_net, enrolled, joined)
+    SELECT partner_id, date_trunc('month', day)::date, sum(net), sum(enrolled), sum(joined) FROM days GROUP BY 1, 2
+    ON CONFLICT (partner_id, month) DO UPDATE SET
+      points_net = d.points_net + EXCLUDED.points_net, enrolled = d.enrolled + EXCLUDED.enrolled, joined = d.joined + EXCLUDED.joined),
   md AS (
     INSERT INTO insight_member_day AS d (member_id, partner_id, day, ${memberColumns.join(', ')}, enrolled_at)
     SELECT member_id, partner_id, day, ${memberColumns.map((c) => `sum(${c})`).join(', ')}, min(enrolled_at) FROM f
