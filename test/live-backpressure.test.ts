@@ -6,6 +6,7 @@ import { BalanceChangedDocument, EarnPointsDocument } from './generated/graphql'
 import { startTestGateway, TestGateway } from './support/gateway';
 import { earn, earnInput, newMember, newPartner } from './support/factories';
 import { liveClient, LiveSubscription, settle, subscribe } from './support/live-client';
+import { captureLog } from './support/log-capture';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -57,7 +58,9 @@ it('disconnects a client whose subscription falls too far behind (4008), and aft
 it('disconnects a client that stops reading once LIVE_MAX_BUFFERED_BYTES sit unsent on its socket (4008), without holding up other subscribers', async () => {
   // Its own gateway: the smallest buffer allowance, the default queue, and limits that let one
   // event carry a large page of history (the kernel's socket buffers take megabytes first).
-  const big = await startTestGateway({ LIVE_MAX_BUFFERED_BYTES: '1024', MAX_QUERY_COST: '1000000', MAX_QUERY_TOKENS: '5000' });
+  // Its log says when it decides to close the stalled socket (see below).
+  const log = captureLog('warn');
+  const big = await startTestGateway({ LIVE_MAX_BUFFERED_BYTES: '1024', MAX_QUERY_COST: '1000000', MAX_QUERY_TOKENS: '5000' }, log.logger);
   try {
     const cafe = await newPartner(big);
     const member = await newMember(big, cafe);
@@ -81,10 +84,18 @@ it('disconnects a client that stops reading once LIVE_MAX_BUFFERED_BYTES sit uns
     await settle(300);
     ws.pause();
 
-    // Each earn sends four events of several hundred kilobytes each to the stalled socket.
-    for (let i = 0; i < 8; i++) await earn(big, cafe, member, '1.00');
-    // Read again soon: the server terminates a socket that does not answer its close within 5 s.
-    ws.resume();
+    // Read again as soon as the server decides to close it: it terminates a socket that does not
+    // answer its close within 5 s (1006, not 4008), which a loaded machine's earns could outlast.
+    const closing = () => log.lines.some((l) => l.msg === 'closing a live client that cannot keep up');
+    const watch = setInterval(() => closing() && ws.isPaused && ws.resume(), 10);
+    try {
+      // Each earn sends four events of several hundred kilobytes each to the stalled socket.
+      for (let i = 0; i < 8; i++) await earn(big, cafe, member, '1.00');
+    } finally {
+      clearInterval(watch);
+    }
+    expect(closing()).toBe(true);
+    if (ws.isPaused) ws.resume();
     await healthy.waitFor(8);
     const { code, reason } = await closedWith;
     expect(code).toBe(4008);
