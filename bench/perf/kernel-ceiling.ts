@@ -9,7 +9,8 @@
 import 'reflect-metadata';
 import os from 'node:os';
 import { createPool } from '../../src/db/data-source';
-import { Tx, query, queryOne } from '../../src/db/sql';
+import { query, queryOne } from '../../src/db/sql';
+import { withTransaction } from '../../src/db/transaction';
 import { postMany, type Posting } from '../../src/modules/ledger/journal';
 import { TransactionType } from '../../src/modules/ledger/points-transaction.entity';
 import { lockWallets } from '../../src/modules/ledger/wallet';
@@ -55,10 +56,7 @@ export async function kernelCeiling(databaseUrl: string, coalition: BenchCoaliti
         const n = Math.min(BATCH, perLane - done);
         // The import's spread: each member of the file earns many times, each time in file order.
         const batchMembers = Array.from({ length: n }, (_, i) => members[((done + i) * 7919) % members.length]!);
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          const m = new Tx(client);
+        await withTransaction(pool, async (m) => {
           const wallets = new Map((await lockWallets(m, [...new Set(batchMembers)])).map((w) => [w.memberId, w]));
           const postings: Posting[] = batchMembers.map((memberId) => ({
             type: TransactionType.EARN,
@@ -73,13 +71,7 @@ export async function kernelCeiling(databaseUrl: string, coalition: BenchCoaliti
             breakdown: [],
           }));
           await postMany(m, postings);
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw err;
-        } finally {
-          client.release();
-        }
+        });
       }
     };
     await Promise.all(laneMembers.map(lane));
